@@ -1,0 +1,458 @@
+"""The v1 HTTP client: typed errors, secret redaction, request signing, rate-budget pacing,
+retries (tenacity) and cursor paging.
+
+Secrets travel in query strings, as v1 requires, so every URL that can reach a message is
+sanitized first, and a logging filter masks them in urllib3's DEBUG lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from ..settings import PAGING
+
+logger = logging.getLogger("sources.instagram")
+
+# ---------------------------------------------------------------------------------------------
+# Exceptions
+# ---------------------------------------------------------------------------------------------
+
+
+class InstagramError(Exception):
+    """Base of every error raised by the client. Messages never hold a secret."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str = "",
+        error_type: str = "",
+        api_message: str = "",
+        observed_at: datetime | None = None,
+    ):
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.error_type = error_type
+        self.api_message = api_message
+        self.observed_at = observed_at  # the server's time of the answer, when there was one
+
+
+class InstagramAuthError(InstagramError):
+    """The token (or signature) is refused: nothing can be read, the run stops."""
+
+
+class InstagramEntityError(InstagramError):
+    """A failure that concerns one entity only (recorded in `extraction_errors`, run goes on)."""
+
+
+class InstagramNotFound(InstagramEntityError):
+    """The object does not exist (unknown id, deleted media, unknown tag)."""
+
+
+class InstagramNotAllowed(InstagramEntityError):
+    """The token may not see the object (private user)."""
+
+
+class InstagramPermissionError(InstagramEntityError):
+    """The token lacks the scope the endpoint needs."""
+
+
+class InstagramBadRequest(InstagramEntityError):
+    """The API rejected a parameter (e.g. a malformed id)."""
+
+
+class InstagramTransientError(InstagramError):
+    """A failure that may go away: 5xx, broken connection, damaged body. Retried."""
+
+
+class InstagramRateLimited(InstagramTransientError):
+    """HTTP 429 (or the 2012 code 420): retried with backoff, then treated as budget exhaustion."""
+
+
+class BudgetExhausted(Exception):
+    """The run's share of the hourly request budget is spent: stop cleanly, resume next run."""
+
+
+_ENTITY_ERRORS: dict[str, type[InstagramEntityError]] = {
+    "APINotFoundError": InstagramNotFound,
+    "APINotAllowedError": InstagramNotAllowed,
+    "OAuthPermissionsException": InstagramPermissionError,
+    "APIInvalidParametersError": InstagramBadRequest,
+}
+_AUTH_ERRORS = {
+    "OAuthAccessTokenException",
+    "OAuthParameterException",
+    "OAuthClientException",
+    "OAuthForbiddenException",
+    "OAuthException",
+}
+_RATE_LIMIT_CODES = {420, 429}
+
+# ---------------------------------------------------------------------------------------------
+# Secret redaction
+# ---------------------------------------------------------------------------------------------
+
+_SECRET_PARAMS = re.compile(r"((?:access_token|client_secret|sig)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class SecretRedactingFilter(logging.Filter):
+    """Masks secrets in log records (urllib3 logs full URLs, query string included, at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    def add(self, *secrets: str | None) -> None:
+        """Also mask these literal values."""
+        self._secrets.update(s for s in secrets if s)
+
+    def redact(self, text: str) -> str:
+        """`text` with secret query parameters and known secret values masked."""
+        text = _SECRET_PARAMS.sub(r"\1***", text)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+            text = text.replace(quote(secret, safe=""), "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+REDACTION = SecretRedactingFilter()
+# Loggers that may print request URLs. Logger filters only see records created on that very
+# logger, so each one is listed.
+_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3", "requests")
+
+
+def install_secret_filter(*secrets: str | None) -> None:
+    """Mask `secrets` (and any access_token/sig parameter) in the loggers that print URLs and
+    in the root logger's handlers (configure logging first)."""
+    REDACTION.add(*secrets)
+    for name in _URL_LOGGERS:
+        log = logging.getLogger(name)
+        if REDACTION not in log.filters:
+            log.addFilter(REDACTION)
+    # handler filters see every record that reaches them, whichever logger created it
+    for handler in logging.getLogger().handlers:
+        if REDACTION not in handler.filters:
+            handler.addFilter(REDACTION)
+
+
+def sign(endpoint: str, params: Mapping[str, str], client_secret: str) -> str:
+    """The v1 `sig` parameter (API.md §7.4): HMAC-SHA256 of `endpoint|k=v|...` sorted by key."""
+    parts = [endpoint] + [f"{key}={params[key]}" for key in sorted(params)]
+    return hmac.new(client_secret.encode(), "|".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate budget
+# ---------------------------------------------------------------------------------------------
+
+
+class RateBudget:
+    """Spends at most `share` of the token's hourly allowance, as reported by the server.
+
+    `X-Ratelimit-Remaining` is the truth; requests in flight are reserved so that parallel
+    workers never overshoot. Until the first answer the allowance is unknown and one request
+    at a time is let through.
+    """
+
+    def __init__(self, share: float):
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"budget_share must be in (0, 1], got {share}")
+        self.share = share
+        self.limit: int | None = None
+        self.remaining: int | None = None
+        self.exhausted = False
+        self._in_flight = 0
+        self._lock = threading.Condition()
+
+    def acquire(self) -> None:
+        """Reserve one request or raise `BudgetExhausted`."""
+        with self._lock:
+            while self.remaining is None and self._in_flight and not self.exhausted:
+                self._lock.wait()  # the first answer tells us the allowance
+            if self.exhausted or not self._affordable():
+                self.exhausted = True
+                raise BudgetExhausted()
+            self._in_flight += 1
+
+    def release(self, headers: Mapping[str, str] | None) -> None:
+        """Return a reservation and learn the allowance from the answer's headers."""
+        with self._lock:
+            self._in_flight -= 1
+            if headers is not None:
+                limit = _int_header(headers, "X-Ratelimit-Limit")
+                remaining = _int_header(headers, "X-Ratelimit-Remaining")
+                if limit is not None and remaining is not None:
+                    self.limit = limit
+                    # answers may arrive out of order: the lowest figure is the latest truth
+                    self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
+            self._lock.notify_all()
+
+    def run_out(self) -> None:
+        """Mark the budget as spent (the server said 429 even after backing off)."""
+        with self._lock:
+            self.exhausted = True
+            self._lock.notify_all()
+
+    def _affordable(self) -> bool:
+        if self.remaining is None or self.limit is None:
+            return True
+        reserve = self.limit * (1.0 - self.share)
+        return self.remaining - self._in_flight > reserve
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(headers[name])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Client
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """One successful API answer: `data`, `pagination` and the server time it was observed."""
+
+    data: Any
+    pagination: dict[str, Any]
+    observed_at: datetime
+
+
+@dataclass
+class Page:
+    """One page of a list and the cursor of the next one (None on the last page)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    observed_at: datetime
+
+
+class InstagramClient:
+    """A small v1 client on `requests.Session` with tenacity retries and budget pacing.
+
+    Cursor parameters (`max_id`, `cursor`, `max_tag_id`, `max_like_id`) are sent back instead
+    of requesting `next_url`, so the token is added in one place and no URL is ever stored.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        client_secret: str | None = None,
+        *,
+        timeout: float = 30.0,
+        attempts: int = 6,
+        budget_share: float = 1.0,
+        workers: int = 8,
+        backoff_seconds: float = 0.5,
+        max_backoff_seconds: float = 30.0,
+    ):
+        if not access_token:
+            raise InstagramAuthError("No access token configured (sources.instagram.access_token).")
+        install_secret_filter(access_token, client_secret)
+        self.base_url = base_url.rstrip("/")
+        self._token = access_token
+        self._secret = client_secret or None
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
+        self.budget = RateBudget(budget_share)
+        self.workers = max(1, workers)
+        self._backoff = (backoff_seconds, max_backoff_seconds)
+        self._local = threading.local()
+        self._count_lock = threading.Lock()
+        self.requests_made = 0
+        self.work_remaining = False
+        self.first_observed_at: datetime | None = None
+
+    # -- public -----------------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, endpoint: str = "") -> Answer:
+        """GET `path` (relative to base_url), retrying transient failures.
+
+        Raises `BudgetExhausted` when the run's budget is spent, an `InstagramEntityError`
+        subclass for per-entity refusals, `InstagramAuthError` for a refused token and
+        `InstagramTransientError` when retries did not help.
+        """
+        query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        endpoint = endpoint or path
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_random_exponential(multiplier=self._backoff[0], max=self._backoff[1]),
+            retry=retry_if_exception_type(InstagramTransientError),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        try:
+            return retrying(self._get_once, path, query, endpoint)
+        except InstagramRateLimited:
+            self.budget.run_out()
+            raise BudgetExhausted() from None
+
+    def pages(
+        self,
+        path: str,
+        family: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cursor: str | None = None,
+        endpoint: str = "",
+    ) -> Iterator[Page]:
+        """Pages of a list, newest first, from `cursor` (None: the top) to the end.
+
+        A page identical to the previous one (a server that served a page twice) is fetched
+        again instead of being taken for the next page.
+        """
+        paging = PAGING[family]
+        previous_ids: set[str] = set()
+        while True:
+            query = dict(params or {})
+            if paging and cursor is not None:
+                query[paging[1]] = cursor
+            answer, ids = self._fresh_page(path, query, endpoint, previous_ids)
+            next_cursor = None
+            if paging:
+                raw = answer.pagination.get(paging[0])
+                next_cursor = None if raw in (None, "") else str(raw)
+                if next_cursor is not None and next_cursor == cursor:  # a cursor that does not move would loop forever
+                    raise InstagramTransientError(f"{endpoint or path}: the next cursor did not move")
+            yield Page(answer.data or [], next_cursor, answer.observed_at)
+            if next_cursor is None:
+                return
+            cursor, previous_ids = next_cursor, ids
+
+    def map(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """`function` over `items` on the client's worker threads, results in input order."""
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="instagram-detail") as pool:
+            yield from pool.map(function, items)
+
+    def summary(self) -> dict[str, Any]:
+        """The run's figures, as stored in source state under `last_run`."""
+        return {
+            "requests": self.requests_made,
+            "rate_limit_remaining": self.budget.remaining,
+            "budget_exhausted": self.budget.exhausted,
+            "work_remaining": self.work_remaining or self.budget.exhausted,
+        }
+
+    def sanitize(self, text: str) -> str:
+        """`text` with every secret masked."""
+        return REDACTION.redact(text)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _fresh_page(
+        self, path: str, query: dict[str, Any], endpoint: str, previous_ids: set[str]
+    ) -> tuple[Answer, set[str]]:
+        for _ in range(self.attempts):
+            answer = self.get(path, query, endpoint=endpoint)
+            ids = {str(item.get("id")) for item in answer.data or [] if isinstance(item, dict)}
+            if not (previous_ids and ids and ids <= previous_ids):
+                return answer, ids
+            logger.warning("%s: the previous page was served again; fetching it once more", endpoint or path)
+        raise InstagramTransientError(f"{endpoint or path}: the same page kept being served")
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = "instagram-dlt-source"
+            self._local.session = session
+        return session
+
+    def _get_once(self, path: str, query: dict[str, str], endpoint: str) -> Answer:
+        params = {"access_token": self._token, **query}
+        if self._secret:
+            params["sig"] = sign(path, params, self._secret)
+        safe = f"{endpoint} ({path})"
+        self.budget.acquire()
+        headers: Mapping[str, str] | None = None
+        failure: InstagramError | None = None
+        try:
+            response = self._session().get(self.base_url + path, params=params, timeout=self.timeout)
+            headers = response.headers
+            body = response.content
+        except requests.RequestException as error:  # its text holds the full URL: never reuse it
+            failure = InstagramTransientError(f"{safe}: {type(error).__name__} (connection failed or timed out)", endpoint=endpoint)
+        finally:
+            with self._count_lock:
+                self.requests_made += 1
+            self.budget.release(headers)
+        if failure is not None:
+            raise failure
+        return self._parse(response.status_code, response.headers, body, safe, endpoint)
+
+    def _parse(self, status: int, headers: Mapping[str, str], body: bytes, safe: str, endpoint: str) -> Answer:
+        observed_at = server_time(headers)
+        if self.first_observed_at is None:
+            self.first_observed_at = observed_at  # stays None until a server says its time
+        observed_at = observed_at or local_time()
+        try:
+            content = json.loads(body)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            if status == 404:
+                raise InstagramNotFound(f"{safe}: HTTP 404 (not a JSON answer)", endpoint=endpoint, error_type="HTTP404", observed_at=observed_at)
+            raise InstagramTransientError(f"{safe}: HTTP {status} with a body that is not a JSON object", endpoint=endpoint)
+        meta = content.get("meta") if isinstance(content.get("meta"), dict) else content
+        code = meta.get("code", status)
+        try:
+            code = int(code)
+        except (TypeError, ValueError):
+            code = status
+        if status == 200 and code == 200 and "meta" in content:
+            pagination = content.get("pagination")
+            return Answer(content.get("data"), pagination if isinstance(pagination, dict) else {}, observed_at)
+        error_type = str(meta.get("error_type") or f"HTTP{status}")
+        api_message = self.sanitize(str(meta.get("error_message") or ""))
+        message = f"{safe}: HTTP {status} {error_type}: {api_message}"
+        kwargs = {"endpoint": endpoint, "error_type": error_type, "api_message": api_message, "observed_at": observed_at}
+        if status in _RATE_LIMIT_CODES or code in _RATE_LIMIT_CODES or error_type == "OAuthRateLimitException":
+            raise InstagramRateLimited(message, **kwargs)
+        if status >= 500 or status == 200:
+            raise InstagramTransientError(message, **kwargs)
+        if error_type in _AUTH_ERRORS:
+            raise InstagramAuthError(f"The API refused the credentials. {message}", **kwargs)
+        raise _ENTITY_ERRORS.get(error_type, InstagramBadRequest)(message, **kwargs)
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        logger.info("retrying after %s (attempt %d of %d)", error, state.attempt_number, self.attempts)
+
+
+def server_time(headers: Mapping[str, str]) -> datetime | None:
+    """The answer's Date header as an aware UTC datetime (None if missing or unreadable)."""
+    try:
+        return parsedate_to_datetime(headers["Date"]).astimezone(timezone.utc)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def local_time() -> datetime:
+    """The local clock, for the rare row observed without a server answer."""
+    return datetime.now(timezone.utc).replace(microsecond=0)

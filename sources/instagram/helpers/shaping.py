@@ -1,0 +1,318 @@
+"""Record shaping: API objects → flat rows of the raw tables, typed Arrow batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import pyarrow as pa
+
+from ..settings import TABLES
+from .client import InstagramEntityError
+
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def _ts(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value), timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def _epoch(moment: datetime) -> str:
+    return str(int(moment.timestamp()))
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _url(versions: Any) -> str | None:
+    if isinstance(versions, dict):
+        standard = versions.get("standard_resolution")
+        if isinstance(standard, dict):
+            return _str(standard.get("url"))
+    return None
+
+
+def user_row(user: Mapping[str, Any], observed_at: datetime) -> dict[str, Any]:
+    """A `users` row from a short or full User object."""
+    return {
+        "id": _str(user.get("id")),
+        "username": user.get("username"),
+        "full_name": user.get("full_name"),
+        "profile_picture": user.get("profile_picture"),
+        "bio": user.get("bio"),
+        "website": user.get("website"),
+        "is_business": user.get("is_business"),
+        "observed_at": observed_at,
+    }
+
+
+def shape_full_user(user: Mapping[str, Any], observed_at: datetime) -> Rows:
+    """`users` and `user_counts` rows from a full User object."""
+    counts = user.get("counts") or {}
+    uid = _str(user.get("id"))
+    return {
+        "users": [user_row(user, observed_at)],
+        "user_counts": [
+            {
+                "snapshot_key": f"{uid}:{_epoch(observed_at)}",
+                "user_id": uid,
+                "observed_at": observed_at,
+                "media_count": counts.get("media"),
+                "follows_count": counts.get("follows"),
+                "followed_by_count": counts.get("followed_by"),
+            }
+        ],
+    }
+
+
+def tag_row(tag: Mapping[str, Any], observed_at: datetime) -> dict[str, Any]:
+    """A `tags` row from a Tag object."""
+    return {"name": tag.get("name"), "media_count": tag.get("media_count"), "observed_at": observed_at}
+
+
+def location_row(location: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A `locations` row, or None for a location without id (coordinates only)."""
+    if location.get("id") in (None, ""):
+        return None
+    return {
+        "id": _str(location.get("id")),
+        "name": location.get("name"),
+        "latitude": location.get("latitude"),
+        "longitude": location.get("longitude"),
+        "street_address": location.get("street_address"),
+    }
+
+
+def shape_media(media: Mapping[str, Any], observed_at: datetime) -> Rows:
+    """Rows of every media table (plus owner, tagged users and location) from a Media object."""
+    mid = _str(media.get("id"))
+    owner = media.get("user") or {}
+    caption = media.get("caption") or {}
+    location = media.get("location") or {}
+    likes = (media.get("likes") or {}).get("count")
+    comments = (media.get("comments") or {}).get("count")
+    link = media.get("link")
+    shortcode = link.rstrip("/").rsplit("/", 1)[-1] if isinstance(link, str) and "/p/" in link else None
+    loc = location_row(location) if location else None
+    rows: Rows = {
+        "media": [
+            {
+                "id": mid,
+                "user_id": _str(owner.get("id")),
+                "type": media.get("type"),
+                "created_time": _ts(media.get("created_time")),
+                "link": link,
+                "shortcode": shortcode,
+                "filter": media.get("filter"),
+                "caption_id": _str(caption.get("id")),
+                "caption_text": caption.get("text"),
+                "location_id": loc["id"] if loc else None,
+                "likes_count": likes,
+                "comments_count": comments,
+                "image_url": _url(media.get("images")),
+                "video_url": _url(media.get("videos")),
+                "observed_at": observed_at,
+            }
+        ],
+        "media_counts": [
+            {
+                "snapshot_key": f"{mid}:{_epoch(observed_at)}",
+                "media_id": mid,
+                "observed_at": observed_at,
+                "likes_count": likes,
+                "comments_count": comments,
+            }
+        ],
+        "media_tags": [{"media_id": mid, "tag": str(tag)} for tag in media.get("tags") or []],
+        "media_users_in_photo": [],
+        "media_carousel_items": [],
+        "users": [user_row(owner, observed_at)] if owner.get("id") is not None else [],
+        "locations": [loc] if loc else [],
+    }
+    for tagged in media.get("users_in_photo") or []:
+        person, position = tagged.get("user") or {}, tagged.get("position") or {}
+        rows["media_users_in_photo"].append(
+            {"media_id": mid, "user_id": _str(person.get("id")), "position_x": position.get("x"), "position_y": position.get("y")}
+        )
+        rows["users"].append(user_row(person, observed_at))
+    for position, item in enumerate(media.get("carousel_media") or []):
+        rows["media_carousel_items"].append(
+            {
+                "media_id": mid,
+                "position": position,
+                "type": item.get("type"),
+                "image_url": _url(item.get("images")),
+                "video_url": _url(item.get("videos")),
+            }
+        )
+    return rows
+
+
+def shape_comments(media_id: str, comments: Iterable[Mapping[str, Any]], observed_at: datetime) -> Rows:
+    """`comments` and `users` rows from a media's Comment list."""
+    rows: Rows = {"comments": [], "users": []}
+    for comment in comments:
+        author = comment.get("from") or {}
+        rows["comments"].append(
+            {
+                "id": _str(comment.get("id")),
+                "media_id": media_id,
+                "from_user_id": _str(author.get("id")),
+                "text": comment.get("text"),
+                "created_time": _ts(comment.get("created_time")),
+                "observed_at": observed_at,
+            }
+        )
+        if author.get("id") is not None:
+            rows["users"].append(user_row(author, observed_at))
+    return rows
+
+
+def shape_likes(media_id: str, likers: Iterable[Mapping[str, Any]], observed_at: datetime) -> Rows:
+    """`likes` and `users` rows from a media's liker list."""
+    rows: Rows = {"likes": [], "users": []}
+    for liker in likers:
+        uid = _str(liker.get("id"))
+        rows["likes"].append({"like_key": f"{media_id}:{uid}", "media_id": media_id, "user_id": uid, "observed_at": observed_at})
+        rows["users"].append(user_row(liker, observed_at))
+    return rows
+
+
+def error_row(kind: str, entity_id: str, error: InstagramEntityError, observed_at: datetime) -> dict[str, Any]:
+    """An `extraction_errors` row (one per entity, kind and error type)."""
+    return {
+        "error_key": f"{kind}:{entity_id}:{error.error_type}",
+        "entity_kind": kind,
+        "entity_id": entity_id,
+        "endpoint": error.endpoint,
+        "error_type": error.error_type,
+        "message": error.api_message or str(error),
+        "observed_at": observed_at,
+    }
+
+
+def merge_rows(target: Rows, more: Rows) -> Rows:
+    """Append the rows of `more` to `target`, table by table."""
+    for table, rows in more.items():
+        target.setdefault(table, []).extend(rows)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrow batches: typed columns, no inference, one Arrow table per flush
+# ---------------------------------------------------------------------------------------------
+
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+
+
+def key_columns(table: str) -> tuple[str, ...]:
+    """Primary key columns of a raw table (never NULL)."""
+    keys = TABLES[table].get("primary_key") or ()
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
+def column_hints(table: str) -> list[dict[str, Any]]:
+    """dlt column hints of a raw table: types, descriptions, nullability, merge keys."""
+    spec = TABLES[table]
+    columns = []
+    for name, data_type, description in spec["columns"]:
+        column: dict[str, Any] = {"name": name, "data_type": data_type, "description": description, "nullable": name not in key_columns(table)}
+        if name == spec.get("merge_key"):
+            column["merge_key"] = True
+        if spec.get("dedup_sort", ("",))[0] == name:
+            column["dedup_sort"] = spec["dedup_sort"][1]
+        columns.append(column)
+    return columns
+
+
+ARROW_SCHEMAS = {
+    table: pa.schema([pa.field(c["name"], _ARROW_TYPES[c["data_type"]], nullable=c["nullable"]) for c in column_hints(table)])
+    for table in TABLES
+}
+
+
+def to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """`rows` as an Arrow table with the declared column types of `table`."""
+    return pa.Table.from_pylist(rows, schema=ARROW_SCHEMAS[table])
+
+
+class TableBatches:
+    """Collects rows per table, one per primary key (the same user or media seen again in a
+    batch is loaded once), and hands them out as Arrow tables of about `size` rows."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: dict[str, dict[tuple, dict[str, Any]]] = {}
+
+    def add(self, rows: Rows) -> Iterator[tuple[str, pa.Table]]:
+        """Add `rows`; yield `(table, arrow)` for every table that reached the batch size."""
+        for table, more in rows.items():
+            if not more:
+                continue
+            keys = key_columns(table)
+            bucket = self._rows.setdefault(table, {})
+            for row in more:
+                key = tuple(row[k] for k in keys)
+                if not (table == "users" and key in bucket and _is_short_profile(row)):
+                    bucket[key] = row  # the latest wins, but never a short profile over a full one
+            if len(bucket) >= self.size:
+                yield table, to_arrow(table, list(bucket.values()))
+                self._rows[table] = {}
+
+    def flush(self) -> Iterator[tuple[str, pa.Table]]:
+        """Yield what is left."""
+        for table, bucket in self._rows.items():
+            if bucket:
+                yield table, to_arrow(table, list(bucket.values()))
+        self._rows = {}
+
+
+def _is_short_profile(row: Mapping[str, Any]) -> bool:
+    return row["bio"] is None and row["website"] is None
+
+
+def edge_rows(list_key: str, owner_id: str, member_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """`follow_edges` rows of one completely read list, plus its marker row.
+
+    The marker (NULL follower and followed) puts the list in the merge's scope even when it is
+    empty, so edges of a list that became empty are retired too; it is never stored.
+    """
+    kind = list_key.split(":", 1)[0]
+    rows = []
+    for other in member_ids:
+        follower, followed = (owner_id, other) if kind == "follows" else (other, owner_id)
+        rows.append({"edge_key": f"{list_key}:{other}", "list_key": list_key, "follower_id": follower, "followed_id": followed})
+    rows.append({"edge_key": list_key, "list_key": list_key, "follower_id": None, "followed_id": None})
+    return rows
+
+
+class FullProfiles:
+    """Ids of the users whose full profile was loaded (kept in source state), so that a short
+    profile seen later (no bio, website) never overwrites the full one in `users`. Within one
+    load the table's `dedup_sort` on `bio` does the same. The list grows only with profiled
+    users (seeds and crawled users), not with every user seen."""
+
+    def __init__(self, ids: list[str]):
+        self._ids = ids
+        self._known = set(ids)
+
+    def filter(self, rows: Rows) -> Rows:
+        """Record the full profiles in `rows`; drop short `users` rows of known ones."""
+        for snapshot in rows.get("user_counts", ()):
+            if snapshot["user_id"] not in self._known:
+                self._known.add(snapshot["user_id"])
+                self._ids.append(snapshot["user_id"])
+        if rows.get("users"):
+            rows["users"] = [row for row in rows["users"] if row["id"] not in self._known or not _is_short_profile(row)]
+        return rows
