@@ -1,0 +1,47 @@
+"""`python -m transforms`: build the analytics tables from what the `instagram` pipeline loaded.
+
+The DuckDB file comes from dlt config (`DESTINATION__DUCKDB__CREDENTIALS` or
+`[destination.duckdb] credentials`), else `--duckdb`, else `./instagram.duckdb`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import dlt
+
+from transforms.runner import ANALYTICS_DATASET, RAW_DATASET, TransformError, run_transforms
+
+PIPELINE_NAME = "instagram"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every model once and print what each built; exit 1 if a model fails."""
+    parser = argparse.ArgumentParser(prog="python -m transforms", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duckdb", metavar="PATH", help="DuckDB file holding the raw dataset")
+    parser.add_argument("--pipelines-dir", metavar="DIR", help="dlt working directory")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    destination = dlt.destinations.duckdb(str(Path(args.duckdb).resolve())) if args.duckdb else "duckdb"
+    pipeline = dlt.pipeline(PIPELINE_NAME, destination=destination, dataset_name=RAW_DATASET,
+                            pipelines_dir=args.pipelines_dir)
+    try:
+        results = run_transforms(pipeline)
+    except TransformError as error:
+        logging.getLogger("transforms").error("%s", error)
+        return 1
+    for name, run in results.items():
+        extra = f"  ({run['iterations']} iterations)" if "iterations" in run else ""
+        print(f"{ANALYTICS_DATASET}.{name:<28} {run['rows']:>10} rows {run['seconds']:>8.2f} s{extra}")
+    print(f"total {sum(run['seconds'] for run in results.values()):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

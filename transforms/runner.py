@@ -1,0 +1,314 @@
+"""Run the SQL models in `transforms/sql/` through a dlt pipeline's own destination client.
+
+A model is one `.sql` file holding one SELECT; its file name is the name of the table or view
+it builds in the analytics dataset. The SQL names other relations with placeholders that the
+runner substitutes:
+
+- `{raw}.<table>`: a raw table loaded by the source (staging models only). A raw table, or a
+  column of one, that was never loaded reads as a typed empty stand-in (see `raw_tables.py`).
+- `{analytics}.<model>`: another model. These references are the dependency graph: models run
+  in topological order, so no order needs declaring by hand.
+
+Optional header comments change how a model is materialized (the default comes from its
+layer: staging -> view, intermediate and marts -> table):
+
+- `-- materialized: incremental` with `-- unique_key: <column>`: rows are appended; rows whose
+  key the new result also holds are replaced first, so a rerun changes nothing.
+- `-- materialized: iterative` with `-- max_iterations: <n>`: an iterative algorithm in plain
+  SQL. Sections `-- @init`, `-- @step`, `-- @converged` and `-- @final` follow the header.
+  `@init` selects the first state; `@step` selects the next state from `{state}` (and may use
+  `{iteration}`, counting from 1); `@converged` selects one boolean, comparing the new
+  `{state}` with the `{previous}` one; `@final` selects the model's rows from the last state.
+
+Each model is built in its own transaction: a model that fails leaves its previous table as it
+was, and the run stops there (models built before it keep their new contents). One transaction
+for the whole run would be all-or-nothing, but DuckDB plans joins over tables created earlier in
+the same transaction badly (no statistics yet): the 1M-edge benchmark took 320 s instead of 35 s.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import dlt
+from dlt.destinations.sql_client import SqlClientBase
+
+from transforms.raw_tables import RAW_TABLES
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).parent / "sql"
+LAYERS = ("staging", "intermediate", "marts")
+DEFAULT_MATERIALIZATION = {"staging": "view", "intermediate": "table", "marts": "table"}
+MATERIALIZATIONS = ("view", "table", "incremental", "iterative")
+ITERATIVE_SECTIONS = ("init", "step", "converged", "final")
+
+RAW_DATASET = "instagram_raw"
+ANALYTICS_DATASET = "instagram_analytics"
+
+RAW_REFERENCE = re.compile(r"\{raw\}\.(\w+)")
+MODEL_REFERENCE = re.compile(r"\{analytics\}\.(\w+)")
+HEADER_SETTING = re.compile(r"^--\s*(materialized|unique_key|max_iterations):\s*(\S+)\s*$")
+SECTION_MARKER = re.compile(r"^--\s*@(\w+)\b.*$", re.MULTILINE)
+
+
+class TransformError(Exception):
+    """A model is malformed, references something unknown, or failed to build."""
+
+
+class ModelRun(TypedDict, total=False):
+    """What building one model did: rows in the result, wall time, and for iterative models
+    how many iterations ran and whether they converged."""
+
+    rows: int
+    seconds: float
+    iterations: int
+    converged: bool
+
+
+@dataclass(frozen=True)
+class Model:
+    """One SQL file: the relation it builds, how, and which models it reads."""
+
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    materialized: str
+    depends_on: frozenset[str]
+    raw_tables: frozenset[str]
+    unique_key: str | None = None
+    max_iterations: int = 100
+
+    def sections(self) -> dict[str, str]:
+        """The `-- @name` sections of an iterative model, by name."""
+        parts = SECTION_MARKER.split(self.sql)
+        found = {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
+        missing = [name for name in ITERATIVE_SECTIONS if name not in found]
+        if missing or len(found) != len(ITERATIVE_SECTIONS):
+            raise TransformError(
+                f"{self.path}: an iterative model needs exactly the sections "
+                f"{', '.join('@' + s for s in ITERATIVE_SECTIONS)}; missing {missing}"
+            )
+        return found
+
+
+def parse_model(path: Path, layer: str) -> Model:
+    """Read one model file: its header settings and the relations it references."""
+    sql = path.read_text()
+    settings: dict[str, str] = {}
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        if match := HEADER_SETTING.match(line):
+            settings[match[1]] = match[2]
+    materialized = settings.get("materialized", DEFAULT_MATERIALIZATION[layer])
+    if materialized not in MATERIALIZATIONS:
+        raise TransformError(f"{path}: unknown materialization {materialized!r}")
+    if materialized == "incremental" and "unique_key" not in settings:
+        raise TransformError(f"{path}: an incremental model needs `-- unique_key: <column>`")
+    raw_tables = frozenset(RAW_REFERENCE.findall(sql))
+    if raw_tables and layer != "staging":
+        raise TransformError(f"{path}: only staging models read raw tables ({sorted(raw_tables)})")
+    unknown_raw = raw_tables - RAW_TABLES.keys()
+    if unknown_raw:
+        raise TransformError(
+            f"{path}: raw tables {sorted(unknown_raw)} are not in transforms/raw_tables.py"
+        )
+    return Model(
+        name=path.stem,
+        layer=layer,
+        path=path,
+        sql=sql,
+        materialized=materialized,
+        depends_on=frozenset(MODEL_REFERENCE.findall(sql)),
+        raw_tables=raw_tables,
+        unique_key=settings.get("unique_key"),
+        max_iterations=int(settings.get("max_iterations", 100)),
+    )
+
+
+def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
+    """Every model under `sql_dir`, in an order where each runs after the models it reads."""
+    models: dict[str, Model] = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            model = parse_model(path, layer)
+            if model.name in models:
+                raise TransformError(f"two models are named {model.name!r}")
+            models[model.name] = model
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for model in models.values():
+        unknown = model.depends_on - models.keys()
+        if unknown:
+            raise TransformError(f"{model.path}: references unknown models {sorted(unknown)}")
+        sorter.add(model.name, *sorted(model.depends_on - {model.name}))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as cycle:
+        raise TransformError(f"models reference each other in a cycle: {cycle.args[1]}") from None
+    # among the models that are ready, run staging first, then by name: a readable, stable order
+    order: list[Model] = []
+    while sorter.is_active():
+        ready = sorted((models[name] for name in sorter.get_ready()),
+                       key=lambda m: (LAYERS.index(m.layer), m.name))
+        order.extend(ready)
+        sorter.done(*(model.name for model in ready))
+    return order
+
+
+class Runner:
+    """Builds models through an open dlt SQL client, naming relations for its dialect."""
+
+    def __init__(self, client: SqlClientBase[Any], raw_dataset: str, analytics_dataset: str) -> None:
+        self.client = client
+        self.raw_dataset = raw_dataset
+        self.analytics_dataset = analytics_dataset
+        self.raw_columns = self._existing_raw_columns()
+
+    def quote(self, identifier: str) -> str:
+        caps = self.client.capabilities
+        return caps.escape_identifier(caps.casefold_identifier(identifier))
+
+    def analytics(self, name: str) -> str:
+        return f"{self.quote(self.analytics_dataset)}.{self.quote(name)}"
+
+    def scalar(self, sql: str) -> Any:
+        rows = self.client.execute_sql(sql)
+        return rows[0][0]
+
+    def _existing_raw_columns(self) -> dict[str, set[str]]:
+        rows = self.client.execute_sql(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = %s",
+            self.client.capabilities.casefold_identifier(self.raw_dataset),
+        )
+        columns: dict[str, set[str]] = {}
+        for table, column in rows or []:
+            columns.setdefault(table, set()).add(column)
+        return columns
+
+    def raw_relation(self, table: str) -> str:
+        """The raw table, or a typed stand-in when the table or some of its columns are missing."""
+        contract = RAW_TABLES[table]
+        existing = self.raw_columns.get(table)
+        qualified = f"{self.quote(self.raw_dataset)}.{self.quote(table)}"
+        if existing is not None and contract.keys() <= existing:
+            return qualified
+        selected = ", ".join(
+            f"CAST({self.quote(column) if existing and column in existing else 'NULL'}"
+            f" AS {sql_type}) AS {self.quote(column)}"
+            for column, sql_type in contract.items()
+        )
+        if existing is None:
+            log.warning("raw table %s.%s does not exist yet: reading it as empty",
+                        self.raw_dataset, table)
+            return f"(SELECT {selected} WHERE 1 = 0)"
+        log.info("raw table %s.%s lacks columns %s: reading them as NULL", self.raw_dataset,
+                 table, sorted(contract.keys() - existing))
+        return f"(SELECT {selected} FROM {qualified})"
+
+    def render(self, sql: str, **working_tables: str) -> str:
+        """Substitute `{raw}.x`, `{analytics}.x` and a model's working-table placeholders."""
+        sql = RAW_REFERENCE.sub(lambda m: self.raw_relation(m[1]), sql)
+        sql = MODEL_REFERENCE.sub(lambda m: self.analytics(m[1]), sql)
+        for placeholder, value in working_tables.items():
+            sql = sql.replace("{" + placeholder + "}", value)
+        return sql
+
+    def replace_table(self, name: str, select_sql: str) -> None:
+        self.client.execute_sql(f"DROP TABLE IF EXISTS {self.analytics(name)}")
+        self.client.execute_sql(f"CREATE TABLE {self.analytics(name)} AS {select_sql}")
+
+    def build(self, model: Model) -> ModelRun:
+        """Build one model and count its rows."""
+        started = time.perf_counter()
+        target = self.analytics(model.name)
+        result: ModelRun = {}
+        if model.materialized == "view":
+            self.client.execute_sql(f"DROP VIEW IF EXISTS {target}")
+            self.client.execute_sql(f"CREATE VIEW {target} AS {self.render(model.sql)}")
+        elif model.materialized == "table":
+            self.replace_table(model.name, self.render(model.sql))
+        elif model.materialized == "incremental":
+            self.build_incremental(model)
+        else:
+            result.update(self.build_iterative(model))
+        result["rows"] = self.scalar(f"SELECT count(*) FROM {target}")
+        result["seconds"] = round(time.perf_counter() - started, 3)
+        return result
+
+    def build_incremental(self, model: Model) -> None:
+        new_rows = self.analytics(f"{model.name}__new")
+        target = self.analytics(model.name)
+        assert model.unique_key, "parse_model requires a unique_key for incremental models"
+        key = self.quote(model.unique_key)
+        self.replace_table(f"{model.name}__new", self.render(model.sql))
+        self.client.execute_sql(
+            f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM {new_rows} WHERE 1 = 0"
+        )
+        self.client.execute_sql(
+            f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {new_rows})"
+        )
+        self.client.execute_sql(f"INSERT INTO {target} SELECT * FROM {new_rows}")
+        self.client.execute_sql(f"DROP TABLE {new_rows}")
+
+    def build_iterative(self, model: Model) -> ModelRun:
+        sections = model.sections()
+        state_name, next_name = f"{model.name}__state", f"{model.name}__next"
+        state, next_state = self.analytics(state_name), self.analytics(next_name)
+        self.replace_table(state_name, self.render(sections["init"]))
+        converged, iteration = False, 0
+        while not converged and iteration < model.max_iterations:
+            iteration += 1
+            step = self.render(sections["step"], state=state, iteration=str(iteration))
+            self.replace_table(next_name, step)
+            check = self.render(sections["converged"], state=next_state, previous=state)
+            converged = bool(self.scalar(check))
+            self.client.execute_sql(f"DROP TABLE {state}")
+            self.client.execute_sql(f"ALTER TABLE {next_state} RENAME TO {self.quote(state_name)}")
+        if not converged:
+            log.warning("%s stopped after %d iterations without converging", model.name, iteration)
+        self.replace_table(model.name, self.render(sections["final"], state=state))
+        self.client.execute_sql(f"DROP TABLE {state}")
+        return {"iterations": iteration, "converged": converged}
+
+
+def run_models(
+    client: SqlClientBase[Any],
+    raw_dataset: str = RAW_DATASET,
+    analytics_dataset: str = ANALYTICS_DATASET,
+    models: list[Model] | None = None,
+) -> dict[str, ModelRun]:
+    """Build every model, in dependency order, each in its own transaction, on an open client."""
+    models = load_models() if models is None else models
+    runner = Runner(client, raw_dataset, analytics_dataset)
+    client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {runner.quote(analytics_dataset)}")
+    results: dict[str, ModelRun] = {}
+    for model in models:
+        try:
+            with client.begin_transaction():
+                results[model.name] = runner.build(model)
+        except Exception as error:
+            raise TransformError(f"model {model.name} ({model.path}) failed: {error}") from error
+        log.info("built %s.%s: %s", analytics_dataset, model.name, results[model.name])
+    return results
+
+
+def run_transforms(
+    pipeline: dlt.Pipeline, analytics_dataset: str = ANALYTICS_DATASET
+) -> dict[str, ModelRun]:
+    """Build every analytics table from the pipeline's raw dataset, where the data was loaded.
+
+    Reads `pipeline.dataset_name` (the raw tables) and writes `analytics_dataset` through
+    `pipeline.sql_client()`. Idempotent: a rerun over the same raw data changes nothing.
+    Returns, per model, its row count and build time (and iterations for iterative models).
+    """
+    with pipeline.sql_client() as client:
+        return run_models(client, pipeline.dataset_name, analytics_dataset)

@@ -1,0 +1,67 @@
+-- One row per user seen as an author or as an engager: engagement received on their posts and
+-- engagement given to others.
+WITH as_owner AS (
+    SELECT
+        owner_id AS user_id,
+        count(*) AS posts,
+        sum(likes) AS likes_received,
+        sum(comments) AS comments_received,
+        avg(likes) AS mean_likes_per_post,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY likes) AS median_likes_per_post,
+        avg(comments) AS mean_comments_per_post,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY comments) AS median_comments_per_post,
+        avg(engagement) AS mean_engagement_per_post,
+        min(created_at) AS first_post_at,
+        max(created_at) AS last_post_at
+    FROM {analytics}.media_engagement
+    GROUP BY owner_id
+),
+
+as_actor AS (
+    SELECT
+        actor_id AS user_id,
+        sum(CASE WHEN action = 'like' THEN 1 ELSE 0 END) AS likes_given,
+        sum(CASE WHEN action = 'comment' THEN 1 ELSE 0 END) AS comments_given,
+        count(DISTINCT owner_id) AS distinct_owners_engaged
+    FROM {analytics}.int_engagement_actions
+    GROUP BY actor_id
+),
+
+engaged_users AS (
+    SELECT user_id FROM as_owner
+    UNION
+    SELECT user_id FROM as_actor
+)
+
+SELECT
+    engaged_users.user_id,
+    users.username,
+    coalesce(as_owner.posts, 0) AS posts,
+    coalesce(as_owner.likes_received, 0) AS likes_received,
+    coalesce(as_owner.comments_received, 0) AS comments_received,
+    as_owner.mean_likes_per_post,
+    as_owner.median_likes_per_post,
+    as_owner.mean_comments_per_post,
+    as_owner.median_comments_per_post,
+    as_owner.mean_engagement_per_post,
+    latest_counts.followed_by_count AS followers,
+    CASE
+        WHEN latest_counts.followed_by_count > 0
+            THEN as_owner.mean_engagement_per_post / latest_counts.followed_by_count
+    END AS engagement_rate_by_followers,
+    as_owner.first_post_at,
+    as_owner.last_post_at,
+    CASE
+        WHEN as_owner.posts > 1
+            THEN (extract(epoch FROM as_owner.last_post_at) - extract(epoch FROM as_owner.first_post_at))
+                / 86400.0 / (as_owner.posts - 1)
+    END AS mean_days_between_posts,
+    coalesce(as_actor.likes_given, 0) AS likes_given,
+    coalesce(as_actor.comments_given, 0) AS comments_given,
+    coalesce(as_actor.distinct_owners_engaged, 0) AS distinct_owners_engaged
+FROM engaged_users
+LEFT JOIN as_owner ON as_owner.user_id = engaged_users.user_id
+LEFT JOIN as_actor ON as_actor.user_id = engaged_users.user_id
+LEFT JOIN {analytics}.int_user_latest_counts AS latest_counts
+    ON latest_counts.user_id = engaged_users.user_id
+LEFT JOIN {analytics}.stg_users AS users ON users.user_id = engaged_users.user_id

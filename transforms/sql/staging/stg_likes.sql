@@ -1,0 +1,10 @@
+-- One row per (media, liker) among the current likers of media whose likes were read.
+-- Likes carry no time in the API: `observed_at` is when the like was seen.
+SELECT
+    CAST(media_id AS TEXT) AS media_id,
+    CAST(user_id AS TEXT) AS liker_id,
+    max(observed_at) AS observed_at
+FROM {raw}.likes AS raw_likes
+WHERE media_id IS NOT NULL
+  AND user_id IS NOT NULL
+GROUP BY media_id, user_id
