@@ -1,0 +1,101 @@
+"""Fixtures for running `python -m pipelines.run` as a subprocess against a real emulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from emulator import Emulator, World, WorldConfig
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
+
+
+@pytest.fixture(scope="session")
+def small_world_config() -> WorldConfig:
+    return WorldConfig(seed=7, users=150)
+
+
+@pytest.fixture
+def emulator(small_world_config):
+    with Emulator(World(small_world_config), follows_any_user=True) as emu:
+        yield emu
+
+
+def pipeline_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """Environment for one pipeline process: its own DuckDB file and dlt working dir."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SOURCES__")}
+    env.update(
+        DESTINATION__DUCKDB__CREDENTIALS=str(tmp_path / "warehouse.duckdb"),
+        DLT_DATA_DIR=str(tmp_path / "dlt_data"),
+        RUNTIME__DLTHUB_TELEMETRY="false",
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    env.update(settings)
+    return env
+
+
+def source_settings(emu: Emulator, token: str | None = None, **extra: str) -> dict[str, str]:
+    settings = {
+        "SOURCES__INSTAGRAM__BASE_URL": emu.base_url,
+        "SOURCES__INSTAGRAM__ACCESS_TOKEN": token if token is not None else emu.access_token,
+        "SOURCES__INSTAGRAM__CRAWL_DEPTH": "1",
+    }
+    settings.update({f"SOURCES__INSTAGRAM__{key}": value for key, value in extra.items()})
+    return settings
+
+
+def run_cli(tmp_path: Path, env: dict[str, str], *args: str, timeout: float = 240):
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.run", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def start_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.run", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def table_snapshot(database: Path, schema: str = "instagram_raw") -> dict[str, list[tuple]]:
+    """Every table of `schema` as sorted rows, without dlt's per-load bookkeeping columns."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = ? AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' "
+                "ORDER BY table_name",
+                [schema],
+            ).fetchall()
+        ]
+        snapshot = {}
+        for table in tables:
+            columns = [
+                name
+                for (name,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = ? AND table_name = ? ORDER BY column_name",
+                    [schema, table],
+                ).fetchall()
+                if name not in DLT_COLUMNS
+            ]
+            select = ", ".join(f'"{column}"' for column in columns)
+            rows = con.execute(f'SELECT {select} FROM {schema}."{table}"').fetchall()
+            snapshot[table] = sorted(rows, key=repr)
+        return snapshot

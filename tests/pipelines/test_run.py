@@ -1,0 +1,188 @@
+"""`python -m pipelines.run` as users run it: a subprocess against a real emulator and DuckDB."""
+
+from __future__ import annotations
+
+import fcntl
+import signal
+import time
+
+import duckdb
+
+from pipelines.run import (
+    EXIT_ALREADY_RUNNING,
+    EXIT_AUTH_ERROR,
+    EXIT_CONFIG_ERROR,
+    EXIT_FAILURE,
+    EXIT_PARTIAL,
+    EXIT_SUCCESS,
+)
+from tests.pipelines.conftest import (
+    pipeline_env,
+    run_cli,
+    source_settings,
+    start_cli,
+    table_snapshot,
+)
+
+
+def test_help_documents_flags_and_exit_codes(tmp_path):
+    result = run_cli(tmp_path, pipeline_env(tmp_path), "--help")
+    assert result.returncode == 0
+    for text in ("--demo", "--duckdb", "--full-refresh", "--crawl-depth", "exit codes", "already running"):
+        assert text in result.stdout
+    assert "--access-token" not in result.stdout
+
+
+def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    result = run_cli(tmp_path, env)
+    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+    assert "Loaded in this run:" in result.stdout
+    assert "API requests:" in result.stdout
+    assert "Work remains: no" in result.stdout
+
+    database = tmp_path / "warehouse.duckdb"
+    world = emulator.world
+    with duckdb.connect(str(database), read_only=True) as con:
+        loaded_self_media = con.execute(
+            "SELECT count(*) FROM instagram_raw.media WHERE user_id = ?", [world.default_user_id]
+        ).fetchone()[0]
+        analytics_tables = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'instagram_analytics'"
+        ).fetchone()[0]
+    assert loaded_self_media == len(world.media_ids_of_user(world.default_user_id))
+    assert analytics_tables > 0
+    for line in (result.stdout + result.stderr).splitlines():
+        assert emulator.access_token not in line
+
+    # a second run with nothing new in the world changes nothing
+    before = table_snapshot(database)
+    again = run_cli(tmp_path, env)
+    assert again.returncode == EXIT_SUCCESS, again.stderr[-3000:]
+    assert table_snapshot(database) == before
+
+
+def test_missing_token_is_a_configuration_error(tmp_path, emulator):
+    settings = source_settings(emulator)
+    del settings["SOURCES__INSTAGRAM__ACCESS_TOKEN"]
+    result = run_cli(tmp_path, pipeline_env(tmp_path, **settings))
+    assert result.returncode == EXIT_CONFIG_ERROR
+    assert "access_token" in result.stderr
+
+
+def test_invalid_token_is_an_authentication_error(tmp_path, emulator):
+    bad_token = "1234.abcdef0.0123456789abcdef0123456789abcdef"
+    result = run_cli(tmp_path, pipeline_env(tmp_path, **source_settings(emulator, token=bad_token)))
+    assert result.returncode == EXIT_AUTH_ERROR
+    assert "access_token" in result.stderr.lower() or "token" in result.stderr.lower()
+    assert bad_token not in result.stdout + result.stderr
+    assert emulator.stats.total <= 3  # fails at the first request, not after a crawl
+
+
+def test_second_run_while_one_holds_the_lock_exits_at_once(tmp_path, emulator):
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    lock_path = tmp_path / "warehouse.duckdb.lock"
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        started = time.monotonic()
+        result = run_cli(tmp_path, env)
+        elapsed = time.monotonic() - started
+    assert result.returncode == EXIT_ALREADY_RUNNING
+    assert "another run" in result.stderr
+    assert not (tmp_path / "warehouse.duckdb").exists()
+    assert emulator.stats.total == 0
+    assert elapsed < 30
+
+
+def test_busy_duckdb_fails_clearly_and_loses_nothing(tmp_path, emulator):
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    database = tmp_path / "warehouse.duckdb"
+    analyst = duckdb.connect(str(database))  # an analyst's session holding the file
+    try:
+        result = run_cli(tmp_path, env, "--load-wait", "3")
+    finally:
+        analyst.close()
+    assert result.returncode == EXIT_FAILURE
+    assert "lock" in result.stderr.lower()
+    assert "pending data is kept" in result.stderr
+
+    requests_before_rerun = emulator.stats.total
+    rerun = run_cli(tmp_path, env)
+    assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
+    world = emulator.world
+    with duckdb.connect(str(database), read_only=True) as con:
+        media = con.execute(
+            "SELECT count(*), count(DISTINCT id) FROM instagram_raw.media WHERE user_id = ?",
+            [world.default_user_id],
+        ).fetchone()
+    assert media == (len(world.media_ids_of_user(world.default_user_id)),) * 2
+    # the pending package was loaded; the rerun only asked whether anything was new
+    assert emulator.stats.total > requests_before_rerun
+
+
+def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_config):
+    from emulator import Emulator, World
+
+    with Emulator(World(small_world_config), follows_any_user=True) as clean:
+        clean_env = pipeline_env(tmp_path / "clean", **source_settings(clean, CRAWL_DEPTH="2"))
+        (tmp_path / "clean").mkdir()
+        assert run_cli(tmp_path / "clean", clean_env, "--no-transforms").returncode == EXIT_SUCCESS
+        expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
+
+    (tmp_path / "paced").mkdir()
+    with Emulator(
+        World(small_world_config), follows_any_user=True, rate_limit=60, rate_window=2
+    ) as paced:
+        env = pipeline_env(tmp_path / "paced", **source_settings(paced, CRAWL_DEPTH="2"))
+        codes = []
+        for _ in range(40):
+            result = run_cli(tmp_path / "paced", env, "--no-transforms")
+            codes.append(result.returncode)
+            if result.returncode != EXIT_PARTIAL:
+                break
+            assert "Work remains: the rate budget ran out" in result.stdout
+            time.sleep(2)
+    assert codes[0] == EXIT_PARTIAL
+    assert codes[-1] == EXIT_SUCCESS, codes
+    assert table_snapshot(tmp_path / "paced" / "warehouse.duckdb") == expected
+
+
+def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
+    from emulator import Emulator, World
+
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "killed").mkdir()
+    with Emulator(World(small_world_config), follows_any_user=True) as emu:
+        clean_env = pipeline_env(tmp_path / "clean", **source_settings(emu, CRAWL_DEPTH="2"))
+        assert run_cli(tmp_path / "clean", clean_env, "--no-transforms").returncode == EXIT_SUCCESS
+        expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
+
+        env = pipeline_env(tmp_path / "killed", **source_settings(emu, CRAWL_DEPTH="2"))
+        for delay in (1.5, 3.0, 4.5):
+            process = start_cli(tmp_path / "killed", env, "--no-transforms")
+            time.sleep(delay)
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        final = run_cli(tmp_path / "killed", env, "--no-transforms")
+    assert final.returncode == EXIT_SUCCESS, final.stderr[-3000:]
+    assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == expected
+
+
+def test_demo_is_deterministic(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    outputs = []
+    for folder in ("a", "b", "b"):
+        env = pipeline_env(tmp_path / folder)
+        env.pop("DESTINATION__DUCKDB__CREDENTIALS")  # the demo writes ./instagram.duckdb
+        result = run_cli(tmp_path / folder, env, "--demo", "--demo-users", "300")
+        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+        outputs.append(result.stdout)
+    assert "The warehouse is ready" in outputs[0]
+    assert "instagram_analytics.user_graph_metrics" in outputs[0]
+    first = table_snapshot(tmp_path / "a" / "instagram.duckdb")
+    assert first["media"] and first["follow_edges"]
+    assert table_snapshot(tmp_path / "b" / "instagram.duckdb") == first
+    assert table_snapshot(tmp_path / "a" / "instagram.duckdb", "instagram_analytics") == (
+        table_snapshot(tmp_path / "b" / "instagram.duckdb", "instagram_analytics")
+    )
