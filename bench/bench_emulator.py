@@ -10,7 +10,7 @@ Each server runs in its own process (the client must not share its GIL); the cli
 `--clients` threads (default 2), each with its own keep-alive `http.client` connection,
 cycling over the recorded page URLs for `--seconds` per measurement.
 
-    .venv/bin/python bench/bench_emulator.py [--users 2000] [--seconds 5] [--clients 2]
+    .venv/bin/python -m bench.bench_emulator [--users 2000] [--seconds 5] [--clients 2]
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Prints:
 The emulator runs in this process; the source and the baseline each run in a child process
 (so that their memory is measured alone and they never share the GIL with the server).
 
-    python -m bench.bench_source [--media 200000] [--latency-users 60] [--memory-media 20000]
+    .venv/bin/python -m bench.bench_source [--media 200000] [--latency-users 60] [--memory-media 20000]
 """
 
 from __future__ import annotations

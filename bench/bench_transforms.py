@@ -5,7 +5,7 @@ with numpy by popularity) straight into a DuckDB file under `instagram_raw`, the
 through a dlt pipeline. networkx's PageRank (graph build included) on the same edges, in the same
 run, is the baseline. Prints: total transform time, the slowest models, and the PageRank ratio.
 
-    .venv/bin/python bench/bench_transforms.py [--users 50000] [--edges 1000000] ...
+    .venv/bin/python -m bench.bench_transforms [--users 50000] [--edges 1000000] ...
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from dlt.extract import DltSource
 from dlt.helpers.airflow_helper import PipelineTasksGroup
 from tenacity import Retrying, stop_after_delay, wait_exponential
 
-from sources.instagram import instagram
+from sources.instagram import instagram, remove_rows_loaded_twice
 from transforms import run_transforms
 
 try:  # Airflow 3: the task SDK
@@ -129,7 +129,8 @@ class SourcePartBuiltInTask(DltSource):
 
 
 def run_transforms_on_loaded_data() -> None:
-    """Build `instagram_analytics` from the raw tables in the configured DuckDB file."""
+    """Repair the follow history after an interrupted load, then build `instagram_analytics`
+    from the raw tables in the configured DuckDB file."""
     with tempfile.TemporaryDirectory(prefix="dlt_transforms_") as working_dir:
         pipeline = dlt.pipeline(
             pipeline_name=PIPELINE_NAME,
@@ -137,6 +138,7 @@ def run_transforms_on_loaded_data() -> None:
             dataset_name=RAW_DATASET,
             pipelines_dir=working_dir,
         )
+        remove_rows_loaded_twice(pipeline)
         run_transforms(pipeline)
 
 

@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -25,10 +26,21 @@ from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.helpers import retry_load
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from pipelines import demo
-from sources.instagram import InstagramAuthError, instagram, install_secret_filter
+from sources.instagram import (
+    InstagramAuthError,
+    install_secret_filter,
+    instagram,
+    remove_rows_loaded_twice,
+)
 
 PIPELINE_NAME = "instagram"
 RAW_DATASET = "instagram_raw"
@@ -204,9 +216,10 @@ def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path
 
 
 def destination_is_busy(error: BaseException) -> bool:
-    """A load that failed because the destination could not be opened (a DuckDB file held by
-    another process, a database that is down): worth retrying. Schema and data errors are not."""
-    if not retry_load(("load",))(error):
+    """The destination could not be opened (a DuckDB file held by another process, a database
+    that is down) when dlt synced state before extracting or loaded after it: worth retrying.
+    Schema, data and configuration errors are not."""
+    if not retry_load(("sync", "load"))(error):
         return False
     cause: BaseException | None = error
     while cause is not None:
@@ -216,23 +229,47 @@ def destination_is_busy(error: BaseException) -> bool:
     return False
 
 
-def run_retrying_busy_loads(pipeline: dlt.Pipeline, args: argparse.Namespace, source=None, refresh=None):
+def run_retrying_while_busy(
+    pipeline: dlt.Pipeline, args: argparse.Namespace, source=None, refresh=None
+) -> dict[str, int]:
     """`pipeline.run`, retried while the destination is busy, for at most `--load-wait` seconds.
+    Returns the rows normalized per table.
 
-    A retried `run()` loads the package the failed attempt left pending; it never extracts again.
+    An attempt that failed at the load left its package pending: the next attempt loads that
+    package and never extracts again (so its rows are counted from the attempt that did). With
+    no `source`, it loads the packages an earlier run left pending.
     """
+    rows_by_table: dict[str, int] = {}
+
+    def log_retry(retry_state: RetryCallState) -> None:
+        log.warning(
+            "destination busy (is another process holding it?); retrying in %.1f s, "
+            "for at most %.0f s in all",
+            retry_state.upcoming_sleep,
+            args.load_wait,
+        )
+
     for attempt in Retrying(
         retry=retry_if_exception(destination_is_busy),
         stop=stop_after_delay(args.load_wait),
         wait=wait_exponential(multiplier=0.5, max=10),
+        before_sleep=log_retry,
         reraise=True,
     ):
         with attempt:
-            if attempt.retry_state.attempt_number == 1:
-                pipeline.run(source, refresh=refresh)
-            else:
-                log.warning("destination busy; retrying the pending load")
-                pipeline.run()
+            try:
+                if pipeline.has_pending_data:
+                    # Not run(): until the first load creates the dataset, run()'s state sync
+                    # finds no dataset and wipes the working folder, pending packages included.
+                    pipeline.normalize()
+                    pipeline.load()
+                else:
+                    pipeline.run(source, refresh=refresh)
+            finally:
+                normalized = pipeline.last_trace and pipeline.last_trace.last_normalize_info
+                if normalized:
+                    rows_by_table = dict(normalized.row_counts)
+    return rows_by_table
 
 
 def run(args: argparse.Namespace) -> RunReport:
@@ -241,24 +278,20 @@ def run(args: argparse.Namespace) -> RunReport:
     pipeline = build_pipeline(args)
     if (args.destination or "duckdb") == "duckdb":
         forget_state_of_a_missing_duckdb_file(pipeline, duckdb_path())
+    loaded: Counter[str] = Counter()
     if pipeline.has_pending_data:
         log.info("loading packages left pending by an earlier run")
-        run_retrying_busy_loads(pipeline, args)
+        loaded.update(run_retrying_while_busy(pipeline, args))
 
     source = instagram()
     if args.resources:
         source = source.with_resources(*[r.strip() for r in args.resources.split(",")])
-    run_retrying_busy_loads(
-        pipeline, args, source, refresh="drop_sources" if args.full_refresh else None
-    )
-    trace = pipeline.last_trace
-
-    if trace and trace.last_normalize_info:
-        report.rows_by_table = {
-            table: count
-            for table, count in trace.last_normalize_info.row_counts.items()
-            if not table.startswith("_dlt")
-        }
+    refresh = "drop_sources" if args.full_refresh else None
+    loaded.update(run_retrying_while_busy(pipeline, args, source, refresh))
+    remove_rows_loaded_twice(pipeline)
+    report.rows_by_table = {
+        table: count for table, count in loaded.items() if not table.startswith("_dlt")
+    }
     last_run = pipeline.state.get("sources", {}).get("instagram", {}).get("last_run", {})
     report.requests = last_run.get("requests")
     report.rate_limit_remaining = last_run.get("rate_limit_remaining")
@@ -339,14 +372,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("configuration error: %s", error)
         return EXIT_CONFIG_ERROR
     except PipelineStepFailed as error:
-        code = step_failure_exit_code(error)
+        kept = "; what it extracted is kept for the next run" if error.has_pending_data else ""
         log.error(
-            "step %s failed (%s); pending data is kept for the next run: %s",
+            "step %s failed (%s)%s: %s",
             error.step,
             type(error.exception).__name__,
+            kept,
             error.exception,
         )
-        return code
+        return step_failure_exit_code(error)
     return EXIT_PARTIAL if report.work_remaining else EXIT_SUCCESS
 
 

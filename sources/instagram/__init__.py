@@ -34,6 +34,7 @@ from .helpers import (
     column_hints,
     fan_in,
     install_secret_filter,
+    remove_rows_loaded_twice,
     to_arrow,
 )
 from .settings import (
@@ -64,6 +65,7 @@ __all__ = [
     "InstagramPermissionError",
     "InstagramTransientError",
     "install_secret_filter",
+    "remove_rows_loaded_twice",
 ]
 
 

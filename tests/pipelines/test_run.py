@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import shutil
 import signal
 import time
 
@@ -17,12 +18,15 @@ from pipelines.run import (
     EXIT_SUCCESS,
 )
 from tests.pipelines.conftest import (
+    REPO_ROOT,
     pipeline_env,
     run_cli,
     source_settings,
     start_cli,
     table_snapshot,
 )
+
+DEMO_ARGS = ("--demo", "--demo-users", "300")
 
 
 def test_help_documents_flags_and_exit_codes(tmp_path):
@@ -94,7 +98,15 @@ def test_second_run_while_one_holds_the_lock_exits_at_once(tmp_path, emulator):
     assert elapsed < 30
 
 
-def test_busy_duckdb_fails_clearly_and_loses_nothing(tmp_path, emulator):
+def self_media_rows(database, world) -> tuple[int, int]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(
+            "SELECT count(*), count(DISTINCT id) FROM instagram_raw.media WHERE user_id = ?",
+            [world.default_user_id],
+        ).fetchone()
+
+
+def test_duckdb_held_throughout_fails_clearly_and_the_next_run_finishes(tmp_path, emulator):
     env = pipeline_env(tmp_path, **source_settings(emulator))
     database = tmp_path / "warehouse.duckdb"
     analyst = duckdb.connect(str(database))  # an analyst's session holding the file
@@ -103,21 +115,56 @@ def test_busy_duckdb_fails_clearly_and_loses_nothing(tmp_path, emulator):
     finally:
         analyst.close()
     assert result.returncode == EXIT_FAILURE
-    assert "lock" in result.stderr.lower()
-    assert "pending data is kept" in result.stderr
+    assert "destination busy" in result.stderr and "lock" in result.stderr.lower()
 
-    requests_before_rerun = emulator.stats.total
     rerun = run_cli(tmp_path, env)
     assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
-    world = emulator.world
-    with duckdb.connect(str(database), read_only=True) as con:
-        media = con.execute(
-            "SELECT count(*), count(DISTINCT id) FROM instagram_raw.media WHERE user_id = ?",
-            [world.default_user_id],
-        ).fetchone()
-    assert media == (len(world.media_ids_of_user(world.default_user_id)),) * 2
-    # the pending package was loaded; the rerun only asked whether anything was new
-    assert emulator.stats.total > requests_before_rerun
+    expected = len(emulator.world.media_ids_of_user(emulator.world.default_user_id))
+    assert self_media_rows(database, emulator.world) == (expected, expected)
+
+
+def test_duckdb_released_within_the_wait_lets_the_run_succeed(tmp_path, emulator):
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    database = tmp_path / "warehouse.duckdb"
+    analyst = duckdb.connect(str(database))
+    process = start_cli(tmp_path, env, "--load-wait", "60")
+    time.sleep(4)
+    analyst.close()
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == EXIT_SUCCESS, output[-3000:]
+    assert "destination busy" in output
+    expected = len(emulator.world.media_ids_of_user(emulator.world.default_user_id))
+    assert self_media_rows(database, emulator.world) == (expected, expected)
+
+
+def test_duckdb_taken_during_extraction_keeps_the_extracted_package(tmp_path, small_world_config):
+    from emulator import Emulator, World
+
+    with Emulator(World(small_world_config), follows_any_user=True, latency=0.02) as slow:
+        env = pipeline_env(tmp_path, **source_settings(slow))
+        database = tmp_path / "warehouse.duckdb"
+        process = start_cli(tmp_path, env, "--load-wait", "2", "--no-transforms")
+        while slow.stats.total == 0:  # dlt has synced its state and is extracting
+            assert process.poll() is None, process.stdout.read()[-3000:]
+            time.sleep(0.05)
+        analyst = duckdb.connect(str(database))
+        try:
+            output, _ = process.communicate(timeout=120)
+        finally:
+            analyst.close()
+        assert process.returncode == EXIT_FAILURE, output[-3000:]
+        assert "step load failed" in output
+        assert "what it extracted is kept for the next run" in output
+
+        first_run_requests = slow.stats.total
+        rerun = run_cli(tmp_path, env, "--no-transforms")
+        assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
+        assert "loading packages left pending" in rerun.stderr
+        expected = len(slow.world.media_ids_of_user(slow.world.default_user_id))
+        assert self_media_rows(database, slow.world) == (expected, expected)
+        # the pending package was loaded as it was, not wiped and extracted again: the rerun
+        # made only the requests of an incremental run
+        assert slow.stats.total - first_run_requests < first_run_requests
 
 
 def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_config):
@@ -168,21 +215,35 @@ def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
     assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == expected
 
 
-def test_demo_is_deterministic(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    outputs = []
-    for folder in ("a", "b", "b"):
-        env = pipeline_env(tmp_path / folder)
+def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
+    runs = {"a": tmp_path / "a", "b": tmp_path / "b", "killed": tmp_path / "killed"}
+    for folder in runs.values():
+        # as scripts/demo runs it: in a folder holding the project's own .dlt/config.toml
+        shutil.copytree(REPO_ROOT / ".dlt", folder / ".dlt")
+
+    def demo_env(folder):
+        env = pipeline_env(folder)
         env.pop("DESTINATION__DUCKDB__CREDENTIALS")  # the demo writes ./instagram.duckdb
-        result = run_cli(tmp_path / folder, env, "--demo", "--demo-users", "300")
+        return env
+
+    outputs = []
+    for name in ("a", "b", "b"):
+        result = run_cli(runs[name], demo_env(runs[name]), *DEMO_ARGS)
         assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
         outputs.append(result.stdout)
     assert "The warehouse is ready" in outputs[0]
     assert "instagram_analytics.user_graph_metrics" in outputs[0]
-    first = table_snapshot(tmp_path / "a" / "instagram.duckdb")
-    assert first["media"] and first["follow_edges"]
-    assert table_snapshot(tmp_path / "b" / "instagram.duckdb") == first
-    assert table_snapshot(tmp_path / "a" / "instagram.duckdb", "instagram_analytics") == (
-        table_snapshot(tmp_path / "b" / "instagram.duckdb", "instagram_analytics")
-    )
+
+    for delay in (2.0, 3.5):
+        process = start_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        assert process.wait() == -signal.SIGKILL, "the demo ended before it was killed"
+    finished = run_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS)
+    assert finished.returncode == EXIT_SUCCESS, finished.stderr[-3000:]
+
+    for schema in ("instagram_raw", "instagram_analytics"):
+        first = table_snapshot(runs["a"] / "instagram.duckdb", schema)
+        assert first
+        assert table_snapshot(runs["b"] / "instagram.duckdb", schema) == first
+        assert table_snapshot(runs["killed"] / "instagram.duckdb", schema) == first

@@ -2,18 +2,41 @@
 through SOURCES__INSTAGRAM__* environment variables, as cron would run it.
 
 Usage: python -m tests.source.pipeline_process PIPELINES_DIR DUCKDB_FILE
+
+With CRASH_AFTER_STAGING=<table>, the process kills itself right after that table's file is
+committed to the staging dataset and before dlt records the job as done, the worst moment for
+an at-least-once load (once: it leaves CRASH_AFTER_STAGING_MARKER behind).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+from pathlib import Path
 
 import dlt
+from dlt.destinations.insert_job_client import InsertValuesLoadJob
 
-from sources.instagram import instagram
+from sources.instagram import instagram, remove_rows_loaded_twice
+
+
+def crash_after_staging(table: str, marker: Path) -> None:
+    load_file = InsertValuesLoadJob.run
+
+    def load_file_then_die(job: InsertValuesLoadJob) -> None:
+        load_file(job)
+        staging = job._sql_client.dataset_name.endswith("_staging")
+        if staging and job.load_table_name == table and not marker.exists():
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    InsertValuesLoadJob.run = load_file_then_die
 
 
 def main(pipelines_dir: str, database: str) -> int:
+    if table := os.environ.get("CRASH_AFTER_STAGING"):
+        crash_after_staging(table, Path(os.environ["CRASH_AFTER_STAGING_MARKER"]))
     pipeline = dlt.pipeline(
         "instagram", destination=dlt.destinations.duckdb(database), dataset_name="instagram_raw",
         pipelines_dir=pipelines_dir,
@@ -21,6 +44,7 @@ def main(pipelines_dir: str, database: str) -> int:
     if pipeline.has_pending_data:  # a killed run left a package: load it first
         pipeline.run()
     pipeline.run(instagram())
+    remove_rows_loaded_twice(pipeline)
     return 0
 
 

@@ -70,3 +70,24 @@ def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path) 
             assert finished.returncode == 0, stderr.decode()[-2000:]
 
     assert Loader(killed_dir).tables() == Loader(clean_dir).tables()
+
+
+def test_a_crash_after_follow_edges_reached_staging_leaves_no_duplicates(tmp_path: Path) -> None:
+    """dlt resumes the package by loading that file into staging again; the scd2 merge would
+    insert every edge twice, and the repair after the load removes the copies."""
+    clean_dir, crashed_dir = tmp_path / "clean", tmp_path / "crashed"
+    clean_dir.mkdir(), crashed_dir.mkdir()
+    with Emulator(World(SMALL_WORLD), follows_any_user=True) as emu:
+        env = _environment(emu, emu.world)
+        assert _start(clean_dir, env).wait(timeout=120) == 0
+
+        crash = {**env, "CRASH_AFTER_STAGING": "follow_edges", "CRASH_AFTER_STAGING_MARKER": str(tmp_path / "crashed.marker")}
+        assert _start(crashed_dir, crash).wait(timeout=120) == -signal.SIGKILL
+        rerun = _start(crashed_dir, crash)
+        _, stderr = rerun.communicate(timeout=120)
+        assert rerun.returncode == 0, stderr.decode()[-2000:]
+        assert "follow_edges rows that an interrupted load had inserted twice" in stderr.decode()
+
+    crashed = Loader(crashed_dir)
+    assert crashed.tables() == Loader(clean_dir).tables()
+    assert crashed.rows("SELECT count(*), count(DISTINCT edge_key) FROM follow_edges") == [(len(crashed.tables()["follow_edges"]),) * 2]
