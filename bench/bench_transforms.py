@@ -27,8 +27,10 @@ from transforms import run_transforms
 
 START = np.datetime64("2016-01-01T00:00:00", "s")
 DAY = 86400
-# what building PageRank takes in SQL, graph build included (as for networkx)
-PAGERANK_MODELS = ("int_graph_nodes", "int_graph_edges", "int_node_degrees", "int_pagerank")
+# what building PageRank takes in SQL, graph build included (as for networkx): the degrees that
+# find the dangling nodes read the undirected adjacency, so it counts too
+PAGERANK_MODELS = ("int_graph_nodes", "int_graph_edges", "int_graph_adjacency", "int_node_degrees",
+                   "int_pagerank")
 
 
 def timestamps(seconds: np.ndarray) -> pa.Array:

@@ -215,12 +215,11 @@ class ApiApplication:
         """(user id, scopes) of the token; `client_id`-only calls (legacy era) have no user."""
         token = incoming.token
         if token is None:
-            legacy_public_read = (
-                self.options.legacy and incoming.params.get("client_id")
-                and not route.needs_user and "self" not in path_params.values()
-            )
-            if legacy_public_read:
-                return None, ()
+            if self.options.legacy and incoming.params.get("client_id"):
+                if route.write_family is not None:
+                    raise errors.client_id_write(incoming.method, route.write_family)
+                if not route.needs_user and "self" not in path_params.values():
+                    return None, ()  # a public read
             raise errors.missing_token()
         owner = self.extra_tokens.get(token) or self.world.user_for_token(token)
         if owner is None:

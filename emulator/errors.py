@@ -61,6 +61,17 @@ def not_allowed() -> ApiError:
     return ApiError(400, "APINotAllowedError", "you cannot view this resource")
 
 
+def client_id_write(method: str, family: str) -> ApiError:
+    """A write (`family`: likes, comments, relationships) with a `client_id` and no user
+    token, legacy era. The text was captured for POST likes; the others follow it."""
+    return ApiError(
+        400,
+        "APIError",
+        f"This client ID is not permitted to {method} {family}. For more info, please refer to "
+        f"our developer site at http://instagram.com/developer/endpoints/{family}.",
+    )
+
+
 def invalid_parameters(message: str) -> ApiError:
     """A missing or bad request parameter."""
     return ApiError(400, "APIInvalidParametersError", message)

@@ -29,7 +29,7 @@ def media_key(media_id: str) -> int:
     """The ordering key of a media id (its creation index); raises the API's parameter error
     for ids this world cannot have made."""
     head = media_id.split("_", 1)[0]
-    if not head.isdigit():
+    if not (head.isascii() and head.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise errors.invalid_parameters(f"Invalid media id {media_id}.")
     return int(head) & MEDIA_INDEX_MASK
 

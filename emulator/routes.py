@@ -7,6 +7,7 @@ rendering).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ MEDIA_SEARCH_WINDOW = 5 * 86400  # default min_timestamp: 5 days before max_time
 MEDIA_SEARCH_MAX_WINDOW = 7 * 86400
 RELATIONSHIP_ACTIONS = ("follow", "unfollow", "approve", "ignore", "deny", "block", "unblock")
 COMMENT_MAX_CHARS, COMMENT_MAX_HASHTAGS, COMMENT_MAX_URLS = 300, 4, 1
+HASHTAG = re.compile(r"#\w+")
+URL = re.compile(r"(?:https?://|www\.)\S+")  # one match per URL, `http://www.` included
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ Found = TypeVar("Found")
 class Route:
     """One endpoint. `scope` is checked before the handler runs (None: the handler checks,
     e.g. "public_content unless owner"); `needs_user` refuses `client_id`-only calls;
-    `write_family` names the per-endpoint write limit the call counts against."""
+    `write_family` names the per-endpoint write limit the call counts against, as the API
+    named it (likes, comments, relationships)."""
 
     method: str
     template: str
@@ -373,9 +377,9 @@ def _validate_comment(text: str) -> None:
     """The server-side rules of the 2016 docs."""
     if len(text) > COMMENT_MAX_CHARS:
         raise errors.invalid_parameters(f"The total length of the comment cannot exceed {COMMENT_MAX_CHARS} characters.")
-    if len(re.findall(r"#\w+", text)) > COMMENT_MAX_HASHTAGS:
+    if len(HASHTAG.findall(text)) > COMMENT_MAX_HASHTAGS:
         raise errors.invalid_parameters(f"The comment cannot contain more than {COMMENT_MAX_HASHTAGS} hashtags.")
-    if len(re.findall(r"https?://|www\.", text)) > COMMENT_MAX_URLS:
+    if len(URL.findall(text)) > COMMENT_MAX_URLS:
         raise errors.invalid_parameters(f"The comment cannot contain more than {COMMENT_MAX_URLS} URL.")
     if any(c.isalpha() for c in text) and text.upper() == text:
         raise errors.invalid_parameters("The comment cannot consist of all capital letters.")
@@ -481,8 +485,9 @@ def get_geography_media(call: Call) -> Reply:
 
 
 def _required(params: dict[str, str], name: str) -> str:
+    """The parameter's value; missing, empty and whitespace-only values are refused."""
     value = params.get(name, "")
-    if not value:
+    if not value.strip():
         raise errors.invalid_parameters(f"Missing required parameter {name}.")
     return value
 
@@ -492,9 +497,12 @@ def _number(params: dict[str, str], name: str) -> float | None:
     if raw == "":
         return None
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        raise errors.invalid_parameters(f"Invalid parameter {name}: a number is expected.") from None
+        value = math.nan
+    if not math.isfinite(value):  # "nan" and "inf" parse as floats but are no numbers here
+        raise errors.invalid_parameters(f"Invalid parameter {name}: a number is expected.")
+    return value
 
 
 def _coordinate(params: dict[str, str], name: str) -> float | None:
@@ -549,7 +557,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/users/{id}/followed-by", get_followed_by, scope="follower_list"),
     Route("GET", "/users/{id}/relationship", get_relationship, scope="follower_list", needs_user=True),
     Route("POST", "/users/{id}/relationship", post_relationship, scope="relationships",
-          needs_user=True, write_family="relationship"),
+          needs_user=True, write_family="relationships"),
     Route("GET", "/media/search", search_media, scope="public_content"),
     Route("GET", "/media/popular", get_popular, scope="basic"),
     Route("GET", "/media/shortcode/{shortcode}", get_media_by_shortcode, json_suffix=False),

@@ -208,7 +208,9 @@ def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path
     """Local state without its DuckDB file would make incremental runs skip data: drop it.
 
     The state that matters is committed inside the DuckDB file with the data, so a working
-    directory that outlived its file only holds cursors for rows that no longer exist.
+    directory that outlived its file only holds cursors for rows that no longer exist. dlt's
+    state sync would wipe it too, but pending packages are loaded without a sync, and one
+    extracted against the lost file holds only what was new then.
     """
     if not database.exists() and pipeline.first_run is False:
         log.warning("%s is gone; discarding the stale local pipeline state", database.name)

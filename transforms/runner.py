@@ -13,12 +13,16 @@ Optional header comments change how a model is materialized (the default comes f
 layer: staging -> view, intermediate and marts -> table):
 
 - `-- materialized: incremental` with `-- unique_key: <column>`: rows are appended; rows whose
-  key the new result also holds are replaced first, so a rerun changes nothing.
+  key the new result also holds are replaced first, so a rerun changes nothing. A column the
+  model gains is added to the kept table (NULL in its older rows).
 - `-- materialized: iterative` with `-- max_iterations: <n>`: an iterative algorithm in plain
   SQL. Sections `-- @init`, `-- @step`, `-- @converged` and `-- @final` follow the header.
   `@init` selects the first state; `@step` selects the next state from `{state}` (and may use
   `{iteration}`, counting from 1); `@converged` selects one boolean, comparing the new
   `{state}` with the `{previous}` one; `@final` selects the model's rows from the last state.
+
+A relation left by an earlier version of a model under another materialization (a view where a
+table is now built, or the reverse) is dropped first.
 
 Each model is built in its own transaction: a model that fails leaves its previous table as it
 was, and the run stops there (models built before it keep their new contents). One transaction
@@ -183,6 +187,33 @@ class Runner:
         rows = self.client.execute_sql(sql)
         return rows[0][0]
 
+    def analytics_columns(self, name: str) -> dict[str, str]:
+        """The columns of a relation in the analytics dataset with their types, in order;
+        empty when it does not exist."""
+        casefold = self.client.capabilities.casefold_identifier
+        rows = self.client.execute_sql(
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+            casefold(self.analytics_dataset), casefold(name),
+        )
+        return {column: sql_type for column, sql_type in rows or []}
+
+    def drop_other_kind(self, model: Model) -> None:
+        """Drop what an earlier version of the model left under its name if it is a view where
+        a table is built now, or a table where a view is."""
+        casefold = self.client.capabilities.casefold_identifier
+        rows = self.client.execute_sql(
+            "SELECT table_type FROM information_schema.tables"
+            " WHERE table_schema = %s AND table_name = %s",
+            casefold(self.analytics_dataset), casefold(model.name),
+        )
+        is_view = bool(rows) and rows[0][0] == "VIEW"
+        if rows and is_view != (model.materialized == "view"):
+            kind = "VIEW" if is_view else "TABLE"
+            log.info("dropping %s %s: the model now builds a %s", kind.lower(), model.name,
+                     "view" if model.materialized == "view" else "table")
+            self.client.execute_sql(f"DROP {kind} {self.analytics(model.name)}")
+
     def _existing_raw_columns(self) -> dict[str, set[str]]:
         rows = self.client.execute_sql(
             "SELECT table_name, column_name FROM information_schema.columns"
@@ -231,6 +262,7 @@ class Runner:
         started = time.perf_counter()
         target = self.analytics(model.name)
         result: ModelRun = {}
+        self.drop_other_kind(model)
         if model.materialized == "view":
             self.client.execute_sql(f"DROP VIEW IF EXISTS {target}")
             self.client.execute_sql(f"CREATE VIEW {target} AS {self.render(model.sql)}")
@@ -250,13 +282,22 @@ class Runner:
         assert model.unique_key, "parse_model requires a unique_key for incremental models"
         key = self.quote(model.unique_key)
         self.replace_table(f"{model.name}__new", self.render(model.sql))
-        self.client.execute_sql(
-            f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM {new_rows} WHERE 1 = 0"
-        )
+        kept_columns = self.analytics_columns(model.name)
+        new_columns = self.analytics_columns(f"{model.name}__new")
+        if not kept_columns:
+            self.client.execute_sql(f"CREATE TABLE {target} AS SELECT * FROM {new_rows} WHERE 1 = 0")
+        else:  # columns the model gained since the kept rows were written
+            for column, sql_type in new_columns.items():
+                if column not in kept_columns:
+                    self.client.execute_sql(
+                        f"ALTER TABLE {target} ADD COLUMN {self.quote(column)} {sql_type}")
         self.client.execute_sql(
             f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {new_rows})"
         )
-        self.client.execute_sql(f"INSERT INTO {target} SELECT * FROM {new_rows}")
+        column_list = ", ".join(self.quote(column) for column in new_columns)
+        self.client.execute_sql(
+            f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {new_rows}"
+        )
         self.client.execute_sql(f"DROP TABLE {new_rows}")
 
     def build_iterative(self, model: Model) -> ModelRun:

@@ -207,6 +207,8 @@ def test_comment_and_delete_comment(client: Client, world: World, me: str) -> No
         ("#a #b #c #d #e", "The comment cannot contain more than 4 hashtags."),
         ("see http://a.example and http://b.example", "The comment cannot contain more than 1 URL."),
         ("SO GOOD", "The comment cannot consist of all capital letters."),
+        ("", "Missing required parameter text."),
+        (" \t\n ", "Missing required parameter text."),
     ],
 )
 def test_comment_validation(client: Client, world: World, me: str, text: str, message: str) -> None:
@@ -215,6 +217,12 @@ def test_comment_validation(client: Client, world: World, me: str, text: str, me
     response = client.post(f"/media/{media_id}/comments", text=text)
     assert response.json()["meta"] == {"code": 400, "error_type": "APIInvalidParametersError", "error_message": message}
     assert len(world.media_comments(media_id)) == count
+
+
+def test_a_comment_may_hold_one_url_with_www(client: Client, world: World, me: str) -> None:
+    media_id = world.feed(me)[0]
+    assert client.post(f"/media/{media_id}/comments", text="see http://www.example.com/a").status_code == 200
+    assert world.media_comments(media_id)[-1]["text"] == "see http://www.example.com/a"
 
 
 def test_deleting_someone_elses_comment_is_refused(client: Client, world: World, me: str) -> None:

@@ -52,18 +52,33 @@ def test_scopes_are_enforced(emu, world: World) -> None:
     assert basic.ok("/users/self/feed")["data"]
 
 
-def test_unknown_objects(client: Client) -> None:
-    for path, message in [
-        ("/users/99", "this user does not exist"),
-        ("/users/99/media/recent", "this user does not exist"),
-        ("/media/123_456", "invalid media id"),
-        ("/media/nonsense/likes", "invalid media id"),
-        ("/media/shortcode/zzzzzz", "invalid media id"),
-        ("/tags/no-such-tag-anywhere", "invalid tag name"),
-        ("/locations/1", "invalid location id"),
-        ("/geographies/1/media/recent", "invalid geography id"),
+def test_unknown_objects(client: Client, world: World) -> None:
+    media_id = world.feed(world.default_user_id)[0]
+    for method, path, message in [
+        ("get", "/users/99", "this user does not exist"),
+        ("get", "/users/99/media/recent", "this user does not exist"),
+        ("get", "/users/99/follows", "this user does not exist"),
+        ("get", "/users/99/followed-by", "this user does not exist"),
+        ("get", "/users/99/relationship", "this user does not exist"),
+        ("post", "/users/99/relationship", "this user does not exist"),
+        ("get", "/media/123_456", "invalid media id"),
+        ("get", "/media/nonsense/likes", "invalid media id"),
+        ("post", "/media/123_456/likes", "invalid media id"),
+        ("delete", "/media/123_456/likes", "invalid media id"),
+        ("get", "/media/123_456/comments", "invalid media id"),
+        ("post", "/media/123_456/comments", "invalid media id"),
+        ("delete", "/media/123_456/comments/1", "invalid media id"),
+        ("delete", f"/media/{media_id}/comments/1", "invalid comment id"),
+        ("get", "/media/shortcode/zzzzzz", "invalid media id"),
+        ("get", "/tags/no-such-tag-anywhere", "invalid tag name"),
+        ("get", "/tags/no-such-tag-anywhere/media/recent", "invalid tag name"),
+        ("get", "/locations/1", "invalid location id"),
+        ("get", "/locations/1/media/recent", "invalid location id"),
+        ("get", "/geographies/1/media/recent", "invalid geography id"),
     ]:
-        assert_error(client.get(path), 400, "APINotFoundError", message)
+        params = {"action": "follow"} if path.endswith("relationship") else {"text": "nice"}
+        response = getattr(client, method)(path, **(params if method == "post" else {}))
+        assert_error(response, 400, "APINotFoundError", message)
 
 
 def test_private_users_are_hidden_from_strangers(client: Client, world: World) -> None:
@@ -105,6 +120,15 @@ def test_follow_lists_of_other_users_depend_on_the_era(serve, world: World) -> N
         ("/locations/search", {"lng": 2.35}, "Missing required parameters lat and lng, or facebook_places_id."),
         ("/users/self/follows", {"cursor": "abc"}, "Invalid parameter cursor."),
         ("/media/search", {"lat": 1, "lng": 1, "min_timestamp": 0}, "The time window may not exceed 7 days."),
+        ("/media/search", {"lat": 1, "lng": 1, "max_timestamp": "inf"}, "Invalid parameter max_timestamp: a number is expected."),
+        ("/media/search", {"lat": 1, "lng": 1, "distance": "nan"}, "Invalid parameter distance: a number is expected."),
+        ("/locations/search", {"lat": "nan", "lng": 1}, "Invalid parameter lat: a number is expected."),
+        ("/users/search", {"q": "  "}, "Missing required parameter q."),
+        ("/users/self/feed", {"max_id": "abc"}, "Invalid media id abc."),
+        ("/users/self/feed", {"min_id": "\u00b2_1"}, "Invalid media id \u00b2_1."),  # "²": isdigit() yet no int
+        ("/users/self/media/liked", {"max_like_id": "x"}, "Invalid parameter max_like_id."),
+        ("/tags/love/media/recent", {"max_tag_id": "AQAarTGD"}, "Invalid parameter max_tag_id."),
+        ("/media/popular", {"count": 0}, "Count must be larger than zero."),
     ],
 )
 def test_bad_parameters(client: Client, path: str, params: dict, message: str) -> None:
@@ -135,6 +159,20 @@ def test_legacy_era_shapes_and_client_id_access(serve, world: World) -> None:
     target = public_stranger(world)
     assert client.post(f"/users/{target}/relationship", action="follow").json()["data"] == \
         {"outgoing_status": "follows", "incoming_status": world.relationship(me, target)["incoming_status"]}
+
+
+def test_legacy_client_id_writes_are_refused_with_api_error(serve, world: World) -> None:
+    media_id = world.feed(world.default_user_id)[0]
+    public = Client(serve(world, era="legacy"), token="")
+    message = ("This client ID is not permitted to POST likes. For more info, please refer to our developer "
+               "site at http://instagram.com/developer/endpoints/likes.")
+    assert_error(public.post(f"/media/{media_id}/likes", client_id="my-app"), 400, "APIError", message)
+    refused = public.delete(f"/media/{media_id}/comments/1", client_id="my-app")
+    assert_error(refused, 400, "APIError")
+    assert "DELETE comments" in refused.json()["meta"]["error_message"]
+    other = public_stranger(world)
+    assert_error(public.post(f"/users/{other}/relationship", client_id="my-app", action="follow"), 400, "APIError")
+    assert_error(public.post(f"/media/{media_id}/likes"), 400, "OAuthParameterException"), "no credentials at all"
 
 
 def test_client_id_alone_is_refused_in_2016(client: Client, emu) -> None:

@@ -85,6 +85,17 @@ def test_tag_pagination_keys(client: Client, world: World) -> None:
     assert [m["id"] for m in old_style["data"]] == [mid for _, mid in tagged[5:10]]
 
 
+def test_cursors_beyond_either_end_give_an_empty_last_page(client: Client, world: World) -> None:
+    feed = world.feed(world.default_user_id)
+    for params in ({"min_id": feed[0]}, {"max_id": feed[-1]}, {"max_id": feed[3], "min_id": feed[2]}):
+        body = client.ok("/users/self/feed", **params)
+        assert (body["data"], body["pagination"]) == ([], {}), params
+    tag = world.tag_names()[0]
+    newest = world.tag_media(tag)[0][0]
+    assert client.ok(f"/tags/{tag}/media/recent", min_tag_id=newest)["pagination"] == {}
+    assert client.ok("/users/self/follows", cursor="0") == {"pagination": {}, "meta": {"code": 200}, "data": []}
+
+
 @pytest.mark.parametrize(
     ("path", "default", "maximum"),
     [("/users/self/feed", 20, 33), ("/users/self/followed-by", 50, 50)],
@@ -92,6 +103,7 @@ def test_tag_pagination_keys(client: Client, world: World) -> None:
 def test_count_defaults_and_maxima(client: Client, path: str, default: int, maximum: int) -> None:
     assert len(client.ok(path)["data"]) == default
     assert len(client.ok(path, count=500)["data"]) == maximum
+    assert len(client.ok(path, count=10**30)["data"]) == maximum
     assert len(client.ok(path, count=3)["data"]) == 3
 
 

@@ -66,6 +66,31 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
     assert table_snapshot(database) == before
 
 
+def test_a_debug_run_leaves_the_token_nowhere(tmp_path, emulator):
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    result = run_cli(tmp_path, env, "--log-level", "DEBUG")
+    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+    assert "urllib3" in result.stderr  # DEBUG really logged the requests
+    token = emulator.access_token.encode()
+    assert token not in (result.stdout + result.stderr).encode()
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".duckdb" for path in files)
+    assert [path for path in files if token in path.read_bytes()] == []
+
+
+def test_a_deleted_duckdb_file_is_extracted_again_in_full(tmp_path, emulator):
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    database = tmp_path / "warehouse.duckdb"
+    assert run_cli(tmp_path, env, "--no-transforms").returncode == EXIT_SUCCESS
+    expected = table_snapshot(database)
+    database.unlink()  # someone starts the warehouse over; dlt's working folder stays
+
+    result = run_cli(tmp_path, env, "--no-transforms")
+    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+    assert "discarding the stale local pipeline state" in result.stderr
+    assert table_snapshot(database) == expected
+
+
 def test_missing_token_is_a_configuration_error(tmp_path, emulator):
     settings = source_settings(emulator)
     del settings["SOURCES__INSTAGRAM__ACCESS_TOKEN"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from emulator import Emulator, World
 
 from .conftest import SMALL_WORLD, Loader, only
@@ -70,3 +72,62 @@ def test_media_lists_cut_short_while_the_world_moves_leave_no_gap(world: World, 
     for mid, count in counted.items():
         assert len(likers.get(mid, ())) == count, mid
         assert likers.get(mid, set()) <= set(world.media_likers(mid))
+
+
+def test_an_edge_is_only_retired_by_a_complete_read_of_its_list(world: World, loader: Loader) -> None:
+    """Self's follow lists change, then each takes several runs to read: until a list is
+    complete its loaded edges stay as they were; the run that completes it retires the edges
+    gone and adds the new ones, at that run's time."""
+    me = world.default_user_id
+    lists = (f"follows:{me}", f"followed_by:{me}")
+
+    def truth() -> dict[str, set[tuple[str, str]]]:
+        return {lists[0]: {(me, u) for u in world.follows(me)}, lists[1]: {(u, me) for u in world.followed_by(me)}}
+
+    def edges(key: str, current: bool) -> set[tuple]:
+        return set(loader.rows(f"SELECT follower_id, followed_id, valid_from, valid_to FROM follow_edges"
+                               f" WHERE list_key = '{key}' AND valid_to IS {'' if current else 'NOT'} NULL"))
+
+    config = dict(crawl_depth=0, follow_page_size=2, budget_share=1.0, **only("follow_graph"))
+    with Emulator(world, rate_limit=3) as emu:
+
+        def runs_until_complete(after_each_run) -> int:
+            for run in range(1, 40):
+                loader.run(emu, **config)
+                after_each_run(datetime.fromtimestamp(world.now, timezone.utc))
+                if not loader.last_run()["work_remaining"]:
+                    return run
+                world.advance(60, new_media=0, new_follows=0, unfollows=0, new_likes=0, new_comments=0)
+                emu.reset_rate_limits()
+            raise AssertionError("the lists were never read completely")
+
+        runs_until_complete(lambda _: None)
+        before = truth()
+        public = [u for u in world.user_ids() if u != me and not world.is_private(u)]
+        for uid in world.follows(me)[:2] + world.follows(me)[-1:]:
+            world.unfollow(me, uid)
+        for uid in [u for u in public if u not in world.follows(me)][:2]:
+            assert world.follow(me, uid)["outgoing_status"] == "follows"
+        world.unfollow(world.followed_by(me)[0], me)
+        assert not world.is_private(me)
+        world.follow(next(u for u in public if u not in world.followed_by(me)), me)
+        after = truth()
+        assert all(before[key] - after[key] and after[key] - before[key] for key in lists)
+
+        completed_at: dict[str, datetime] = {}
+
+        def only_complete_lists_changed(moment: datetime) -> None:
+            for key in lists:
+                current = {edge[:2] for edge in edges(key, current=True)}
+                retired = edges(key, current=False)
+                if key not in completed_at and current == before[key]:
+                    assert not retired, f"{key} retired edges before it was read completely"
+                    continue
+                completed_at.setdefault(key, moment)
+                assert current == after[key], key
+                assert {edge[:2] for edge in retired} == before[key] - after[key], key
+                assert {edge[3] for edge in retired} == {completed_at[key]}, key
+                assert {e[2] for e in edges(key, current=True) if e[:2] in after[key] - before[key]} == {completed_at[key]}
+
+        assert runs_until_complete(only_complete_lists_changed) > 2
+    assert set(completed_at) == set(lists)

@@ -38,6 +38,8 @@ def test_repeat_run_costs_one_request_per_list(world: World, emulator: Emulator,
              "GET /geographies/{id}/media/recent": 2}
     served = emulator.stats.by_endpoint
     assert {e: served.get(e, 0) for e in LIST_ENDPOINTS} == lists
+    # nothing else but the tag and location details: no likes or comments of known media
+    assert dict(served) == {**lists, "GET /tags/{name}": 2, "GET /locations/{id}": 2}
     assert loader.tables() == first
     assert loader.last_run()["work_remaining"] is False
 

@@ -74,6 +74,8 @@ def test_user_engagement_as_owner_and_actor(world: Warehouse) -> None:
     assert owner["followers"] == 112
     assert owner["engagement_rate_by_followers"] == pytest.approx((17 / 3) / 112)
     assert owner["mean_days_between_posts"] == pytest.approx(2.75 / 2)
+    # f1, f2 and x engaged with o's media; f1 and f2 follow o
+    assert (owner["distinct_engagers"], owner["engagers_following"]) == (3, 2)
     # self-likes are not engagement given: o liked m1 but gives nothing
     given = {u: (r["likes_given"], r["comments_given"], r["distinct_owners_engaged"])
              for u, r in users.items()}
@@ -128,3 +130,19 @@ def test_tag_and_location_engagement(world: Warehouse) -> None:
     (beach,) = world.rows("location_engagement")
     assert (beach["location_name"], beach["media"], beach["total_engagement"],
             beach["median_engagement_per_media"], beach["top_media_id"]) == ("Beach", 2, 17, 8.5, "m1")
+    # L1's media: m1 (sun, sea) and m2 (sun)
+    assert (beach["top_cooccurring_tag"], beach["top_cooccurring_tag_media"]) == ("sun", 2)
+
+
+def test_ghosts_only_where_likes_or_comments_were_loaded(warehouse: Warehouse) -> None:
+    # o's m1 had its likers read; p's m2 was found in a tag feed (counters only, no likers read):
+    # p's followers' engagement is unknown, so none of them is listed as a ghost
+    warehouse.write_follow_edges([("f1", "o"), ("f2", "o"), ("f1", "p"), ("f2", "p")], at(0))
+    warehouse.write_raw("media", [
+        {"id": "m1", "user_id": "o", "created_time": at(0), "likes_count": 1, "comments_count": 0},
+        {"id": "m2", "user_id": "p", "created_time": at(0), "likes_count": 9, "comments_count": 4},
+    ])
+    warehouse.write_raw("likes", [{"like_key": "m1:f1", "media_id": "m1", "user_id": "f1"}])
+    warehouse.transform()
+    ghosts = warehouse.rows("ghost_followers", "owner_id, follower_id")
+    assert [(g["owner_id"], g["follower_id"]) for g in ghosts] == [("o", "f2")]

@@ -12,6 +12,7 @@ import pytest
 from emulator import World, WorldConfig
 from tests.transforms.conftest import ANALYTICS, Warehouse, at
 from tests.transforms.test_emulator_worlds import load_world
+from transforms.raw_tables import RAW_TABLES
 from transforms.runner import TransformError, load_models, run_models
 
 
@@ -34,6 +35,31 @@ def test_rerunning_changes_nothing(warehouse: Warehouse) -> None:
     assert len(first["graph_summary"]) == 1
     # no working tables of the iterative models are left behind
     assert not [t for t in first if "__" in t]
+
+
+def test_rows_loaded_twice_count_once(tmp_path: Path) -> None:
+    # an interrupted load can leave whole-row duplicates in raw tables: every analytics table
+    # (staging views included) must read as if each row were there once
+    once, twice = Warehouse(tmp_path / "once.duckdb"), Warehouse(tmp_path / "twice.duckdb")
+    for warehouse in (once, twice):
+        load_world(warehouse, World(WorldConfig(seed=4, users=150)), engagement_owners=20)
+        warehouse.write_raw("follow_edges", [{  # an unfollow: a closed validity interval
+            "edge_key": "follows:u1:u2", "list_key": "follows:u1", "follower_id": "u1",
+            "followed_id": "u2", "valid_from": at(-2), "valid_to": at(-1)}])
+        warehouse.write_raw("user_counts", [
+            {"user_id": "u1", "observed_at": at(day), "followed_by_count": 10 + day} for day in (-9, 0)])
+        media_id = warehouse.query("SELECT min(id) FROM instagram_raw.media")[0][0]
+        warehouse.write_raw("media_counts", [
+            {"media_id": media_id, "observed_at": at(day), "likes_count": day} for day in (1, 2)])
+        warehouse.write_raw("media_tags", [{"media_id": media_id, "tag": t} for t in ("a", "b")])
+        warehouse.write_raw("locations", [{"id": "L1", "name": "Beach"}])
+        warehouse.write_raw("users", [{"id": "u1", "username": "one", "observed_at": at(0)}])
+    with duckdb.connect(str(twice.path)) as con:
+        for table in RAW_TABLES:
+            con.execute(f"INSERT INTO instagram_raw.{table} SELECT * FROM instagram_raw.{table}")
+    once.transform()
+    twice.transform()
+    assert snapshot(twice) == snapshot(once)
 
 
 def test_every_table_exists_when_no_raw_table_was_loaded(warehouse: Warehouse) -> None:
@@ -138,3 +164,23 @@ def test_command_line_builds_the_tables(warehouse: Warehouse) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "instagram_analytics.user_graph_metrics" in completed.stdout
     assert warehouse.query(f"SELECT count(*) FROM {ANALYTICS}.follow_edges") == [(2,)]
+
+
+def test_a_model_may_change_materialization_and_gain_columns(warehouse: Warehouse,
+                                                             tmp_path: Path) -> None:
+    # a later version turns the view `summary` into an incremental table, then adds a column:
+    # the old view is replaced, and the rows kept so far keep NULL in the new column
+    warehouse.write_follow_edges([("a", "b")], at(0))
+    versions = [
+        {"staging/summary.sql": "SELECT count(*) AS edges FROM {raw}.follow_edges AS e"},
+        {"marts/summary.sql": "-- materialized: incremental\n-- unique_key: as_of\n"
+                              "SELECT 1 AS as_of, 10 AS edges"},
+        {"marts/summary.sql": "-- materialized: incremental\n-- unique_key: as_of\n"
+                              "SELECT 2 AS as_of, 20 AS edges, 0.5 AS reciprocity"},
+    ]
+    for number, version in enumerate(versions):
+        sql_dir = write_models(tmp_path / f"v{number}", version)
+        with warehouse.pipeline().sql_client() as client:
+            run_models(client, models=load_models(sql_dir))
+    assert warehouse.query(f"SELECT * FROM {ANALYTICS}.summary ORDER BY as_of") == [
+        (1, 10, None), (2, 20, 0.5)]

@@ -324,8 +324,10 @@ class InstagramClient:
     ) -> Iterator[Page]:
         """Pages of a list, newest first, from `cursor` (None: the top) to the end.
 
-        A page identical to the previous one (a server that served a page twice) is fetched
-        again instead of being taken for the next page.
+        A stale answer (a server that served the previous page again) is fetched again
+        instead of being taken for the next page. It is recognised by its items (all on the
+        page before) or, on the first page of a list resumed from a saved cursor, by its next
+        cursor (the one just sent).
         """
         paging = PAGING[family]
         previous_ids: set[str] = set()
@@ -333,13 +335,7 @@ class InstagramClient:
             query = dict(params or {})
             if paging and cursor is not None:
                 query[paging[1]] = cursor
-            answer, ids = self._fresh_page(path, query, endpoint, previous_ids)
-            next_cursor = None
-            if paging:
-                raw = answer.pagination.get(paging[0])
-                next_cursor = None if raw in (None, "") else str(raw)
-                if next_cursor is not None and next_cursor == cursor:  # a cursor that does not move would loop forever
-                    raise InstagramTransientError(f"{endpoint or path}: the next cursor did not move")
+            answer, ids, next_cursor = self._fresh_page(path, query, endpoint, paging, cursor, previous_ids)
             yield Page(answer.data or [], next_cursor, answer.observed_at)
             if next_cursor is None:
                 return
@@ -366,13 +362,23 @@ class InstagramClient:
     # -- internals --------------------------------------------------------------------------
 
     def _fresh_page(
-        self, path: str, query: dict[str, Any], endpoint: str, previous_ids: set[str]
-    ) -> tuple[Answer, set[str]]:
+        self,
+        path: str,
+        query: dict[str, Any],
+        endpoint: str,
+        paging: tuple[str, str] | None,
+        cursor: str | None,
+        previous_ids: set[str],
+    ) -> tuple[Answer, set[str], str | None]:
         for _ in range(self.attempts):
             answer = self.get(path, query, endpoint=endpoint)
             ids = {str(item.get("id")) for item in answer.data or [] if isinstance(item, dict)}
-            if not (previous_ids and ids and ids <= previous_ids):
-                return answer, ids
+            raw = answer.pagination.get(paging[0]) if paging else None
+            next_cursor = None if raw in (None, "") else str(raw)
+            served_again = bool(previous_ids and ids and ids <= previous_ids)
+            cursor_moved = cursor is None or next_cursor != cursor
+            if cursor_moved and not served_again:
+                return answer, ids, next_cursor
             logger.warning("%s: the previous page was served again; fetching it once more", endpoint or path)
         raise InstagramTransientError(f"{endpoint or path}: the same page kept being served")
 

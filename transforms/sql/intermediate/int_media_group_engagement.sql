@@ -1,32 +1,9 @@
 -- Engagement of media grouped by tag and by location (the measures both marts share): media,
--- distinct authors, totals, median engagement per media, and the most engaged media (ties by
--- media_id). Engagement = likes + comments (the API's counters).
-WITH grouped_media AS (
-    SELECT
-        'tag' AS group_kind,
-        tags.tag AS group_key,
-        media.media_id,
-        media.owner_id,
-        media.likes_count AS likes,
-        media.comments_count AS comments
-    FROM {analytics}.stg_media_tags AS tags
-    INNER JOIN {analytics}.stg_media AS media ON media.media_id = tags.media_id
-
-    UNION ALL
-
-    SELECT
-        'location' AS group_kind,
-        location_id AS group_key,
-        media_id,
-        owner_id,
-        likes_count AS likes,
-        comments_count AS comments
-    FROM {analytics}.stg_media
-    WHERE location_id IS NOT NULL
-),
-
-engaged_media AS (
-    SELECT *, likes + comments AS engagement FROM grouped_media
+-- distinct authors, totals, median engagement per media, the most engaged media (ties by
+-- media_id) and the most frequent co-occurring tag. Engagement = likes + comments (the API's
+-- counters).
+WITH engaged_media AS (
+    SELECT *, likes + comments AS engagement FROM {analytics}.int_grouped_media
 ),
 
 totals AS (
@@ -58,9 +35,14 @@ ranked_media AS (
 SELECT
     totals.*,
     ranked_media.media_id AS top_media_id,
-    ranked_media.engagement AS top_media_engagement
+    ranked_media.engagement AS top_media_engagement,
+    group_tags.top_cooccurring_tag,
+    group_tags.top_cooccurring_tag_media
 FROM totals
 INNER JOIN ranked_media
     ON ranked_media.group_kind = totals.group_kind
     AND ranked_media.group_key = totals.group_key
     AND ranked_media.media_rank = 1
+LEFT JOIN {analytics}.int_media_group_tags AS group_tags
+    ON group_tags.group_kind = totals.group_kind
+    AND group_tags.group_key = totals.group_key

@@ -1,7 +1,12 @@
--- Followers who never liked or commented on any of the owner's loaded media, for every owner with
--- at least one loaded media.
+-- Followers who never liked or commented on any of the owner's media whose engagement was loaded,
+-- for every owner with at least one such media (a like or comment of it was loaded). Media read
+-- without their likers and comments (e.g. from tag feeds) prove nothing: an owner with only such
+-- media has no ghost followers listed, rather than all followers.
 WITH owners AS (
-    SELECT DISTINCT owner_id FROM {analytics}.stg_media
+    SELECT DISTINCT owner_id
+    FROM {analytics}.media_engagement
+    WHERE likers_loaded > 0
+       OR comments_loaded > 0
 )
 
 SELECT

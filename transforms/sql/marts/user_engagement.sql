@@ -1,5 +1,5 @@
--- One row per user seen as an author or as an engager: engagement received on their posts and
--- engagement given to others.
+-- One row per user seen as an author or as an engager: engagement received on their posts (and
+-- from how many accounts, how many of which follow them) and engagement given to others.
 WITH as_owner AS (
     SELECT
         owner_id AS user_id,
@@ -12,7 +12,8 @@ WITH as_owner AS (
         percentile_cont(0.5) WITHIN GROUP (ORDER BY comments) AS median_comments_per_post,
         avg(engagement) AS mean_engagement_per_post,
         min(created_at) AS first_post_at,
-        max(created_at) AS last_post_at
+        max(created_at) AS last_post_at,
+        count(created_at) AS dated_posts
     FROM {analytics}.media_engagement
     GROUP BY owner_id
 ),
@@ -20,11 +21,21 @@ WITH as_owner AS (
 as_actor AS (
     SELECT
         actor_id AS user_id,
-        sum(CASE WHEN action = 'like' THEN 1 ELSE 0 END) AS likes_given,
-        sum(CASE WHEN action = 'comment' THEN 1 ELSE 0 END) AS comments_given,
-        count(DISTINCT owner_id) AS distinct_owners_engaged
-    FROM {analytics}.int_engagement_actions
+        sum(likes_given) AS likes_given,
+        sum(comments_given) AS comments_given,
+        count(*) AS distinct_owners_engaged
+    FROM {analytics}.interaction_edges
     GROUP BY actor_id
+),
+
+-- who engaged with the user's media, and how many of them follow the user
+engagers AS (
+    SELECT
+        owner_id AS user_id,
+        count(*) AS distinct_engagers,
+        sum(CASE WHEN actor_follows_owner THEN 1 ELSE 0 END) AS engagers_following
+    FROM {analytics}.interaction_edges
+    GROUP BY owner_id
 ),
 
 engaged_users AS (
@@ -52,16 +63,19 @@ SELECT
     as_owner.first_post_at,
     as_owner.last_post_at,
     CASE
-        WHEN as_owner.posts > 1
+        WHEN as_owner.dated_posts > 1
             THEN (extract(epoch FROM as_owner.last_post_at) - extract(epoch FROM as_owner.first_post_at))
-                / 86400.0 / (as_owner.posts - 1)
+                / 86400.0 / (as_owner.dated_posts - 1)
     END AS mean_days_between_posts,
+    coalesce(engagers.distinct_engagers, 0) AS distinct_engagers,
+    coalesce(engagers.engagers_following, 0) AS engagers_following,
     coalesce(as_actor.likes_given, 0) AS likes_given,
     coalesce(as_actor.comments_given, 0) AS comments_given,
     coalesce(as_actor.distinct_owners_engaged, 0) AS distinct_owners_engaged
 FROM engaged_users
 LEFT JOIN as_owner ON as_owner.user_id = engaged_users.user_id
 LEFT JOIN as_actor ON as_actor.user_id = engaged_users.user_id
+LEFT JOIN engagers ON engagers.user_id = engaged_users.user_id
 LEFT JOIN {analytics}.int_user_latest_counts AS latest_counts
     ON latest_counts.user_id = engaged_users.user_id
 LEFT JOIN {analytics}.stg_users AS users ON users.user_id = engaged_users.user_id

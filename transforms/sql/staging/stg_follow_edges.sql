@@ -1,7 +1,8 @@
 -- One row per observed validity interval of a follow edge, as read from one list.
 -- `follows:{uid}` lists what uid follows, `followed_by:{uid}` who follows uid; the same edge can
--- appear in both. valid_to is NULL while the list still shows the edge.
-SELECT
+-- appear in both. valid_to is NULL while the list still shows the edge. DISTINCT: a load that
+-- was resumed can have staged a row twice, and one interval must count once.
+SELECT DISTINCT
     edge_key,
     list_key,
     split_part(list_key, ':', 1) AS list_kind,
