@@ -104,7 +104,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--destination",
-        default=None,
+        default="duckdb",
         help="any dlt destination name (default: duckdb); credentials come from dlt config",
     )
     parser.add_argument(
@@ -189,10 +189,9 @@ def run_lock(path: Path) -> Iterator[None]:
 
 
 def build_pipeline(args: argparse.Namespace) -> dlt.Pipeline:
-    destination = args.destination or "duckdb"
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
-        destination=destination,
+        destination=args.destination,
         dataset_name=RAW_DATASET,
         pipelines_dir=args.pipelines_dir,
         # rows and jobs per step, through our logging (and so its secret filter)
@@ -217,18 +216,21 @@ def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path
         pipeline.drop()
 
 
+def causes_of(error: BaseException) -> Iterator[BaseException]:
+    """`error` and what caused it, outermost first (dlt wraps step errors in `.exception`)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        yield cause
+        cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
+
+
 def destination_is_busy(error: BaseException) -> bool:
     """The destination could not be opened (a DuckDB file held by another process, a database
     that is down) when dlt synced state before extracting or loaded after it: worth retrying.
     Schema, data and configuration errors are not."""
     if not retry_load(("sync", "load"))(error):
         return False
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, DestinationConnectionError):
-            return True
-        cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
-    return False
+    return any(isinstance(cause, DestinationConnectionError) for cause in causes_of(error))
 
 
 def run_retrying_while_busy(
@@ -278,7 +280,7 @@ def run(args: argparse.Namespace) -> RunReport:
     started = time.monotonic()
     report = RunReport()
     pipeline = build_pipeline(args)
-    if (args.destination or "duckdb") == "duckdb":
+    if args.destination == "duckdb":
         forget_state_of_a_missing_duckdb_file(pipeline, duckdb_path())
     loaded: Counter[str] = Counter()
     if pipeline.has_pending_data:
@@ -332,13 +334,11 @@ def print_summary(report: RunReport) -> None:
 
 
 def step_failure_exit_code(error: PipelineStepFailed) -> int:
-    cause: BaseException | None = error
-    while cause is not None:
+    for cause in causes_of(error):
         if isinstance(cause, InstagramAuthError):
             return EXIT_AUTH_ERROR
         if isinstance(cause, ConfigurationException):
             return EXIT_CONFIG_ERROR
-        cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
     return EXIT_FAILURE
 
 
@@ -351,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_flags_to_config(args)
     lock_path = (
         duckdb_path().with_suffix(".duckdb.lock")
-        if (args.destination or "duckdb") == "duckdb"
+        if args.destination == "duckdb"
         else Path(args.pipelines_dir or Path.home() / ".dlt" / "pipelines") / "instagram.lock"
     )
     try:
