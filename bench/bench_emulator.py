@@ -135,8 +135,10 @@ def main() -> None:
     static_process.start()
     static_port = ready.get(timeout=60)
 
-    print(f"world: {args.users} users; client: {args.clients} threads, keep-alive http.client, "
-          f"{args.seconds:.0f} s per figure; servers in their own processes")
+    print(
+        f"world: {args.users} users; client: {args.clients} threads, keep-alive http.client, "
+        f"{args.seconds:.0f} s per figure; servers in their own processes"
+    )
     for name, pages in (("33-media pages", media_pages), ("50-user follow pages", follow_pages)):
         paths = list(pages)
         full = sum(1 for body in pages.values() if b'"next_url"' in body)

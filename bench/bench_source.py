@@ -44,12 +44,19 @@ def run_source(base_url: str, token: str, user_ids: list[str], workdir: str, wor
     from sources.instagram import instagram
 
     pipeline = dlt.pipeline(
-        "bench_source", destination=dlt.destinations.duckdb(f"{workdir}/source.duckdb"),
-        dataset_name="instagram_raw", pipelines_dir=f"{workdir}/pipelines",
+        "bench_source",
+        destination=dlt.destinations.duckdb(f"{workdir}/source.duckdb"),
+        dataset_name="instagram_raw",
+        pipelines_dir=f"{workdir}/pipelines",
     )
     source = instagram(
-        access_token=token, base_url=base_url, user_ids=user_ids, resources=["user_media"],
-        engagement_from=[], workers=workers, budget_share=1.0,
+        access_token=token,
+        base_url=base_url,
+        user_ids=user_ids,
+        resources=["user_media"],
+        engagement_from=[],
+        workers=workers,
+        budget_share=1.0,
     )
     started = time.perf_counter()
     # the steps of pipeline.run, one by one, to see where memory goes
@@ -116,7 +123,11 @@ def in_child(kind: str, **args) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RUNTIME__LOG_LEVEL": "WARNING", "RUNTIME__DLTHUB_TELEMETRY": "false"}
     done = subprocess.run(
         [sys.executable, "-m", "bench.bench_source", "--child", kind, json.dumps(args)],
-        capture_output=True, text=True, env=env, cwd=args["workdir"], check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=args["workdir"],
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{done.stderr[-3000:]}")
@@ -130,7 +141,9 @@ def bench_world(media: int):
     """A world with about `media` media, and its public users (whose lists are read)."""
     from emulator import World, WorldConfig
 
-    world = World(WorldConfig(seed=2024, users=max(10, round(media / MEDIA_PER_USER / 0.88)), media_per_user=MEDIA_PER_USER))
+    world = World(
+        WorldConfig(seed=2024, users=max(10, round(media / MEDIA_PER_USER / 0.88)), media_per_user=MEDIA_PER_USER)
+    )
     users = [u for u in world.user_ids() if not world.is_private(u)]
     return world, users
 
@@ -150,7 +163,9 @@ def side_by_side(world, users: list[str], latency: float, baseline_workers: int 
     for kind, workers in sides + [("source", WORKERS)]:
         # no hourly limit here: the figures are about throughput, not pacing
         with Emulator(world, latency=latency, rate_limit=10**9) as emu, tempfile.TemporaryDirectory() as workdir:
-            results[kind] = in_child(kind, base_url=emu.base_url, token=emu.access_token, user_ids=users, workdir=workdir, workers=workers)
+            results[kind] = in_child(
+                kind, base_url=emu.base_url, token=emu.access_token, user_ids=users, workdir=workdir, workers=workers
+            )
             results[kind]["served"] = emu.stats.total
     return results["source"], results["baseline"]
 
@@ -172,15 +187,21 @@ def main() -> None:
     needed = minimum_requests(world, users)
     assert source["rows"] == baseline["rows"] == media, (source, baseline, media)
     print(f"world: {len(users)} public users' media lists, {media} media, minimum {needed} requests")
-    print(f"1. requests ÷ minimum: {source['served'] / needed:.3f} ({source['served']} / {needed}; baseline {baseline['served']})")
-    print(f"2. time ÷ baseline ({WORKERS} workers each): {source['seconds'] / baseline['seconds']:.2f}"
-          f" ({source['seconds']:.1f} s / {baseline['seconds']:.1f} s)")
+    print(
+        f"1. requests ÷ minimum: {source['served'] / needed:.3f} ({source['served']} / {needed}; baseline {baseline['served']})"
+    )
+    print(
+        f"2. time ÷ baseline ({WORKERS} workers each): {source['seconds'] / baseline['seconds']:.2f}"
+        f" ({source['seconds']:.1f} s / {baseline['seconds']:.1f} s)"
+    )
 
     latency_users = users[: options.latency_users]
     source, baseline = side_by_side(world, latency_users, latency=0.1, baseline_workers=1)
-    print(f"3. 100 ms latency, time ÷ sequential baseline ({len(latency_users)} lists,"
-          f" {minimum_requests(world, latency_users)} requests): {source['seconds'] / baseline['seconds']:.3f}"
-          f" ({source['seconds']:.1f} s / {baseline['seconds']:.1f} s)")
+    print(
+        f"3. 100 ms latency, time ÷ sequential baseline ({len(latency_users)} lists,"
+        f" {minimum_requests(world, latency_users)} requests): {source['seconds'] / baseline['seconds']:.3f}"
+        f" ({source['seconds']:.1f} s / {baseline['seconds']:.1f} s)"
+    )
 
     peaks = []
     for size in (options.memory_media, options.memory_media * 10):
@@ -188,10 +209,14 @@ def main() -> None:
         source, _ = side_by_side(world, users, latency=0.0, baseline_workers=None)
         peaks.append(source)
     small, large = peaks
-    print(f"4. peak memory at 10x ÷ at 1x, whole run: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}"
-          f" ({large['peak_rss_mb']:.0f} MB at {large['rows']} media / {small['peak_rss_mb']:.0f} MB at {small['rows']} media)")
-    print(f"   after extract (the source's own streaming): {large['extract_rss_mb'] / small['extract_rss_mb']:.2f}"
-          f" ({large['extract_rss_mb']:.0f} MB / {small['extract_rss_mb']:.0f} MB); the rest is DuckDB merging the load")
+    print(
+        f"4. peak memory at 10x ÷ at 1x, whole run: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}"
+        f" ({large['peak_rss_mb']:.0f} MB at {large['rows']} media / {small['peak_rss_mb']:.0f} MB at {small['rows']} media)"
+    )
+    print(
+        f"   after extract (the source's own streaming): {large['extract_rss_mb'] / small['extract_rss_mb']:.2f}"
+        f" ({large['extract_rss_mb']:.0f} MB / {small['extract_rss_mb']:.0f} MB); the rest is DuckDB merging the load"
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,7 @@ START = np.datetime64("2016-01-01T00:00:00", "s")
 DAY = 86400
 # what building PageRank takes in SQL, graph build included (as for networkx): the degrees that
 # find the dangling nodes read the undirected adjacency, so it counts too
-PAGERANK_MODELS = ("int_graph_nodes", "int_graph_edges", "int_graph_adjacency", "int_node_degrees",
-                   "int_pagerank")
+PAGERANK_MODELS = ("int_graph_nodes", "int_graph_edges", "int_graph_adjacency", "int_node_degrees", "int_pagerank")
 
 
 def timestamps(seconds: np.ndarray) -> pa.Array:
@@ -41,8 +40,7 @@ def ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     return pa.array(np.char.add(prefix, numbers.astype(str)))
 
 
-def generate(con: duckdb.DuckDBPyConnection, users: int, edges: int, media: int, likes: int,
-             seed: int) -> None:
+def generate(con: duckdb.DuckDBPyConnection, users: int, edges: int, media: int, likes: int, seed: int) -> None:
     """Write the raw tables the transforms read, at the requested sizes."""
     rng = np.random.default_rng(seed)
     # the emulator's world: planted communities, reciprocity and a heavy-tailed popularity
@@ -61,47 +59,66 @@ def generate(con: duckdb.DuckDBPyConnection, users: int, edges: int, media: int,
     tags = rng.zipf(1.6, (media, 2)) % 500
     snapshot_user = np.repeat(np.arange(users), 2)
     tables = {
-        "follow_edges": pa.table({
-            "edge_key": pa.array(np.char.add(np.char.add("follows:", user_ids[pairs[:, 0]]),
-                                             np.char.add(":", user_ids[pairs[:, 1]]))),
-            "list_key": pa.array(np.char.add("follows:", user_ids[pairs[:, 0]])),
-            "follower_id": pa.array(user_ids[pairs[:, 0]]),
-            "followed_id": pa.array(user_ids[pairs[:, 1]]),
-            "valid_from": read_at,
-            "valid_to": pa.nulls(len(pairs), pa.timestamp("s", tz="UTC")),
-        }),
-        "media": pa.table({
-            "id": ids("m", np.arange(media)), "user_id": pa.array(user_ids[owner]),
-            "type": pa.array(["image"] * media), "created_time": timestamps(created),
-            "location_id": ids("L", rng.integers(0, 2000, media)),
-            "likes_count": pa.array(np.bincount(liked_media, minlength=media)),
-            "comments_count": pa.array(np.bincount(comment_media, minlength=media)),
-            "observed_at": timestamps(np.full(media, 61 * DAY)),
-        }),
-        "likes": pa.table({
-            "like_key": pa.array(np.arange(likes).astype(str)),
-            "media_id": ids("m", liked_media), "user_id": pa.array(user_ids[liker]),
-            "observed_at": timestamps(np.full(likes, 61 * DAY)),
-        }),
-        "comments": pa.table({
-            "id": ids("c", np.arange(comment_media.size)), "media_id": ids("m", comment_media),
-            "from_user_id": pa.array(user_ids[rng.integers(0, users, comment_media.size)]),
-            "created_time": timestamps(created[comment_media] + rng.integers(0, DAY, comment_media.size)),
-        }),
-        "user_counts": pa.table({
-            "user_id": pa.array(user_ids[snapshot_user]),
-            "observed_at": timestamps(np.tile([20 * DAY, 60 * DAY], users)),
-            "followed_by_count": pa.array(rng.integers(0, 1000, snapshot_user.size)),
-        }),
-        "media_counts": pa.table({
-            "media_id": ids("m", np.repeat(np.arange(media), 2)),
-            "observed_at": timestamps(np.tile([61 * DAY, 62 * DAY], media)),
-            "likes_count": pa.array(np.repeat(np.bincount(liked_media, minlength=media), 2)),
-        }),
-        "media_tags": pa.table({
-            "media_id": ids("m", np.repeat(np.arange(media), 2)),
-            "tag": ids("tag", tags.ravel()),
-        }),
+        "follow_edges": pa.table(
+            {
+                "edge_key": pa.array(
+                    np.char.add(np.char.add("follows:", user_ids[pairs[:, 0]]), np.char.add(":", user_ids[pairs[:, 1]]))
+                ),
+                "list_key": pa.array(np.char.add("follows:", user_ids[pairs[:, 0]])),
+                "follower_id": pa.array(user_ids[pairs[:, 0]]),
+                "followed_id": pa.array(user_ids[pairs[:, 1]]),
+                "valid_from": read_at,
+                "valid_to": pa.nulls(len(pairs), pa.timestamp("s", tz="UTC")),
+            }
+        ),
+        "media": pa.table(
+            {
+                "id": ids("m", np.arange(media)),
+                "user_id": pa.array(user_ids[owner]),
+                "type": pa.array(["image"] * media),
+                "created_time": timestamps(created),
+                "location_id": ids("L", rng.integers(0, 2000, media)),
+                "likes_count": pa.array(np.bincount(liked_media, minlength=media)),
+                "comments_count": pa.array(np.bincount(comment_media, minlength=media)),
+                "observed_at": timestamps(np.full(media, 61 * DAY)),
+            }
+        ),
+        "likes": pa.table(
+            {
+                "like_key": pa.array(np.arange(likes).astype(str)),
+                "media_id": ids("m", liked_media),
+                "user_id": pa.array(user_ids[liker]),
+                "observed_at": timestamps(np.full(likes, 61 * DAY)),
+            }
+        ),
+        "comments": pa.table(
+            {
+                "id": ids("c", np.arange(comment_media.size)),
+                "media_id": ids("m", comment_media),
+                "from_user_id": pa.array(user_ids[rng.integers(0, users, comment_media.size)]),
+                "created_time": timestamps(created[comment_media] + rng.integers(0, DAY, comment_media.size)),
+            }
+        ),
+        "user_counts": pa.table(
+            {
+                "user_id": pa.array(user_ids[snapshot_user]),
+                "observed_at": timestamps(np.tile([20 * DAY, 60 * DAY], users)),
+                "followed_by_count": pa.array(rng.integers(0, 1000, snapshot_user.size)),
+            }
+        ),
+        "media_counts": pa.table(
+            {
+                "media_id": ids("m", np.repeat(np.arange(media), 2)),
+                "observed_at": timestamps(np.tile([61 * DAY, 62 * DAY], media)),
+                "likes_count": pa.array(np.repeat(np.bincount(liked_media, minlength=media), 2)),
+            }
+        ),
+        "media_tags": pa.table(
+            {
+                "media_id": ids("m", np.repeat(np.arange(media), 2)),
+                "tag": ids("tag", tags.ravel()),
+            }
+        ),
     }
     con.execute("CREATE SCHEMA instagram_raw")
     for name, table in tables.items():
@@ -111,8 +128,7 @@ def generate(con: duckdb.DuckDBPyConnection, users: int, edges: int, media: int,
 
 
 def networkx_pagerank_seconds(con: duckdb.DuckDBPyConnection) -> float:
-    edges = con.execute(
-        "SELECT DISTINCT follower_id, followed_id FROM instagram_raw.follow_edges").fetchall()
+    edges = con.execute("SELECT DISTINCT follower_id, followed_id FROM instagram_raw.follow_edges").fetchall()
     started = time.perf_counter()
     graph = nx.DiGraph()
     graph.add_edges_from(edges)
@@ -121,8 +137,7 @@ def networkx_pagerank_seconds(con: duckdb.DuckDBPyConnection) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--media", type=int, default=100_000)
@@ -137,13 +152,14 @@ def main() -> None:
     started = time.perf_counter()
     with duckdb.connect(str(path)) as con:
         generate(con, args.users, args.edges, args.media, args.likes, args.seed)
-        counts = {t: con.execute(f"SELECT count(*) FROM instagram_raw.{t}").fetchone()[0]
-                  for t in ("follow_edges", "media", "likes", "comments")}
+        counts = {
+            t: con.execute(f"SELECT count(*) FROM instagram_raw.{t}").fetchone()[0]
+            for t in ("follow_edges", "media", "likes", "comments")
+        }
         networkx_seconds = networkx_pagerank_seconds(con)
     print(f"generated the raw data in {time.perf_counter() - started:.1f} s: {counts}")
 
-    pipeline = dlt.pipeline("instagram", destination=dlt.destinations.duckdb(str(path)),
-                            dataset_name="instagram_raw")
+    pipeline = dlt.pipeline("instagram", destination=dlt.destinations.duckdb(str(path)), dataset_name="instagram_raw")
     started = time.perf_counter()
     results = run_transforms(pipeline)
     total = time.perf_counter() - started
@@ -154,9 +170,11 @@ def main() -> None:
         extra = f", {run['iterations']} iterations" if "iterations" in run else ""
         print(f"  {name:<28} {run['seconds']:>7.2f} s  {run['rows']:>9} rows{extra}")
     print(f"total transform time: {total:.1f} s (target < 60 s on 2 cores)")
-    print(f"PageRank in SQL (graph build included): {pagerank_seconds:.2f} s;"
-          f" networkx (graph build included): {networkx_seconds:.2f} s;"
-          f" ratio {pagerank_seconds / networkx_seconds:.2f} (target <= 0.33)")
+    print(
+        f"PageRank in SQL (graph build included): {pagerank_seconds:.2f} s;"
+        f" networkx (graph build included): {networkx_seconds:.2f} s;"
+        f" ratio {pagerank_seconds / networkx_seconds:.2f} (target <= 0.33)"
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,9 @@ def measure(users: int, seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, nargs="+", default=[10_000, 100_000],
-                        help="world sizes; the first one is the baseline")
+    parser.add_argument(
+        "--users", type=int, nargs="+", default=[10_000, 100_000], help="world sizes; the first one is the baseline"
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # the subprocess side
     args = parser.parse_args()
@@ -67,16 +68,16 @@ def main() -> None:
     for users in args.users:
         output = subprocess.run(
             [sys.executable, "-m", "bench.bench_world", "--one", str(users), "--seed", str(args.seed)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         results.append(json.loads(output))
     baseline = results[0]
     keys = [k for k in baseline if k != "users"]
     print(f"{'users':>24}" + "".join(f"{r['users']:>14,}" for r in results) + "   ratio last/first")
     for key in keys:
-        cells = "".join(
-            f"{r[key]:>14,}" if isinstance(r[key], int) else f"{r[key]:>14.3f}" for r in results
-        )
+        cells = "".join(f"{r[key]:>14,}" if isinstance(r[key], int) else f"{r[key]:>14.3f}" for r in results)
         ratio = results[-1][key] / baseline[key] if baseline[key] else float("nan")
         print(f"{key:>24}{cells}{ratio:>12.1f}x")
 

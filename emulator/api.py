@@ -43,9 +43,9 @@ ERROR_PAGE = (
 )
 GATEWAY_PAGES = {
     502: b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
-         b"</h1></center><hr><center>nginx</center></body></html>",
+    b"</h1></center><hr><center>nginx</center></body></html>",
     503: b"<html><head><title>503 Service Unavailable</title></head><body><center><h1>503 "
-         b"Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>",
+    b"Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>",
 }
 
 
@@ -128,8 +128,11 @@ class ApiApplication:
                 method = override
         token = params.get("access_token") or None
         client_key = (
-            f"token:{token}" if token else
-            f"client:{params['client_id']}" if params.get("client_id") else f"ip:{request.client_ip}"
+            f"token:{token}"
+            if token
+            else f"client:{params['client_id']}"
+            if params.get("client_id")
+            else f"ip:{request.client_ip}"
         )
         window = self.rate_window.hit(client_key)
         matched = self.router.match(method, request.path)
@@ -187,7 +190,7 @@ class ApiApplication:
         request = incoming.request
         viewer, scopes = self._caller(incoming, route, path_params)
         if self.limits.enforce_signature:
-            endpoint = request.path[len("/v1"):]
+            endpoint = request.path[len("/v1") :]
             signed = {k: v for k, v in [*request.query, *request.form] if k != "sig"}
             sigs = [v for k, v in [*request.query, *request.form] if k == "sig"]
             signing.check_signature(endpoint, signed, sigs, self.limits.client_secret or "")
@@ -201,10 +204,14 @@ class ApiApplication:
         if route.write_family is not None and is_write:
             writes = self.write_window.hit(f"{route.write_family}:{incoming.token}")
             if writes.exceeded:
-                raise errors.legacy_throttled() if self.options.legacy else \
-                    errors.write_rate_limited(writes.made, writes.limit)
-        call = Call(self.world, self.listings, self.options, request, incoming.params, path_params,
-                    viewer, frozenset(scopes))
+                raise (
+                    errors.legacy_throttled()
+                    if self.options.legacy
+                    else errors.write_rate_limited(writes.made, writes.limit)
+                )
+        call = Call(
+            self.world, self.listings, self.options, request, incoming.params, path_params, viewer, frozenset(scopes)
+        )
         if route.scope is not None:
             call.require(route.scope)
         return call
@@ -247,9 +254,7 @@ class ApiApplication:
         status = 502 if fault == "http_502" else 503
         return Response(status, GATEWAY_PAGES[status], HTML_TYPE)
 
-    def _damage(
-        self, response: Response, decision: Decision, endpoint: str, previous: bytes | None
-    ) -> Response:
+    def _damage(self, response: Response, decision: Decision, endpoint: str, previous: bytes | None) -> Response:
         """Apply a fault that acts on a handled request's answer (see emulator.faults).
 
         `previous`: the page served before this one on the same list, for `duplicate_page`.
@@ -271,7 +276,6 @@ class ApiApplication:
             response.damage = fault
         self.faults.note_fired(decision.number, endpoint, fault)
         return response
-
 
 
 def _page_key(incoming: Incoming) -> tuple[str, str]:

@@ -57,10 +57,15 @@ class ControlInterface:
     def __call__(self, request: Request) -> Response:
         if not ipaddress.ip_address(request.client_ip.split("%")[0]).is_loopback:
             return _json(403, {"error": "the control interface answers loopback clients only"})
-        action = self._routes.get((request.method, request.path[len(PREFIX):].rstrip("/")))
+        action = self._routes.get((request.method, request.path[len(PREFIX) :].rstrip("/")))
         if action is None:
-            return _json(404, {"error": "unknown control endpoint", "endpoints": sorted(
-                f"{method} {PREFIX}{path}" for method, path in self._routes)})
+            return _json(
+                404,
+                {
+                    "error": "unknown control endpoint",
+                    "endpoints": sorted(f"{method} {PREFIX}{path}" for method, path in self._routes),
+                },
+            )
         try:
             return _json(200, action(request))
         except (ControlError, ValueError, KeyError, TypeError) as error:

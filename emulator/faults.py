@@ -81,9 +81,7 @@ class FaultPlan:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FaultPlan:
         """Build a plan from its JSON form (the control interface's `POST /_emulator/faults`)."""
-        unknown = set(raw) - {
-            "seed", "rates", "schedule", "latency_seconds", "stall_seconds", "burst", "endpoints"
-        }
+        unknown = set(raw) - {"seed", "rates", "schedule", "latency_seconds", "stall_seconds", "burst", "endpoints"}
         if unknown:
             raise ValueError(f"unknown fault plan fields: {sorted(unknown)}")
         endpoints = raw.get("endpoints")

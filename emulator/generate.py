@@ -23,65 +23,282 @@ DEFAULT_START = 1496275200
 DAY = 86400
 
 FIRST_NAMES = (
-    "Ana", "Ben", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
-    "Kemi", "Luca", "Maya", "Nico", "Olga", "Pablo", "Quinn", "Rosa", "Sami", "Tara",
-    "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe", "Amir", "Bea", "Chen", "Dara",
-    "Emil", "Fatima", "Gus", "Hana", "Ivan", "Jade", "Kai", "Lena", "Marco", "Nora",
+    "Ana",
+    "Ben",
+    "Carla",
+    "Dmitri",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Luca",
+    "Maya",
+    "Nico",
+    "Olga",
+    "Pablo",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Amir",
+    "Bea",
+    "Chen",
+    "Dara",
+    "Emil",
+    "Fatima",
+    "Gus",
+    "Hana",
+    "Ivan",
+    "Jade",
+    "Kai",
+    "Lena",
+    "Marco",
+    "Nora",
 )
 LAST_NAMES = (
-    "Silva", "Smith", "Kowalski", "Tanaka", "Okafor", "Rossi", "Muller", "Garcia", "Kim",
-    "Nguyen", "Dubois", "Ivanova", "Haddad", "Larsen", "Costa", "Novak", "Singh", "Moreau",
-    "Sato", "Jensen", "Lopez", "Fischer", "Ali", "Berg", "Cruz", "Weber", "Park", "Mendes",
+    "Silva",
+    "Smith",
+    "Kowalski",
+    "Tanaka",
+    "Okafor",
+    "Rossi",
+    "Muller",
+    "Garcia",
+    "Kim",
+    "Nguyen",
+    "Dubois",
+    "Ivanova",
+    "Haddad",
+    "Larsen",
+    "Costa",
+    "Novak",
+    "Singh",
+    "Moreau",
+    "Sato",
+    "Jensen",
+    "Lopez",
+    "Fischer",
+    "Ali",
+    "Berg",
+    "Cruz",
+    "Weber",
+    "Park",
+    "Mendes",
 )
 BIOS = (
-    "", "", "", "Coffee first.", "Photographer | traveller", "Living one frame at a time",
-    "Food, friends, film.", "Designer by day, baker by night", "Runner. Reader. Dog person.",
-    "Exploring the city", "Shots on film", "Plants & pastries", "Always chasing sunsets",
-    "Architecture nerd", "Music is life", "Small business owner",
+    "",
+    "",
+    "",
+    "Coffee first.",
+    "Photographer | traveller",
+    "Living one frame at a time",
+    "Food, friends, film.",
+    "Designer by day, baker by night",
+    "Runner. Reader. Dog person.",
+    "Exploring the city",
+    "Shots on film",
+    "Plants & pastries",
+    "Always chasing sunsets",
+    "Architecture nerd",
+    "Music is life",
+    "Small business owner",
 )
 CAPTIONS = (
-    "Good morning", "What a day", "Weekend mood", "Back at it", "Golden hour",
-    "Throwback", "New favourite spot", "Sunday vibes", "Can't get enough of this view",
-    "Little things", "Out and about", "Brunch time", "Late night walks", "Home sweet home",
-    "Finally!", "Made this today", "Road trip", "Coffee break", "Saturday market",
+    "Good morning",
+    "What a day",
+    "Weekend mood",
+    "Back at it",
+    "Golden hour",
+    "Throwback",
+    "New favourite spot",
+    "Sunday vibes",
+    "Can't get enough of this view",
+    "Little things",
+    "Out and about",
+    "Brunch time",
+    "Late night walks",
+    "Home sweet home",
+    "Finally!",
+    "Made this today",
+    "Road trip",
+    "Coffee break",
+    "Saturday market",
     "City lights",
 )
 COMMENTS = (
-    "Love this!", "Amazing shot", "So beautiful", "Wow", "Where is this?", "Great colours",
-    "Miss you!", "Looks delicious", "Goals", "This is everything", "Stunning",
-    "Need to go here", "Nice one", "Haha yes", "Perfect", "Incredible light",
-    "Take me with you", "So good", "Beautiful!", "Congrats!",
+    "Love this!",
+    "Amazing shot",
+    "So beautiful",
+    "Wow",
+    "Where is this?",
+    "Great colours",
+    "Miss you!",
+    "Looks delicious",
+    "Goals",
+    "This is everything",
+    "Stunning",
+    "Need to go here",
+    "Nice one",
+    "Haha yes",
+    "Perfect",
+    "Incredible light",
+    "Take me with you",
+    "So good",
+    "Beautiful!",
+    "Congrats!",
 )
 FILTERS = (
-    "Normal", "Clarendon", "Juno", "Lark", "Gingham", "Ludwig", "Valencia", "Earlybird",
-    "Walden", "Vesper", "X-Pro II", "Lo-fi", "Mayfair", "Amaro", "Rise", "Hudson",
+    "Normal",
+    "Clarendon",
+    "Juno",
+    "Lark",
+    "Gingham",
+    "Ludwig",
+    "Valencia",
+    "Earlybird",
+    "Walden",
+    "Vesper",
+    "X-Pro II",
+    "Lo-fi",
+    "Mayfair",
+    "Amaro",
+    "Rise",
+    "Hudson",
 )
 COMMON_TAGS = (
-    "love", "instagood", "photooftheday", "fashion", "beautiful", "happy", "cute", "tbt",
-    "like4like", "followme", "picoftheday", "follow", "me", "selfie", "summer", "art",
-    "instadaily", "friends", "repost", "nature", "girl", "fun", "style", "smile", "food",
-    "instalike", "family", "travel", "fitness", "igers", "tagsforlikes", "nofilter", "life",
-    "beauty", "amazing", "instamood", "photography", "sun", "dog", "music", "beach", "sky",
-    "sunset", "foodporn", "coffee", "cat", "city", "weekend", "party", "pretty",
+    "love",
+    "instagood",
+    "photooftheday",
+    "fashion",
+    "beautiful",
+    "happy",
+    "cute",
+    "tbt",
+    "like4like",
+    "followme",
+    "picoftheday",
+    "follow",
+    "me",
+    "selfie",
+    "summer",
+    "art",
+    "instadaily",
+    "friends",
+    "repost",
+    "nature",
+    "girl",
+    "fun",
+    "style",
+    "smile",
+    "food",
+    "instalike",
+    "family",
+    "travel",
+    "fitness",
+    "igers",
+    "tagsforlikes",
+    "nofilter",
+    "life",
+    "beauty",
+    "amazing",
+    "instamood",
+    "photography",
+    "sun",
+    "dog",
+    "music",
+    "beach",
+    "sky",
+    "sunset",
+    "foodporn",
+    "coffee",
+    "cat",
+    "city",
+    "weekend",
+    "party",
+    "pretty",
 )
 SYLLABLES = (
-    "ka", "lo", "mi", "ra", "to", "ne", "su", "vi", "da", "fe", "go", "ha", "ji", "ku",
-    "ma", "no", "pe", "ri", "sa", "te", "ul", "va", "wo", "ye", "zo", "bel", "cor", "dan",
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "to",
+    "ne",
+    "su",
+    "vi",
+    "da",
+    "fe",
+    "go",
+    "ha",
+    "ji",
+    "ku",
+    "ma",
+    "no",
+    "pe",
+    "ri",
+    "sa",
+    "te",
+    "ul",
+    "va",
+    "wo",
+    "ye",
+    "zo",
+    "bel",
+    "cor",
+    "dan",
 )
 # Real cities, so that coordinates look plausible; more geographies than these are synthesised.
 CITIES = (
-    ("New York", 40.7128, -74.0060), ("London", 51.5074, -0.1278), ("Paris", 48.8566, 2.3522),
-    ("Tokyo", 35.6762, 139.6503), ("Sao Paulo", -23.5505, -46.6333),
-    ("Sydney", -33.8688, 151.2093), ("Berlin", 52.5200, 13.4050), ("Mumbai", 19.0760, 72.8777),
-    ("Lagos", 6.5244, 3.3792), ("Mexico City", 19.4326, -99.1332),
-    ("Toronto", 43.6532, -79.3832), ("Seoul", 37.5665, 126.9780),
+    ("New York", 40.7128, -74.0060),
+    ("London", 51.5074, -0.1278),
+    ("Paris", 48.8566, 2.3522),
+    ("Tokyo", 35.6762, 139.6503),
+    ("Sao Paulo", -23.5505, -46.6333),
+    ("Sydney", -33.8688, 151.2093),
+    ("Berlin", 52.5200, 13.4050),
+    ("Mumbai", 19.0760, 72.8777),
+    ("Lagos", 6.5244, 3.3792),
+    ("Mexico City", 19.4326, -99.1332),
+    ("Toronto", 43.6532, -79.3832),
+    ("Seoul", 37.5665, 126.9780),
 )
 PLACE_ADJECTIVES = (
-    "Blue", "Golden", "Old", "Little", "Grand", "Green", "Royal", "Sunny", "Hidden", "Central",
+    "Blue",
+    "Golden",
+    "Old",
+    "Little",
+    "Grand",
+    "Green",
+    "Royal",
+    "Sunny",
+    "Hidden",
+    "Central",
 )
 PLACE_NOUNS = (
-    "Cafe", "Park", "Bakery", "Museum", "Market", "Bridge", "Garden", "Gallery", "Harbour",
-    "Square", "Bistro", "Beach", "Tower", "Station", "Bookshop",
+    "Cafe",
+    "Park",
+    "Bakery",
+    "Museum",
+    "Market",
+    "Bridge",
+    "Garden",
+    "Gallery",
+    "Harbour",
+    "Square",
+    "Bistro",
+    "Beach",
+    "Tower",
+    "Station",
+    "Bookshop",
 )
 STREETS = ("Main St", "High St", "Market St", "Park Ave", "River Rd", "Station Rd", "King St")
 
@@ -124,8 +341,14 @@ class WorldConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"WorldConfig.{name} must be at least 1")
         for name in (
-            "intra_community_share", "reciprocity", "private_share", "captioned_share",
-            "located_share", "video_share", "carousel_share", "users_in_photo_share",
+            "intra_community_share",
+            "reciprocity",
+            "private_share",
+            "captioned_share",
+            "located_share",
+            "video_share",
+            "carousel_share",
+            "users_in_photo_share",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"WorldConfig.{name} must be between 0 and 1")
@@ -213,7 +436,10 @@ def _deduplicate_names(names: list[str]) -> list[str]:
 
 
 def _pick_in_groups(
-    rng: np.random.Generator, groups: np.ndarray, ptr: np.ndarray, members: np.ndarray,
+    rng: np.random.Generator,
+    groups: np.ndarray,
+    ptr: np.ndarray,
+    members: np.ndarray,
     cumulative: np.ndarray,
 ) -> np.ndarray:
     """For each entry of `groups`, one member of that group drawn in proportion to its weight.
@@ -229,7 +455,10 @@ def _pick_in_groups(
 
 
 def _pick_in_slices(
-    rng: np.random.Generator, owners: np.ndarray, ptr: np.ndarray, items: np.ndarray,
+    rng: np.random.Generator,
+    owners: np.ndarray,
+    ptr: np.ndarray,
+    items: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each owner, a uniform item of its CSR slice; also a mask of owners with a slice."""
     size = ptr[owners + 1] - ptr[owners]
@@ -266,20 +495,16 @@ def _users(config: WorldConfig, rng: np.random.Generator) -> dict:
     style = rng.integers(0, 4, n)
     number = rng.integers(1, 1000, n)
     usernames = []
-    for f, l, s, k in zip(first.tolist(), last.tolist(), style.tolist(), number.tolist()):
-        given, family = FIRST_NAMES[f].lower(), LAST_NAMES[l].lower()
-        usernames.append(
-            (f"{given}.{family}", f"{given}_{family}{k}", f"{given}{k}", f"the{family}{given}")[s]
-        )
+    for f, last_index, s, k in zip(first.tolist(), last.tolist(), style.tolist(), number.tolist()):
+        given, family = FIRST_NAMES[f].lower(), LAST_NAMES[last_index].lower()
+        usernames.append((f"{given}.{family}", f"{given}_{family}{k}", f"{given}{k}", f"the{family}{given}")[s])
     full_names = [
-        "" if k % 17 == 0 else f"{FIRST_NAMES[f]} {LAST_NAMES[l]}"
-        for f, l, k in zip(first.tolist(), last.tolist(), number.tolist())
+        "" if k % 17 == 0 else f"{FIRST_NAMES[f]} {LAST_NAMES[last_index]}"
+        for f, last_index, k in zip(first.tolist(), last.tolist(), number.tolist())
     ]
     # Community sizes vary (a few big scenes, several niches).
     community_weight = rng.gamma(2.0, 1.0, config.communities)
-    community = rng.choice(
-        config.communities, size=n, p=community_weight / community_weight.sum()
-    ).astype(np.int32)
+    community = rng.choice(config.communities, size=n, p=community_weight / community_weight.sum()).astype(np.int32)
     popularity = rng.pareto(config.popularity_exponent, n) + 1.0
     return dict(
         user_id=_unique_ids(rng, n, 1_000_000, 4_000_000_000),
@@ -326,7 +551,8 @@ def _follows(config: WorldConfig, rng: np.random.Generator, users: dict) -> dict
     request_key = request_key[~already_follows & (request_key // n != request_key % n)]
     request_key = request_key[rng.permutation(len(request_key))]
     return dict(
-        follow_src=follow_src, follow_dst=follow_dst,
+        follow_src=follow_src,
+        follow_dst=follow_dst,
         request_src=(request_key // n).astype(np.int32),
         request_dst=(request_key % n).astype(np.int32),
     )
@@ -334,8 +560,7 @@ def _follows(config: WorldConfig, rng: np.random.Generator, users: dict) -> dict
 
 def _places(config: WorldConfig, rng: np.random.Generator) -> dict:
     g = config.geographies
-    names = [CITIES[k % len(CITIES)][0] + ("" if k < len(CITIES) else f" {k // len(CITIES) + 1}")
-             for k in range(g)]
+    names = [CITIES[k % len(CITIES)][0] + ("" if k < len(CITIES) else f" {k // len(CITIES) + 1}") for k in range(g)]
     centre_lat = np.array([CITIES[k][1] if k < len(CITIES) else 0.0 for k in range(g)])
     centre_lng = np.array([CITIES[k][2] if k < len(CITIES) else 0.0 for k in range(g)])
     synthetic = np.arange(g) >= len(CITIES)
@@ -357,8 +582,7 @@ def _places(config: WorldConfig, rng: np.random.Generator) -> dict:
         geography_name=names,
         location_id=_unique_ids(rng, m, 1_000, 2_000_000_000),
         location_name=[
-            f"{PLACE_ADJECTIVES[a]} {PLACE_NOUNS[b]} {names[c]}"
-            for a, b, c in zip(adjective, noun, geography.tolist())
+            f"{PLACE_ADJECTIVES[a]} {PLACE_NOUNS[b]} {names[c]}" for a, b, c in zip(adjective, noun, geography.tolist())
         ],
         location_street=[f"{k} {STREETS[s]}" if h else "" for k, s, h in zip(number, street, has_street)],
         location_lat=np.round(lat, 6),
@@ -389,8 +613,7 @@ def zipf_weights(size: int, exponent: float = 1.1) -> np.ndarray:
     return weights / weights.sum()
 
 
-def _media(config: WorldConfig, rng: np.random.Generator, users: dict, places: dict,
-           follows: dict) -> dict:
+def _media(config: WorldConfig, rng: np.random.Generator, users: dict, places: dict, follows: dict) -> dict:
     n = config.users
     per_user = rng.poisson(rng.gamma(0.8, config.media_per_user / 0.8, n))
     owner = np.repeat(np.arange(n, dtype=np.int32), per_user)
@@ -440,11 +663,17 @@ def _media(config: WorldConfig, rng: np.random.Generator, users: dict, places: d
     photo_key = sorted_unique(tagged_media[has].astype(np.int64) * n + tagged_user[has])
     photo_count = np.bincount(photo_key // n, minlength=count).astype(np.int32)
     return dict(
-        media_owner=owner, media_time=time, media_type=media_type,
-        media_filter=media_filter.astype(np.int8), media_location=location,
-        media_caption=caption, media_carousel_size=carousel_size,
-        media_tag_count=tag_count, tag_flat=(tag_key % config.tags).astype(np.int32),
-        media_photo_user_count=photo_count, photo_user_flat=(photo_key % n).astype(np.int32),
+        media_owner=owner,
+        media_time=time,
+        media_type=media_type,
+        media_filter=media_filter.astype(np.int8),
+        media_location=location,
+        media_caption=caption,
+        media_carousel_size=carousel_size,
+        media_tag_count=tag_count,
+        tag_flat=(tag_key % config.tags).astype(np.int32),
+        media_photo_user_count=photo_count,
+        photo_user_flat=(photo_key % n).astype(np.int32),
         photo_x_flat=rng.integers(50, 951, len(photo_key)).astype(np.int16),
         photo_y_flat=rng.integers(50, 951, len(photo_key)).astype(np.int16),
     )
@@ -491,7 +720,8 @@ def _engagement(config: WorldConfig, rng: np.random.Generator, follows: dict, me
     comment_time = _after(rng, media["media_time"][comment_media], DAY, start)
     comment_order = stable_order(comment_time)
     return dict(
-        like_user=like_user[order].astype(np.int32), like_media=like_media[order].astype(np.int32),
+        like_user=like_user[order].astype(np.int32),
+        like_media=like_media[order].astype(np.int32),
         comment_media=comment_media[comment_order].astype(np.int32),
         comment_user=comment_user[comment_order].astype(np.int32),
         comment_time=comment_time[comment_order],

@@ -21,9 +21,7 @@ from .transport import Request
 from .world import NotAllowedError, World
 
 ERAS = ("2016", "legacy")
-DEPRECATION_WARNING = (
-    "next_max_id and min_id are deprecated for this endpoint; use min_tag_id and max_tag_id instead"
-)
+DEPRECATION_WARNING = "next_max_id and min_id are deprecated for this endpoint; use min_tag_id and max_tag_id instead"
 LEGACY_INLINE_LIKES = 4  # likes.data in a real 2014 capture held the 4 newest likers
 LEGACY_INLINE_COMMENTS = 8  # comments.data: the newest comments, oldest first (inferred)
 MEDIA_SEARCH_WINDOW = 5 * 86400  # default min_timestamp: 5 days before max_timestamp
@@ -292,9 +290,7 @@ def post_relationship(call: Call) -> Reply:
     target = call.user(call.path["id"])
     action = _required(call.params, "action")
     if action not in RELATIONSHIP_ACTIONS:
-        raise errors.invalid_parameters(
-            f"Invalid action {action}; expected one of {', '.join(RELATIONSHIP_ACTIONS)}."
-        )
+        raise errors.invalid_parameters(f"Invalid action {action}; expected one of {', '.join(RELATIONSHIP_ACTIONS)}.")
     change = getattr(call.world, "ignore" if action == "deny" else action)
     result = _world_write(lambda: change(call.me, target))
     if call.options.legacy:  # python-instagram's fixture carries both statuses
@@ -376,7 +372,9 @@ def delete_comment(call: Call) -> Reply:
 def _validate_comment(text: str) -> None:
     """The server-side rules of the 2016 docs."""
     if len(text) > COMMENT_MAX_CHARS:
-        raise errors.invalid_parameters(f"The total length of the comment cannot exceed {COMMENT_MAX_CHARS} characters.")
+        raise errors.invalid_parameters(
+            f"The total length of the comment cannot exceed {COMMENT_MAX_CHARS} characters."
+        )
     if len(HASHTAG.findall(text)) > COMMENT_MAX_HASHTAGS:
         raise errors.invalid_parameters(f"The comment cannot contain more than {COMMENT_MAX_HASHTAGS} hashtags.")
     if len(URL.findall(text)) > COMMENT_MAX_URLS:
@@ -556,17 +554,28 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/users/{id}/follows", get_follows, scope="follower_list"),
     Route("GET", "/users/{id}/followed-by", get_followed_by, scope="follower_list"),
     Route("GET", "/users/{id}/relationship", get_relationship, scope="follower_list", needs_user=True),
-    Route("POST", "/users/{id}/relationship", post_relationship, scope="relationships",
-          needs_user=True, write_family="relationships"),
+    Route(
+        "POST",
+        "/users/{id}/relationship",
+        post_relationship,
+        scope="relationships",
+        needs_user=True,
+        write_family="relationships",
+    ),
     Route("GET", "/media/search", search_media, scope="public_content"),
     Route("GET", "/media/popular", get_popular, scope="basic"),
     Route("GET", "/media/shortcode/{shortcode}", get_media_by_shortcode, json_suffix=False),
     Route("GET", "/media/{id}", get_media),
     Route("GET", "/media/{id}/comments", get_comments),
-    Route("POST", "/media/{id}/comments", post_comment, scope="comments", needs_user=True,
-          write_family="comments"),
-    Route("DELETE", "/media/{id}/comments/{comment_id}", delete_comment, scope="comments",
-          needs_user=True, write_family="comments"),
+    Route("POST", "/media/{id}/comments", post_comment, scope="comments", needs_user=True, write_family="comments"),
+    Route(
+        "DELETE",
+        "/media/{id}/comments/{comment_id}",
+        delete_comment,
+        scope="comments",
+        needs_user=True,
+        write_family="comments",
+    ),
     Route("GET", "/media/{id}/likes", get_likes),
     Route("POST", "/media/{id}/likes", post_like, scope="likes", needs_user=True, write_family="likes"),
     Route("DELETE", "/media/{id}/likes", delete_like, scope="likes", needs_user=True, write_family="likes"),

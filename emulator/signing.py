@@ -30,9 +30,7 @@ def forwarded_for_value(ips: str, client_secret: str) -> str:
     return f"{ips}|{_hmac_hex(client_secret, ips)}"
 
 
-def check_signature(
-    endpoint: str, params: Mapping[str, str], sigs: Iterable[str], client_secret: str
-) -> None:
+def check_signature(endpoint: str, params: Mapping[str, str], sigs: Iterable[str], client_secret: str) -> None:
     """Raise the real 403 unless one of the `sig` values signs `endpoint` and `params`.
 
     python-instagram sends two `sig` values (one over the token only, one over everything);
@@ -49,9 +47,7 @@ def check_signature(
 def check_forwarded_for(header_value: str | None, client_secret: str) -> None:
     """Raise a 403 unless the `X-Insta-Forwarded-For` header is present and correctly signed."""
     if not header_value:
-        raise errors.forbidden(
-            f"Invalid header: {FORWARDED_FOR_HEADER} is required for this operation"
-        )
+        raise errors.forbidden(f"Invalid header: {FORWARDED_FOR_HEADER} is required for this operation")
     ips, _, signature = header_value.rpartition("|")
     if not ips or not hmac.compare_digest(_hmac_hex(client_secret, ips), signature):
         # The real message for a bad signature is not recorded; this one is inferred.

@@ -97,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         form = []
         if body and "form-urlencoded" in (self.headers.get("Content-Type") or ""):
             form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         return Request(
             method=self.command,
             path=split.path,
@@ -159,7 +159,9 @@ class HttpServer:
     def start(self) -> None:
         """Start accepting connections in a daemon thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
             name=f"emulator-http-{self.address[1]}",
         )
         self._thread.start()

@@ -42,8 +42,20 @@ from typing import Any
 import numpy as np
 
 from .generate import (
-    BIOS, CAPTIONS, COMMENTS, DAY, FILTERS, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_TYPES,
-    MEDIA_VIDEO, WorldConfig, csr, generate, stable_order, zipf_weights,
+    BIOS,
+    CAPTIONS,
+    COMMENTS,
+    DAY,
+    FILTERS,
+    MEDIA_CAROUSEL,
+    MEDIA_IMAGE,
+    MEDIA_TYPES,
+    MEDIA_VIDEO,
+    WorldConfig,
+    csr,
+    generate,
+    stable_order,
+    zipf_weights,
 )
 
 __all__ = ["ALL_SCOPES", "NotAllowedError", "World", "WorldConfig", "WorldError"]
@@ -281,10 +293,15 @@ def _shortcode(n: int) -> str:
 
 def _image_versions(n: int, position: int) -> dict:
     return {
-        name: {"url": f"{CDN}/t51.2885-15/s{size}x{size}/e35/{n}_{position}_{suffix}.jpg",
-               "width": size, "height": size}
+        name: {
+            "url": f"{CDN}/t51.2885-15/s{size}x{size}/e35/{n}_{position}_{suffix}.jpg",
+            "width": size,
+            "height": size,
+        }
         for name, size, suffix in (
-            ("thumbnail", 150, "s"), ("low_resolution", 320, "a"), ("standard_resolution", 640, "n"),
+            ("thumbnail", 150, "s"),
+            ("low_resolution", 320, "a"),
+            ("standard_resolution", 640, "n"),
         )
     }
 
@@ -293,7 +310,9 @@ def _video_versions(n: int, position: int) -> dict:
     return {
         name: {"url": f"{CDN}/t50.2886-16/{n}_{position}_{suffix}.mp4", "width": size, "height": size}
         for name, size, suffix in (
-            ("low_resolution", 480, "lr"), ("standard_resolution", 640, "sr"), ("low_bandwidth", 480, "lb"),
+            ("low_resolution", 480, "lr"),
+            ("standard_resolution", 640, "sr"),
+            ("low_bandwidth", 480, "lb"),
         )
     }
 
@@ -303,6 +322,7 @@ def _locked(method: Callable) -> Callable:
     def locked(self: World, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             return method(self, *args, **kwargs)
+
     return locked
 
 
@@ -337,9 +357,7 @@ class World:
         self._user_ids: tuple[str, ...] = tuple(str(v) for v in snap.user_id.tolist())
         self._user_index = {uid: i for i, uid in enumerate(self._user_ids)}
         self._private = snap.is_private
-        self._search_keys = [
-            f"{name}\n{full.lower()}" for name, full in zip(snap.username, snap.full_name)
-        ]
+        self._search_keys = [f"{name}\n{full.lower()}" for name, full in zip(snap.username, snap.full_name)]
         self._secret = hashlib.sha256(f"instagram-emulator:{self.config.seed}".encode()).digest()
 
         # relationships
@@ -362,8 +380,10 @@ class World:
         # media (index order is time order, for the initial media and every later one)
         media_count = len(snap.media_owner)
         if media_count > MEDIA_INDEX_MASK:
-            raise ValueError(f"{media_count} media exceed the {MEDIA_INDEX_MASK} that media ids can address; "
-                             "lower WorldConfig.users or media_per_user")
+            raise ValueError(
+                f"{media_count} media exceed the {MEDIA_INDEX_MASK} that media ids can address; "
+                "lower WorldConfig.users or media_per_user"
+            )
         self._media_owner = _Column(snap.media_owner)
         self._media_time = _Column(snap.media_time)
         self._media_type = _Column(snap.media_type)
@@ -569,10 +589,12 @@ class World:
 
     def follow_edges(self) -> list[tuple[str, str]]:
         """Every current (follower_id, followed_id), oldest follow first."""
+
         def compute() -> list[tuple[str, str]]:
             a, b = self._follows.pairs()
             ids = self._user_ids
             return [(ids[x], ids[y]) for x, y in zip(a.tolist(), b.tolist())]
+
         return self._cached(("follow_edges",), compute)
 
     # ----------------------------------------------------------------- media
@@ -616,8 +638,10 @@ class World:
     def _users_in_photo(self, index: int) -> list[dict]:
         lo, hi = int(self._media_photo_start[index]), int(self._media_photo_start[index + 1])
         return [
-            {"user": self.user_short(self._user_ids[int(self._photo_user[k])]),
-             "position": {"x": int(self._photo_x[k]) / 1000, "y": int(self._photo_y[k]) / 1000}}
+            {
+                "user": self.user_short(self._user_ids[int(self._photo_user[k])]),
+                "position": {"x": int(self._photo_x[k]) / 1000, "y": int(self._photo_y[k]) / 1000},
+            }
             for k in range(lo, hi)
         ]
 
@@ -662,12 +686,16 @@ class World:
                 media["videos"] = items[0]["videos"]
             media["carousel_media"] = items
         media["users_in_photo"] = users_in_photo
-        media["caption"] = None if caption_phrase < 0 else {
-            "id": str(CAPTION_ID_BASE + index),
-            "text": " ".join([CAPTIONS[caption_phrase], *(f"#{t}" for t in tags)]),
-            "created_time": created,
-            "from": owner,
-        }
+        media["caption"] = (
+            None
+            if caption_phrase < 0
+            else {
+                "id": str(CAPTION_ID_BASE + index),
+                "text": " ".join([CAPTIONS[caption_phrase], *(f"#{t}" for t in tags)]),
+                "created_time": created,
+                "from": owner,
+            }
+        )
         media["user"] = owner
         media["id"] = mid
         return media
@@ -692,6 +720,7 @@ class World:
         def compute() -> tuple[tuple[int, str], ...]:
             seqs, media = self._likes.forward.listing(i)
             return tuple(zip(seqs.tolist(), self._media_ids(media)))
+
         return self._cached(("liked", i), compute)
 
     def liked_media(self, uid: str) -> list[str]:
@@ -726,8 +755,11 @@ class World:
             ci = int(cid) - COMMENT_ID_BASE
         except (TypeError, ValueError):
             raise KeyError(f"unknown comment id {cid!r}") from None
-        if not 0 <= ci < len(self._comment_media) or ci in self._deleted_comments \
-                or int(self._comment_media[ci]) != index:
+        if (
+            not 0 <= ci < len(self._comment_media)
+            or ci in self._deleted_comments
+            or int(self._comment_media[ci]) != index
+        ):
             raise KeyError(f"unknown comment id {cid!r} on media {mid!r}")
         return ci
 
@@ -743,10 +775,12 @@ class World:
             owners = [i, *self._follows.forward.listing(i)[1].tolist()]
             indices = np.concatenate([self._media_by_owner.items(o) for o in owners])
             return self._media_ids(np.sort(indices)[::-1])
+
         return self._cached(("feed", i), compute)
 
     def popular(self) -> list[str]:
         """The most liked public media of the last week, most liked first."""
+
         def compute() -> list[str]:
             times = self._media_time.values
             recent = np.flatnonzero(times > self.now - POPULAR_WINDOW)
@@ -754,6 +788,7 @@ class World:
             likes = self._likes.backward.counts.values[recent]
             order = np.lexsort((-recent, -likes))[:POPULAR_SIZE]
             return self._media_ids(recent[order])
+
         return self._cached(("popular",), compute)
 
     # ----------------------------------------------------------------- tags and places
@@ -778,6 +813,7 @@ class World:
             taggings = self._taggings_by_tag.items(t)[::-1]
             media = self._media_ids(self._tagging_media.values[taggings])
             return tuple(zip((str(TAG_SEQUENCE_BASE + k) for k in taggings.tolist()), media))
+
         return self._cached(("tag_media", t), compute)
 
     def location_ids(self) -> tuple[str, ...]:
@@ -823,6 +859,7 @@ class World:
         def rank(i: int) -> tuple:
             name = names[i]
             return (name != q, not name.startswith(q), -int(followers[i]), i)
+
         return [self._user_ids[i] for i in sorted(found, key=rank)]
 
     def search_tags(self, q: str) -> list[str]:
@@ -830,12 +867,12 @@ class World:
         q = q.strip().lstrip("#").lower()
         if not q:
             return []
-        found = [(name != q, -self._taggings_by_tag.count(i), name)
-                 for name, i in self._tag_index.items() if q in name]
+        found = [(name != q, -self._taggings_by_tag.count(i), name) for name, i in self._tag_index.items() if q in name]
         return [name for *_, name in sorted(found)]
 
-    def search_locations(self, lat: float, lng: float, distance_m: float,
-                         facebook_places_id: str | None = None) -> list[str]:
+    def search_locations(
+        self, lat: float, lng: float, distance_m: float, facebook_places_id: str | None = None
+    ) -> list[str]:
         """Location ids within `distance_m` of (lat, lng), nearest first; with
         `facebook_places_id`, the location with that id (coordinates are then ignored)."""
         if facebook_places_id is not None:
@@ -846,8 +883,9 @@ class World:
         near = near[np.lexsort((near, distance[near]))]
         return [self._location_ids[i] for i in near.tolist()]
 
-    def search_media(self, lat: float, lng: float, distance_m: float,
-                     min_ts: int | None = None, max_ts: int | None = None) -> list[tuple[str, float]]:
+    def search_media(
+        self, lat: float, lng: float, distance_m: float, min_ts: int | None = None, max_ts: int | None = None
+    ) -> list[tuple[str, float]]:
         """(media_id, distance in metres) of public located media within `distance_m`,
         created in [min_ts, max_ts] (unix seconds, either bound optional), newest first."""
         distance = _haversine_m(lat, lng, self._snap.location_lat, self._snap.location_lng)
@@ -1003,8 +1041,11 @@ class World:
             raise OverflowError("the world holds as many media as media ids can address")
         self._media_time.append(time)
         draw = rng.random()
-        kind = MEDIA_VIDEO if draw < config.video_share else (
-            MEDIA_CAROUSEL if draw < config.video_share + config.carousel_share else MEDIA_IMAGE)
+        kind = (
+            MEDIA_VIDEO
+            if draw < config.video_share
+            else (MEDIA_CAROUSEL if draw < config.video_share + config.carousel_share else MEDIA_IMAGE)
+        )
         self._media_type.append(kind)
         self._media_filter.append(rng.integers(0, len(FILTERS)))
         self._media_carousel_size.append(rng.integers(2, 6) if kind == MEDIA_CAROUSEL else 0)
@@ -1071,9 +1112,16 @@ class World:
             "new_comments": 1.5 * len(self._snap.comment_media) / history * days,
         }
 
-    def advance(self, seconds: int, *, new_media: int | None = None, new_follows: int | None = None,
-                unfollows: int | None = None, new_likes: int | None = None,
-                new_comments: int | None = None) -> dict:
+    def advance(
+        self,
+        seconds: int,
+        *,
+        new_media: int | None = None,
+        new_follows: int | None = None,
+        unfollows: int | None = None,
+        new_likes: int | None = None,
+        new_comments: int | None = None,
+    ) -> dict:
         """Move the clock by `seconds` and apply a deterministic batch of changes.
 
         Counts default to amounts proportional to the world's size and to `seconds`; explicit
@@ -1117,8 +1165,12 @@ class World:
                 break
             follower = int(rng.integers(0, self._user_count))
             target = self._popular_user(rng, int(self._snap.community[follower]))
-            if follower == target or self._follows.contains(follower, target) \
-                    or (target, follower) in self._blocks or (follower, target) in self._blocks:
+            if (
+                follower == target
+                or self._follows.contains(follower, target)
+                or (target, follower) in self._blocks
+                or (follower, target) in self._blocks
+            ):
                 continue
             if self._private[target]:
                 if self._requests.add(follower, target):

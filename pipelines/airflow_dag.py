@@ -70,9 +70,7 @@ def instagram_secrets() -> dict[str, str]:
             " as its password (see docs/airflow.md)"
         ) from None
     if not connection.password:
-        raise ConfigurationError(
-            f"Airflow connection {CONNECTION_ID!r} has no password: set it to the access token"
-        )
+        raise ConfigurationError(f"Airflow connection {CONNECTION_ID!r} has no password: set it to the access token")
     secrets = {"access_token": connection.password}
     client_secret = connection.extra_dejson.get("client_secret")
     if client_secret:
@@ -101,9 +99,7 @@ def duckdb_path() -> Path:
             " resolve inside the task's temporary folder and be deleted; use an absolute path"
         )
     if not path.parent.is_dir():
-        raise ConfigurationError(
-            f"the folder of the DuckDB file {path} does not exist on this worker"
-        )
+        raise ConfigurationError(f"the folder of the DuckDB file {path} does not exist on this worker")
     return path
 
 
@@ -170,9 +166,7 @@ with DAG(
         retry_pipeline_steps=("load",),
     )
     # Created after the group: the group points dlt's data folder at a per-task temporary one.
-    pipeline = dlt.pipeline(
-        pipeline_name=PIPELINE_NAME, destination="duckdb", dataset_name=RAW_DATASET
-    )
+    pipeline = dlt.pipeline(pipeline_name=PIPELINE_NAME, destination="duckdb", dataset_name=RAW_DATASET)
     load_tasks = []
     for part in instagram(access_token=PARSE_TIME_TOKEN).decompose("scc"):
         (task,) = load.add_run(

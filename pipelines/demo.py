@@ -10,8 +10,8 @@ import argparse
 import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from emulator import Emulator, World, WorldConfig
 

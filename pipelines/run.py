@@ -17,9 +17,9 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
@@ -37,8 +37,8 @@ from tenacity import (
 from pipelines import demo
 from sources.instagram import (
     InstagramAuthError,
-    install_secret_filter,
     instagram,
+    install_secret_filter,
     remove_rows_loaded_twice,
 )
 
@@ -99,8 +99,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--duckdb",
         metavar="PATH",
-        help="DuckDB file to load into (default: DESTINATION__DUCKDB__CREDENTIALS, "
-        f"else ./{DEFAULT_DUCKDB_FILE})",
+        help=f"DuckDB file to load into (default: DESTINATION__DUCKDB__CREDENTIALS, else ./{DEFAULT_DUCKDB_FILE})",
     )
     parser.add_argument(
         "--destination",
@@ -123,16 +122,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="drop this source's tables and state, then extract everything again",
     )
-    parser.add_argument(
-        "--no-transforms", action="store_true", help="load only; skip the analytics tables"
-    )
+    parser.add_argument("--no-transforms", action="store_true", help="load only; skip the analytics tables")
     parser.add_argument(
         "--load-wait",
         type=float,
         default=float(os.environ.get("INSTAGRAM_LOAD_WAIT_SECONDS", 120)),
         metavar="SECONDS",
-        help="how long to keep retrying a load while the DuckDB file is held by another "
-        "process (default: 120)",
+        help="how long to keep retrying a load while the DuckDB file is held by another process (default: 120)",
     )
     parser.add_argument(
         "--log-level",
@@ -141,14 +137,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="log level (default: INFO); secrets are redacted at every level",
     )
     parser.add_argument("--seed", type=int, default=42, help="demo world seed (default: 42)")
-    parser.add_argument(
-        "--demo-users", type=int, default=2000, help="demo world size in users (default: 2000)"
-    )
+    parser.add_argument("--demo-users", type=int, default=2000, help="demo world size in users (default: 2000)")
     return parser.parse_args(argv)
 
 
 def apply_flags_to_config(args: argparse.Namespace) -> None:
     """Turn flags into dlt configuration (environment variables win over the TOML files)."""
+
     def set_list(key: str, value: str | None) -> None:
         if value:
             items = [item.strip() for item in value.split(",") if item.strip()]
@@ -247,8 +242,7 @@ def run_retrying_while_busy(
 
     def log_retry(retry_state: RetryCallState) -> None:
         log.warning(
-            "destination busy (is another process holding it?); retrying in %.1f s, "
-            "for at most %.0f s in all",
+            "destination busy (is another process holding it?); retrying in %.1f s, for at most %.0f s in all",
             retry_state.upcoming_sleep,
             args.load_wait,
         )
@@ -293,9 +287,7 @@ def run(args: argparse.Namespace) -> RunReport:
     refresh = "drop_sources" if args.full_refresh else None
     loaded.update(run_retrying_while_busy(pipeline, args, source, refresh))
     remove_rows_loaded_twice(pipeline)
-    report.rows_by_table = {
-        table: count for table, count in loaded.items() if not table.startswith("_dlt")
-    }
+    report.rows_by_table = {table: count for table, count in loaded.items() if not table.startswith("_dlt")}
     last_run = pipeline.state.get("sources", {}).get("instagram", {}).get("last_run", {})
     report.requests = last_run.get("requests")
     report.rate_limit_remaining = last_run.get("rate_limit_remaining")
@@ -320,9 +312,7 @@ def print_summary(report: RunReport) -> None:
     else:
         print("  nothing new")
     requests = "unknown" if report.requests is None else f"{report.requests:,}"
-    remaining = (
-        "unknown" if report.rate_limit_remaining is None else f"{report.rate_limit_remaining:,}"
-    )
+    remaining = "unknown" if report.rate_limit_remaining is None else f"{report.rate_limit_remaining:,}"
     print(f"API requests: {requests}; rate budget left: {remaining}")
     if report.transform_seconds is not None:
         print(f"Transforms: {report.transform_seconds:.1f} s")
@@ -344,9 +334,7 @@ def step_failure_exit_code(error: PipelineStepFailed) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_secret_filter()
     apply_flags_to_config(args)
     lock_path = (
@@ -357,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with run_lock(lock_path):
             if args.demo:
-                with demo.emulator_for_demo(args) as emulator:
+                with demo.emulator_for_demo(args):
                     report = run(args)
                 print_summary(report)
                 demo.print_next_steps(duckdb_path())

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import dlt
 
@@ -21,16 +21,18 @@ PIPELINE_NAME = "instagram"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every model once and print what each built; exit 1 if a model fails."""
-    parser = argparse.ArgumentParser(prog="python -m transforms", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m transforms", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duckdb", metavar="PATH", help="DuckDB file holding the raw dataset")
     parser.add_argument("--pipelines-dir", metavar="DIR", help="dlt working directory")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     destination = dlt.destinations.duckdb(str(Path(args.duckdb).resolve())) if args.duckdb else "duckdb"
-    pipeline = dlt.pipeline(PIPELINE_NAME, destination=destination, dataset_name=RAW_DATASET,
-                            pipelines_dir=args.pipelines_dir)
+    pipeline = dlt.pipeline(
+        PIPELINE_NAME, destination=destination, dataset_name=RAW_DATASET, pipelines_dir=args.pipelines_dir
+    )
     try:
         results = run_transforms(pipeline)
     except TransformError as error:

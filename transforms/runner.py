@@ -122,9 +122,7 @@ def parse_model(path: Path, layer: str) -> Model:
         raise TransformError(f"{path}: only staging models read raw tables ({sorted(raw_tables)})")
     unknown_raw = raw_tables - RAW_TABLES.keys()
     if unknown_raw:
-        raise TransformError(
-            f"{path}: raw tables {sorted(unknown_raw)} are not in transforms/raw_tables.py"
-        )
+        raise TransformError(f"{path}: raw tables {sorted(unknown_raw)} are not in transforms/raw_tables.py")
     return Model(
         name=path.stem,
         layer=layer,
@@ -160,8 +158,7 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
     # among the models that are ready, run staging first, then by name: a readable, stable order
     order: list[Model] = []
     while sorter.is_active():
-        ready = sorted((models[name] for name in sorter.get_ready()),
-                       key=lambda m: (LAYERS.index(m.layer), m.name))
+        ready = sorted((models[name] for name in sorter.get_ready()), key=lambda m: (LAYERS.index(m.layer), m.name))
         order.extend(ready)
         sorter.done(*(model.name for model in ready))
     return order
@@ -194,7 +191,8 @@ class Runner:
         rows = self.client.execute_sql(
             "SELECT column_name, data_type FROM information_schema.columns"
             " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-            casefold(self.analytics_dataset), casefold(name),
+            casefold(self.analytics_dataset),
+            casefold(name),
         )
         return {column: sql_type for column, sql_type in rows or []}
 
@@ -203,21 +201,24 @@ class Runner:
         a table is built now, or a table where a view is."""
         casefold = self.client.capabilities.casefold_identifier
         rows = self.client.execute_sql(
-            "SELECT table_type FROM information_schema.tables"
-            " WHERE table_schema = %s AND table_name = %s",
-            casefold(self.analytics_dataset), casefold(model.name),
+            "SELECT table_type FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+            casefold(self.analytics_dataset),
+            casefold(model.name),
         )
         is_view = bool(rows) and rows[0][0] == "VIEW"
         if rows and is_view != (model.materialized == "view"):
             kind = "VIEW" if is_view else "TABLE"
-            log.info("dropping %s %s: the model now builds a %s", kind.lower(), model.name,
-                     "view" if model.materialized == "view" else "table")
+            log.info(
+                "dropping %s %s: the model now builds a %s",
+                kind.lower(),
+                model.name,
+                "view" if model.materialized == "view" else "table",
+            )
             self.client.execute_sql(f"DROP {kind} {self.analytics(model.name)}")
 
     def _existing_raw_columns(self) -> dict[str, set[str]]:
         rows = self.client.execute_sql(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = %s",
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
             self.client.capabilities.casefold_identifier(self.raw_dataset),
         )
         columns: dict[str, set[str]] = {}
@@ -238,11 +239,14 @@ class Runner:
             for column, sql_type in contract.items()
         )
         if existing is None:
-            log.warning("raw table %s.%s does not exist yet: reading it as empty",
-                        self.raw_dataset, table)
+            log.warning("raw table %s.%s does not exist yet: reading it as empty", self.raw_dataset, table)
             return f"(SELECT {selected} WHERE 1 = 0)"
-        log.info("raw table %s.%s lacks columns %s: reading them as NULL", self.raw_dataset,
-                 table, sorted(contract.keys() - existing))
+        log.info(
+            "raw table %s.%s lacks columns %s: reading them as NULL",
+            self.raw_dataset,
+            table,
+            sorted(contract.keys() - existing),
+        )
         return f"(SELECT {selected} FROM {qualified})"
 
     def render(self, sql: str, **working_tables: str) -> str:
@@ -289,15 +293,10 @@ class Runner:
         else:  # columns the model gained since the kept rows were written
             for column, sql_type in new_columns.items():
                 if column not in kept_columns:
-                    self.client.execute_sql(
-                        f"ALTER TABLE {target} ADD COLUMN {self.quote(column)} {sql_type}")
-        self.client.execute_sql(
-            f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {new_rows})"
-        )
+                    self.client.execute_sql(f"ALTER TABLE {target} ADD COLUMN {self.quote(column)} {sql_type}")
+        self.client.execute_sql(f"DELETE FROM {target} WHERE {key} IN (SELECT {key} FROM {new_rows})")
         column_list = ", ".join(self.quote(column) for column in new_columns)
-        self.client.execute_sql(
-            f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {new_rows}"
-        )
+        self.client.execute_sql(f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {new_rows}")
         self.client.execute_sql(f"DROP TABLE {new_rows}")
 
     def build_iterative(self, model: Model) -> ModelRun:
@@ -342,9 +341,7 @@ def run_models(
     return results
 
 
-def run_transforms(
-    pipeline: dlt.Pipeline, analytics_dataset: str = ANALYTICS_DATASET
-) -> dict[str, ModelRun]:
+def run_transforms(pipeline: dlt.Pipeline, analytics_dataset: str = ANALYTICS_DATASET) -> dict[str, ModelRun]:
     """Build every analytics table from the pipeline's raw dataset, where the data was loaded.
 
     Reads `pipeline.dataset_name` (the raw tables) and writes `analytics_dataset` through

@@ -8,6 +8,7 @@ to read, hand the reads to a small thread pool and keep their bookmarks in dlt s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -127,7 +128,9 @@ def instagram(
     chosen = set(RESOURCES if resources is None else resources)
     if chosen - set(RESOURCES):
         raise ValueError(f"unknown resources {sorted(chosen - set(RESOURCES))}; known: {', '.join(RESOURCES)}")
-    searches = search_queries(user_search_queries, tag_search_queries, location_search_points, facebook_places_ids, media_search_points)
+    searches = search_queries(
+        user_search_queries, tag_search_queries, location_search_points, facebook_places_ids, media_search_points
+    )
     client = InstagramClient(
         base_url,
         access_token,
@@ -146,20 +149,25 @@ def instagram(
     )
     users = list(user_ids)
 
-    def read_in_parallel(name: str, read: Callable[[str, dict, bool], Iterator[Rows]], keys: Sequence[str]) -> Iterator[Any]:
+    def read_in_parallel(
+        name: str, read: Callable[[str, dict, bool], Iterator[Rows]], keys: Sequence[str]
+    ) -> Iterator[Any]:
         """`read(key, bookmarks, engagement)` for every key, side by side; each key keeps its
         bookmarks in the resource state."""
         bookmarks = dlt.current.resource_state().setdefault("lists", {})
         engagement = name in engagement_from
-        jobs = [
-            lambda key=key, state=bookmarks.setdefault(key, {}): x.until_budget(read(key, state, engagement))
-            for key in keys
-        ]
+
+        def read_until_budget(key: str, state: dict) -> Iterator[Rows]:
+            return x.until_budget(read(key, state, engagement))
+
+        jobs = [functools.partial(read_until_budget, key, bookmarks.setdefault(key, {})) for key in keys]
         return _emit(client, fan_in(jobs, client.workers))
 
     readers: dict[str, Callable[[], Iterator[Any]]] = {
         # the crawl reads its seeds' profiles itself
-        "user_profiles": lambda: _emit(client, x.until_budget(x.user_profiles([] if "follow_graph" in chosen else users))),
+        "user_profiles": lambda: _emit(
+            client, x.until_budget(x.user_profiles([] if "follow_graph" in chosen else users))
+        ),
         "user_media": lambda: read_in_parallel("user_media", x.user_feed, users),
         "feed": lambda: read_in_parallel("feed", x.self_feed, ["self"]),
         "liked_media": lambda: read_in_parallel("liked_media", x.liked_feed, ["self"]),
@@ -167,8 +175,16 @@ def instagram(
         "tag_media": lambda: read_in_parallel("tag_media", x.tag_feed, tags),
         "location_media": lambda: read_in_parallel("location_media", x.location_feed, location_ids),
         "geography_media": lambda: read_in_parallel("geography_media", x.geography_feed, geography_ids),
-        "media_details": lambda: _emit(client, x.until_budget(x.media_details(list(media_ids), list(shortcodes), "media_details" in engagement_from))),
-        "follow_graph": lambda: _emit(client, FollowCrawl(x, dlt.current.resource_state().setdefault("crawl", {}), users, crawl_depth, crawl_max_users).run()),
+        "media_details": lambda: _emit(
+            client,
+            x.until_budget(x.media_details(list(media_ids), list(shortcodes), "media_details" in engagement_from)),
+        ),
+        "follow_graph": lambda: _emit(
+            client,
+            FollowCrawl(
+                x, dlt.current.resource_state().setdefault("crawl", {}), users, crawl_depth, crawl_max_users
+            ).run(),
+        ),
         "relationships": lambda: _emit(client, x.until_budget(x.relationships(users))),
         "search": lambda: _emit(client, x.until_budget(x.searches(searches))),
     }
@@ -188,12 +204,15 @@ def search_queries(
             raise ValueError(f"location_search_points take [lat, lng, distance_m], got {list(point)}")
     for point in media_points:
         if len(point) not in (3, 5):
-            raise ValueError(f"media_search_points take [lat, lng, distance_m(, min_timestamp, max_timestamp)], got {list(point)}")
+            raise ValueError(
+                f"media_search_points take [lat, lng, distance_m(, min_timestamp, max_timestamp)], got {list(point)}"
+            )
     names = ("lat", "lng", "distance", "min_timestamp", "max_timestamp")
     return {
         "users": list(users),
         "tags": list(tags),
-        "locations": [dict(zip(names, p)) for p in location_points] + [{"facebook_places_id": f} for f in facebook_places_ids],
+        "locations": [dict(zip(names, p)) for p in location_points]
+        + [{"facebook_places_id": f} for f in facebook_places_ids],
         "media": [dict(zip(names, p)) for p in media_points],
     }
 

@@ -11,8 +11,8 @@ import importlib.util
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -28,9 +28,7 @@ if AIRFLOW_INSTALLED:
 
     def pytest_configure(config: pytest.Config) -> None:
         # dlt's Airflow config provider reads variables the Airflow 2 way, hundreds of times a run
-        config.addinivalue_line(
-            "filterwarnings", "ignore:Using Variable.get from `airflow.models` is deprecated"
-        )
+        config.addinivalue_line("filterwarnings", "ignore:Using Variable.get from `airflow.models` is deprecated")
 
     def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(AIRFLOW_HOME, ignore_errors=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -48,9 +48,7 @@ def world() -> World:
 @pytest.fixture
 def emulator(world: World) -> Iterator[Emulator]:
     """The API with signed requests enforced: a run only works if the client secret got through."""
-    with Emulator(
-        world, follows_any_user=True, enforce_signature=True, client_secret=CLIENT_SECRET
-    ) as emu:
+    with Emulator(world, follows_any_user=True, enforce_signature=True, client_secret=CLIENT_SECRET) as emu:
         yield emu
 
 
@@ -108,11 +106,7 @@ def test_dag_parses_without_secrets_data_or_requests(
     for earlier, later in zip(load_tasks, load_tasks[1:]):
         assert later.upstream_task_ids == {earlier.task_id}
     # every resource of the source is loaded by one task (named after it), in the source's order
-    loaded = [
-        name
-        for task in load_tasks
-        for name in task.task_id.removeprefix("instagram.instagram_").split("-")
-    ]
+    loaded = [name for task in load_tasks for name in task.task_id.removeprefix("instagram.instagram_").split("-")]
     assert loaded == list(instagram(access_token="unused").selected_resources)
 
 
@@ -145,8 +139,7 @@ def test_scheduled_runs_load_the_world_then_its_changes(
         # the transforms task ran on what the load tasks loaded
         likes_by_media = dict(
             db.execute(
-                "SELECT media_id, likes FROM instagram_analytics.media_engagement"
-                " WHERE owner_id = ?",
+                "SELECT media_id, likes FROM instagram_analytics.media_engagement WHERE owner_id = ?",
                 [me["id"]],
             ).fetchall()
         )
@@ -228,8 +221,7 @@ def current_follows(db: duckdb.DuckDBPyConnection, user_id: str) -> list[str]:
     """Whom the user follows now, by the latest complete read of its follow list."""
     return column(
         db,
-        "SELECT followed_id FROM instagram_raw.follow_edges"
-        " WHERE list_key = 'follows:' || ? AND valid_to IS NULL",
+        "SELECT followed_id FROM instagram_raw.follow_edges WHERE list_key = 'follows:' || ? AND valid_to IS NULL",
         user_id,
     )
 
@@ -237,8 +229,7 @@ def current_follows(db: duckdb.DuckDBPyConnection, user_id: str) -> list[str]:
 def assert_secret_absent(db: duckdb.DuckDBPyConnection, secret: str) -> None:
     """No text column of any table, nor the stored pipeline state, holds the secret."""
     text_columns = db.execute(
-        "SELECT table_schema, table_name, column_name FROM information_schema.columns"
-        " WHERE data_type = 'VARCHAR'"
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
     ).fetchall()
     for schema, table, name in text_columns:
         hits = db.execute(
@@ -274,9 +265,7 @@ def test_duckdb_path_variable_must_name_an_absolute_path_in_an_existing_folder(
         duckdb_path()
 
 
-def test_connection_must_hold_the_token(
-    dags_folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_connection_must_hold_the_token(dags_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_dlt_config(dags_folder, UNUSED_BASE_URL)
     from pipelines.airflow_dag import ConfigurationError, instagram_secrets
 

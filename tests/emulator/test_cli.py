@@ -20,7 +20,9 @@ def running_cli(*flags: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start the CLI; yield (base URL from its first stdout line, process); SIGTERM at the end."""
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--port", "0", *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = process.stdout.readline().strip()
@@ -32,8 +34,9 @@ def running_cli(*flags: str) -> Iterator[tuple[str, subprocess.Popen]]:
 
 
 def test_cli_serves_with_the_given_token_and_options() -> None:
-    with running_cli("--users", "200", "--seed", "5", "--access-token", "TOKEN123", "--rate-limit", "50",
-                     "--fault", "http_502@2") as (base_url, process):
+    with running_cli(
+        "--users", "200", "--seed", "5", "--access-token", "TOKEN123", "--rate-limit", "50", "--fault", "http_502@2"
+    ) as (base_url, process):
         first = requests.get(base_url + "/users/self", params={"access_token": "TOKEN123"}, timeout=5)
         assert first.status_code == 200 and first.headers["X-Ratelimit-Limit"] == "50"
         assert requests.get(base_url + "/users/self", params={"access_token": "TOKEN123"}, timeout=5).status_code == 502
@@ -45,8 +48,9 @@ def test_cli_serves_with_the_given_token_and_options() -> None:
 
 
 def test_cli_refuses_bad_options() -> None:
-    result = subprocess.run([sys.executable, "-m", "emulator", "--fault", "gremlins:0.5"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "--fault", "gremlins:0.5"], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2 and "unknown fault kind" in result.stderr
 
 
@@ -55,13 +59,21 @@ def _replay(emulator: Emulator) -> list[bytes]:
     client = Client(emulator)
     world = emulator.world
     tag = world.tag_names()[1]
-    paths = ["/users/self", "/users/self/feed", "/users/self/followed-by", f"/tags/{tag}/media/recent",
-             "/media/popular", "/users/search?q=ma"]
+    paths = [
+        "/users/self",
+        "/users/self/feed",
+        "/users/self/followed-by",
+        f"/tags/{tag}/media/recent",
+        "/media/popular",
+        "/users/search?q=ma",
+    ]
     answers = []
     for path in paths:
         path, _, query = path.partition("?")
         response = client.get(path, **dict([query.split("=")]) if query else {})
-        answers.append(response.headers["Date"].encode() + response.content.replace(emulator.root_url.encode(), b"HOST"))
+        answers.append(
+            response.headers["Date"].encode() + response.content.replace(emulator.root_url.encode(), b"HOST")
+        )
     return answers
 
 

@@ -106,8 +106,10 @@ def test_locations(client: Client, world: World) -> None:
     lat, lng = place["latitude"], place["longitude"]
     nearby = world.search_locations(lat, lng, 500)
     assert ids(client.ok("/locations/search", lat=lat, lng=lng)["data"]) == nearby[:50]
-    assert ids(client.ok("/locations/search", lat=lat, lng=lng, distance=99999)["data"]) == \
-        world.search_locations(lat, lng, 750)[:50], "distance is capped at 750 m (2016 docs)"
+    assert (
+        ids(client.ok("/locations/search", lat=lat, lng=lng, distance=99999)["data"])
+        == world.search_locations(lat, lng, 750)[:50]
+    ), "distance is capped at 750 m (2016 docs)"
 
 
 def test_relationship_lists(client: Client, world: World, me: str) -> None:
@@ -146,7 +148,9 @@ def test_follow_request_to_a_private_user_then_approve(serve, world: World, me: 
     target = private_stranger(world)
     emu = serve(world)
     mine, theirs = Client(emu), Client(emu, world.token_for(target))
-    assert mine.post(f"/users/{target}/relationship", action="follow").json()["data"] == {"outgoing_status": "requested"}
+    assert mine.post(f"/users/{target}/relationship", action="follow").json()["data"] == {
+        "outgoing_status": "requested"
+    }
     assert me in ids(theirs.ok("/users/self/requested-by")["data"])
     assert theirs.post(f"/users/{me}/relationship", action="approve").json()["data"] == {"outgoing_status": "none"}
     assert mine.ok(f"/users/{target}/relationship")["data"]["outgoing_status"] == "follows"
@@ -191,7 +195,10 @@ def test_method_override_turns_a_post_into_a_delete(client: Client, world: World
 
 def test_comment_and_delete_comment(client: Client, world: World, me: str) -> None:
     media_id = world.feed(me)[0]
-    assert client.post(f"/media/{media_id}/comments", text="Lovely light").json() == {"meta": {"code": 200}, "data": None}
+    assert client.post(f"/media/{media_id}/comments", text="Lovely light").json() == {
+        "meta": {"code": 200},
+        "data": None,
+    }
     newest = client.ok(f"/media/{media_id}/comments")["data"][-1]
     assert (newest["text"], newest["from"]["id"], newest["created_time"]) == ("Lovely light", me, str(world.now))
     assert client.delete(f"/media/{media_id}/comments/{newest['id']}").json()["data"] is None
@@ -227,8 +234,11 @@ def test_a_comment_may_hold_one_url_with_www(client: Client, world: World, me: s
 
 def test_deleting_someone_elses_comment_is_refused(client: Client, world: World, me: str) -> None:
     media_id, comment = next(
-        (m, c) for m in world.feed(me) if world.media_owner_id(m) != me
-        for c in world.media_comments(m) if c["from"]["id"] != me
+        (m, c)
+        for m in world.feed(me)
+        if world.media_owner_id(m) != me
+        for c in world.media_comments(m)
+        if c["from"]["id"] != me
     )
     response = client.delete(f"/media/{media_id}/comments/{comment['id']}")
     assert response.json()["meta"]["error_type"] == "APINotAllowedError"
@@ -295,9 +305,12 @@ def test_direct_world_changes_are_seen_at_once(client: Client, world: World, me:
     assert client.ok("/users/self/media/liked")["data"][0]["id"] == media_id
 
 
-def test_an_internal_error_answers_500_without_leaking(client: Client, world: World, me: str, monkeypatch, capfd) -> None:
+def test_an_internal_error_answers_500_without_leaking(
+    client: Client, world: World, me: str, monkeypatch, capfd
+) -> None:
     def broken(media_id: str) -> dict:
         raise RuntimeError(client.token)  # an exception message holding a secret
+
     monkeypatch.setattr(world, "media", broken)
     response = client.get("/users/self/feed")
     assert response.status_code == 500

@@ -34,10 +34,18 @@ def test_scopes_are_enforced(emu, world: World) -> None:
     other = public_stranger(world)
     media_id = world.media_ids_of_user(other)[0]
     refusals = {
-        "public_content": [basic.get(f"/users/{other}"), basic.get(f"/media/{media_id}"), basic.get("/tags/love"),
-                           basic.get("/users/search", q="a"), basic.get("/users/self/media/liked")],
-        "follower_list": [basic.get("/users/self/follows"), basic.get("/users/self/requested-by"),
-                          basic.get(f"/users/{other}/relationship")],
+        "public_content": [
+            basic.get(f"/users/{other}"),
+            basic.get(f"/media/{media_id}"),
+            basic.get("/tags/love"),
+            basic.get("/users/search", q="a"),
+            basic.get("/users/self/media/liked"),
+        ],
+        "follower_list": [
+            basic.get("/users/self/follows"),
+            basic.get("/users/self/requested-by"),
+            basic.get(f"/users/{other}/relationship"),
+        ],
         "likes": [basic.post(f"/media/{media_id}/likes")],
         "comments": [basic.post(f"/media/{media_id}/comments", text="nice")],
         "relationships": [basic.post(f"/users/{other}/relationship", action="follow")],
@@ -120,7 +128,11 @@ def test_follow_lists_of_other_users_depend_on_the_era(serve, world: World) -> N
         ("/locations/search", {"lng": 2.35}, "Missing required parameters lat and lng, or facebook_places_id."),
         ("/users/self/follows", {"cursor": "abc"}, "Invalid parameter cursor."),
         ("/media/search", {"lat": 1, "lng": 1, "min_timestamp": 0}, "The time window may not exceed 7 days."),
-        ("/media/search", {"lat": 1, "lng": 1, "max_timestamp": "inf"}, "Invalid parameter max_timestamp: a number is expected."),
+        (
+            "/media/search",
+            {"lat": 1, "lng": 1, "max_timestamp": "inf"},
+            "Invalid parameter max_timestamp: a number is expected.",
+        ),
         ("/media/search", {"lat": 1, "lng": 1, "distance": "nan"}, "Invalid parameter distance: a number is expected."),
         ("/locations/search", {"lat": "nan", "lng": 1}, "Invalid parameter lat: a number is expected."),
         ("/users/search", {"q": "  "}, "Missing required parameter q."),
@@ -157,15 +169,19 @@ def test_legacy_era_shapes_and_client_id_access(serve, world: World) -> None:
     comment = client.post(f"/media/{media_id}/comments", text="Hello there").json()["data"]
     assert comment == world.media_comments(media_id)[-1]
     target = public_stranger(world)
-    assert client.post(f"/users/{target}/relationship", action="follow").json()["data"] == \
-        {"outgoing_status": "follows", "incoming_status": world.relationship(me, target)["incoming_status"]}
+    assert client.post(f"/users/{target}/relationship", action="follow").json()["data"] == {
+        "outgoing_status": "follows",
+        "incoming_status": world.relationship(me, target)["incoming_status"],
+    }
 
 
 def test_legacy_client_id_writes_are_refused_with_api_error(serve, world: World) -> None:
     media_id = world.feed(world.default_user_id)[0]
     public = Client(serve(world, era="legacy"), token="")
-    message = ("This client ID is not permitted to POST likes. For more info, please refer to our developer "
-               "site at http://instagram.com/developer/endpoints/likes.")
+    message = (
+        "This client ID is not permitted to POST likes. For more info, please refer to our developer "
+        "site at http://instagram.com/developer/endpoints/likes."
+    )
     assert_error(public.post(f"/media/{media_id}/likes", client_id="my-app"), 400, "APIError", message)
     refused = public.delete(f"/media/{media_id}/comments/1", client_id="my-app")
     assert_error(refused, 400, "APIError")

@@ -27,8 +27,18 @@ def test_a_schedule_fails_exactly_the_requests_it_names(serve) -> None:
 @pytest.mark.parametrize(
     ("kind", "status", "content_type", "body_check"),
     [
-        ("rate_limit", 429, "application/json", lambda b: b.startswith(b'{"meta":{"code":429,"error_type":"OAuthRateLimitException"')),
-        ("rate_limit_top_level", 429, "application/json", lambda b: b.startswith(b'{"code":429,"error_type":"OAuthRateLimitException"')),
+        (
+            "rate_limit",
+            429,
+            "application/json",
+            lambda b: b.startswith(b'{"meta":{"code":429,"error_type":"OAuthRateLimitException"'),
+        ),
+        (
+            "rate_limit_top_level",
+            429,
+            "application/json",
+            lambda b: b.startswith(b'{"code":429,"error_type":"OAuthRateLimitException"'),
+        ),
         ("http_500", 500, "application/json", lambda b: b'"code":500' in b),
         ("http_502", 502, "text/html", lambda b: b"502 Bad Gateway" in b),
         ("http_503", 503, "text/html", lambda b: b"503" in b),
@@ -76,7 +86,9 @@ def test_truncated_malformed_and_reset(serve) -> None:
 
 
 def test_latency_and_stall(serve) -> None:
-    client = Client(serve(faults=FaultPlan(schedule={1: "latency", 2: "stall"}, latency_seconds=0.3, stall_seconds=1.0)))
+    client = Client(
+        serve(faults=FaultPlan(schedule={1: "latency", 2: "stall"}, latency_seconds=0.3, stall_seconds=1.0))
+    )
     started = time.perf_counter()
     assert client.get("/users/self").status_code == 200
     assert time.perf_counter() - started >= 0.3

@@ -83,10 +83,16 @@ def _counterpart(item: object, answer: list) -> object:
 
 def _rich_media(world: World) -> str:
     """A public media with caption, location, comments and likes (so every key can compare)."""
+
     def richness(mid: str) -> tuple:
         media = world.media(mid)
-        return (media["caption"] is not None, media["location"] is not None,
-                min(media["comments"]["count"], 3), min(media["likes"]["count"], 3))
+        return (
+            media["caption"] is not None,
+            media["location"] is not None,
+            min(media["comments"]["count"], 3),
+            min(media["likes"]["count"], 3),
+        )
+
     me = world.default_user_id
     return max((m for m in world.feed(me) if not world.is_private(world.media_owner_id(m))), key=richness)
 
@@ -114,7 +120,8 @@ def _requests(world: World) -> dict[str, Callable[[Client], object]]:
         "delete_comment": lambda c: c.delete(f"/media/{media_id}/comments/{own_comment}"),
         "follow_user": lambda c: c.post(f"/users/{stranger}/relationship", action="follow"),
         "geography_recent_media": lambda c: c.get(
-            f"/geographies/{busiest(list(world.geography_ids()), world.geography_media)}/media/recent", count=33),
+            f"/geographies/{busiest(list(world.geography_ids()), world.geography_media)}/media/recent", count=33
+        ),
         "like_media": lambda c: c.post(f"/media/{media_id}/likes"),
         "location": lambda c: c.get(f"/locations/{place['id']}"),
         "location_recent_media": lambda c: c.get(f"/locations/{place['id']}/media/recent", count=10),
@@ -122,8 +129,9 @@ def _requests(world: World) -> dict[str, Callable[[Client], object]]:
         "media": lambda c: c.get(f"/media/{media_id}"),
         "media_likes": lambda c: c.get(f"/media/{media_id}/likes"),
         "media_popular": lambda c: c.get("/media/popular"),
-        "media_search": lambda c: c.get("/media/search", lat=lat, lng=lng, distance=5000,
-                                        min_timestamp=world.now - 7 * 86400),
+        "media_search": lambda c: c.get(
+            "/media/search", lat=lat, lng=lng, distance=5000, min_timestamp=world.now - 7 * 86400
+        ),
         "media_shortcode": lambda c: c.get(f"/media/shortcode/{shortcode}"),
         "tag": lambda c: c.get(f"/tags/{tag}"),
         "tag_recent_media": lambda c: c.get(f"/tags/{tag}/media/recent", count=33),
@@ -132,7 +140,9 @@ def _requests(world: World) -> dict[str, Callable[[Client], object]]:
         "user": lambda c: c.get("/users/self"),
         "user_followed_by": lambda c: c.get("/users/self/followed-by"),
         "user_follows": lambda c: c.get("/users/self/follows", count=5),
-        "user_incoming_requests": lambda c: Client(c.emulator, world.token_for(private)).get("/users/self/requested-by"),
+        "user_incoming_requests": lambda c: Client(c.emulator, world.token_for(private)).get(
+            "/users/self/requested-by"
+        ),
         "user_liked_media": lambda c: c.get("/users/self/media/liked", count=33),
         "user_media_feed": lambda c: c.get("/users/self/feed", count=33),
         "user_no_auth_user": lambda c: Client(c.emulator, token="").get("/users/self"),
@@ -173,5 +183,6 @@ def test_the_comparison_catches_differences() -> None:
         assert_same_shape({"created_time": "1296713289"}, {"created_time": 1296713289})
     with pytest.raises(AssertionError):
         assert_same_shape({"data": None}, {"data": {}})
-    assert_same_shape({"user": {"id": 3, "username": "k", "first_name": "K", "type": "user"}},
-                      {"user": {"id": "3", "username": "k"}})
+    assert_same_shape(
+        {"user": {"id": 3, "username": "k", "first_name": "K", "type": "user"}}, {"user": {"id": "3", "username": "k"}}
+    )

@@ -58,7 +58,9 @@ def test_write_limits_per_endpoint(serve, world: World) -> None:
     assert [client.post(f"/media/{m}/likes").status_code for m in media[:2]] == [200, 200]
     limited = client.post(f"/media/{media[2]}/likes")
     assert_error(
-        limited, 429, "OAuthRateLimitException",
+        limited,
+        429,
+        "OAuthRateLimitException",
         "The maximum number of requests per hour has been exceeded. You have made 3 requests of the 2 allowed in the last hour.",
     )
     assert media[2] not in world.liked_media(world.default_user_id)
@@ -75,14 +77,22 @@ def test_legacy_era_throttles_with_503(serve) -> None:
 
 
 def test_signature_vectors_from_the_reference() -> None:
-    assert sign("/users/self", {"access_token": DOC_TOKEN}, SECRET) == \
-        "cbf5a1f41db44412506cb6563a3218b50f45a710c7a8a65a3e9b18315bb338bf"
-    assert sign("/media/657988443280050001_25025320", {"access_token": DOC_TOKEN, "count": "10"}, SECRET) == \
-        "260634b241a6cfef5e4644c205fb30246ff637591142781b86e2075faf1b163a"
-    assert forwarded_for_value("200.15.1.1", SECRET) == \
-        "200.15.1.1|7e3c45bc34f56fd8e762ee4590a53c8c2bbce27e967a85484712e5faa0191688"
-    assert forwarded_for_value("200.15.1.1,131.51.1.35", SECRET) == \
-        "200.15.1.1,131.51.1.35|13cb27eee318a5c88f4456bae149d806437fb37ba9f52fac0b1b7d8c234e6cee"
+    assert (
+        sign("/users/self", {"access_token": DOC_TOKEN}, SECRET)
+        == "cbf5a1f41db44412506cb6563a3218b50f45a710c7a8a65a3e9b18315bb338bf"
+    )
+    assert (
+        sign("/media/657988443280050001_25025320", {"access_token": DOC_TOKEN, "count": "10"}, SECRET)
+        == "260634b241a6cfef5e4644c205fb30246ff637591142781b86e2075faf1b163a"
+    )
+    assert (
+        forwarded_for_value("200.15.1.1", SECRET)
+        == "200.15.1.1|7e3c45bc34f56fd8e762ee4590a53c8c2bbce27e967a85484712e5faa0191688"
+    )
+    assert (
+        forwarded_for_value("200.15.1.1,131.51.1.35", SECRET)
+        == "200.15.1.1,131.51.1.35|13cb27eee318a5c88f4456bae149d806437fb37ba9f52fac0b1b7d8c234e6cee"
+    )
 
 
 def _forbidden(response: requests.Response, message: str) -> None:
@@ -97,11 +107,15 @@ def test_signature_enforcement(serve) -> None:
     params = {"access_token": token, "count": "5"}
     good = sign("/users/self/feed.json", params, SECRET)  # the path as sent, suffix included
     _forbidden(requests.get(url, params=params, timeout=5), "Invalid signed-request: Missing required parameter 'sig'")
-    _forbidden(requests.get(url, params={**params, "sig": "0" * 64}, timeout=5),
-               "Invalid signed-request: Signature does not match")
+    _forbidden(
+        requests.get(url, params={**params, "sig": "0" * 64}, timeout=5),
+        "Invalid signed-request: Signature does not match",
+    )
     without_suffix = sign("/users/self/feed", params, SECRET)
-    _forbidden(requests.get(url, params={**params, "sig": without_suffix}, timeout=5),
-               "Invalid signed-request: Signature does not match")
+    _forbidden(
+        requests.get(url, params={**params, "sig": without_suffix}, timeout=5),
+        "Invalid signed-request: Signature does not match",
+    )
     assert requests.get(url, params={**params, "sig": good}, timeout=5).status_code == 200
     # python-instagram sends two sigs; one matching is enough
     token_only = sign("/users/self/feed.json", {"access_token": token}, SECRET)
@@ -115,12 +129,14 @@ def test_post_signatures_cover_query_and_body(serve, world: World) -> None:
     path = f"/media/{media_id}/comments"
     token_only = sign(path, {"access_token": token}, SECRET)
     # python-instagram's POST: sig over the token only, text in the body → refused (its issue #153)
-    refused = requests.post(emu.base_url + path, params={"access_token": token, "sig": token_only},
-                            data={"text": "hi there"}, timeout=5)
+    refused = requests.post(
+        emu.base_url + path, params={"access_token": token, "sig": token_only}, data={"text": "hi there"}, timeout=5
+    )
     _forbidden(refused, "Invalid signed-request: Signature does not match")
     both = sign(path, {"access_token": token, "text": "hi there"}, SECRET)
-    accepted = requests.post(emu.base_url + path, params={"access_token": token},
-                             data={"text": "hi there", "sig": both}, timeout=5)
+    accepted = requests.post(
+        emu.base_url + path, params={"access_token": token}, data={"text": "hi there", "sig": both}, timeout=5
+    )
     assert accepted.status_code == 200
 
 
@@ -128,13 +144,22 @@ def test_forwarded_for_enforcement_on_writes(serve, world: World) -> None:
     emu = serve(world, enforce_forwarded_for=True, client_secret=SECRET)
     client = Client(emu)
     media_id = world.feed(world.default_user_id)[0]
-    _forbidden(client.post(f"/media/{media_id}/likes"),
-               "Invalid header: X-Insta-Forwarded-For is required for this operation")
-    bad = client.session.post(emu.base_url + f"/media/{media_id}/likes", data={"access_token": client.token},
-                              headers={"X-Insta-Forwarded-For": "127.0.0.1|" + "0" * 64}, timeout=5)
+    _forbidden(
+        client.post(f"/media/{media_id}/likes"), "Invalid header: X-Insta-Forwarded-For is required for this operation"
+    )
+    bad = client.session.post(
+        emu.base_url + f"/media/{media_id}/likes",
+        data={"access_token": client.token},
+        headers={"X-Insta-Forwarded-For": "127.0.0.1|" + "0" * 64},
+        timeout=5,
+    )
     _forbidden(bad, "Invalid header: X-Insta-Forwarded-For signature does not match")
-    good = client.session.post(emu.base_url + f"/media/{media_id}/likes", data={"access_token": client.token},
-                               headers={"X-Insta-Forwarded-For": forwarded_for_value("127.0.0.1", SECRET)}, timeout=5)
+    good = client.session.post(
+        emu.base_url + f"/media/{media_id}/likes",
+        data={"access_token": client.token},
+        headers={"X-Insta-Forwarded-For": forwarded_for_value("127.0.0.1", SECRET)},
+        timeout=5,
+    )
     assert good.status_code == 200
     assert client.get("/users/self").status_code == 200, "reads need no header"
 

@@ -129,7 +129,9 @@ def test_follow_cursors_are_stable_while_the_world_changes(serve, world: World) 
     first = client.ok("/users/self/followed-by", count=10)
     seen = [u["id"] for u in first["data"]]
     # between two requests: new followers arrive (in front), seen and unseen followers leave
-    newcomers = [u for u in world.user_ids() if u != me and u not in world.followed_by(me) and not world.is_private(u)][:5]
+    newcomers = [u for u in world.user_ids() if u != me and u not in world.followed_by(me) and not world.is_private(u)][
+        :5
+    ]
     for uid in newcomers:
         world.follow(uid, me)
     unseen = world.followed_by(me)[len(newcomers) + 12]

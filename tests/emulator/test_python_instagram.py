@@ -48,8 +48,11 @@ def test_pages_every_list_to_the_end(legacy: Emulator, world: World) -> None:
         (api.user_liked_media, {}, world.liked_media(me)),
         (api.user_recent_media, {"user_id": poster}, world.media_ids_of_user(poster)),
         (api.user_follows, {}, world.follows(me)),
-        (api.user_followed_by, {"user_id": busiest(public, world.followed_by)},
-         world.followed_by(busiest(public, world.followed_by))),
+        (
+            api.user_followed_by,
+            {"user_id": busiest(public, world.followed_by)},
+            world.followed_by(busiest(public, world.followed_by)),
+        ),
         (api.location_recent_media, {"location_id": location_id}, world.location_media(location_id)),
         (api.geography_recent_media, {"geography_id": geography_id}, world.geography_media(geography_id)),
         (api.tag_recent_media, {"tag_name": tag}, [mid for _, mid in world.tag_media(tag)]),
@@ -85,8 +88,10 @@ def test_models_parse_single_objects_and_searches(legacy: Emulator, world: World
     assert [loc.id for loc in found] == world.search_locations(place["latitude"], place["longitude"], 1000)[:50]
     assert [m.id for m in api.media_popular()] == world.popular()
     nearby = api.media_search(lat=place["latitude"], lng=place["longitude"], distance=5000)
-    assert [m.id for m in nearby] == [mid for mid, _ in world.search_media(
-        place["latitude"], place["longitude"], 5000, world.now - 5 * 86400, world.now)][:20]
+    assert [m.id for m in nearby] == [
+        mid
+        for mid, _ in world.search_media(place["latitude"], place["longitude"], 5000, world.now - 5 * 86400, world.now)
+    ][:20]
 
 
 def test_writes(legacy: Emulator, world: World) -> None:
@@ -127,4 +132,7 @@ def test_it_sees_rate_limits(serve, world: World) -> None:
     api.user()
     with pytest.raises(InstagramAPIError) as limited:
         api.user()
-    assert (limited.value.status_code, limited.value.error_type) == ("503", "Rate limited")  # it keeps the status as a string
+    assert (limited.value.status_code, limited.value.error_type) == (
+        "503",
+        "Rate limited",
+    )  # it keeps the status as a string

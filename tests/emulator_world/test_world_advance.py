@@ -48,7 +48,7 @@ def test_new_media_come_first_and_tag_cursors_only_grow(world):
     for tag, before in tags_before.items():
         after = world.tag_media(tag)
         added = after[: len(after) - len(before)]
-        assert after[len(added):] == before
+        assert after[len(added) :] == before
         assert all(int(seq) > newest for seq, _ in added)
     for mid in summary["new_media"]:
         # the owner's newest media is one of this batch
@@ -74,8 +74,10 @@ def test_same_calls_give_the_same_world():
         world = World(SMALL)
         summaries = [world.advance(86400), world.advance(600, new_comments=5), world.advance(0)]
         me = world.default_user_id
-        return json.dumps([summaries, world.follow_edges(), world.feed(me),
-                           [world.media(m) for m in world.feed(me)[:50]]])
+        return json.dumps(
+            [summaries, world.follow_edges(), world.feed(me), [world.media(m) for m in world.feed(me)[:50]]]
+        )
+
     assert run() == run()
 
 

@@ -62,8 +62,11 @@ def test_search_users_puts_the_exact_username_first(shared_world):
     assert world.search_users(username.upper())[0] == uid
     fragment = username[:3]
     found = world.search_users(fragment)
-    expected = {u for u in world.user_ids()
-                if fragment in world.user(u)["username"] or fragment in world.user(u)["full_name"].lower()}
+    expected = {
+        u
+        for u in world.user_ids()
+        if fragment in world.user(u)["username"] or fragment in world.user(u)["full_name"].lower()
+    }
     assert set(found) == expected and len(found) == len(expected)
     assert world.search_users("  ") == []
 

@@ -23,19 +23,22 @@ def _fingerprint(world: World) -> str:
     """Everything a client could read, as one JSON string."""
     users = world.user_ids()
     media = [m for uid in users for m in world.media_ids_of_user(uid)]
-    return json.dumps({
-        "now": world.now,
-        "default": world.default_user_id,
-        "users": [world.user(u) for u in users],
-        "edges": world.follow_edges(),
-        "requests": {u: world.requested_by(u) for u in users},
-        "media": [world.media(m) for m in media],
-        "likers": [world.media_likers(m) for m in media],
-        "comments": [world.media_comments(m) for m in media],
-        "tags": {t: world.tag_media(t) for t in world.tag_names()},
-        "locations": [world.location(lid) for lid in world.location_ids()],
-        "token": world.token_for(world.default_user_id),
-    }, sort_keys=True)
+    return json.dumps(
+        {
+            "now": world.now,
+            "default": world.default_user_id,
+            "users": [world.user(u) for u in users],
+            "edges": world.follow_edges(),
+            "requests": {u: world.requested_by(u) for u in users},
+            "media": [world.media(m) for m in media],
+            "likers": [world.media_likers(m) for m in media],
+            "comments": [world.media_comments(m) for m in media],
+            "tags": {t: world.tag_media(t) for t in world.tag_names()},
+            "locations": [world.location(lid) for lid in world.location_ids()],
+            "token": world.token_for(world.default_user_id),
+        },
+        sort_keys=True,
+    )
 
 
 def test_same_config_gives_the_same_world_and_another_seed_does_not():
@@ -53,8 +56,9 @@ def test_world_is_the_same_in_another_process(shared_world):
         "sys.stdout.write(hashlib.sha256(_fingerprint(World(SMALL)).encode()).hexdigest())"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Asia/Tokyo"}
-    other = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout
+    other = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout
     assert other == hashlib.sha256(_fingerprint(shared_world).encode()).hexdigest()
 
 
@@ -89,8 +93,10 @@ def test_ids_and_objects_have_the_api_shapes(shared_world):
             shortcode = re.fullmatch(r"https://www\.instagram\.com/p/([A-Za-z0-9_-]+)/", media["link"]).group(1)
             assert world.media_id_by_shortcode(shortcode) == mid
             assert set(media["images"]) == {"thumbnail", "low_resolution", "standard_resolution"}
-            assert ("videos" in media) == (media["type"] == "video" or (
-                media["type"] == "carousel" and media["carousel_media"][0]["type"] == "video"))
+            assert ("videos" in media) == (
+                media["type"] == "video"
+                or (media["type"] == "carousel" and media["carousel_media"][0]["type"] == "video")
+            )
             if media["type"] == "carousel":
                 assert 2 <= len(media["carousel_media"]) <= 5
                 assert media["images"] == media["carousel_media"][0]["images"]
@@ -118,10 +124,16 @@ def test_unknown_ids_raise_key_error(shared_world):
     uid = world.default_user_id
     mid = world.media_ids_of_user(uid)[0]
     for call, arg in [
-        (world.user, "1"), (world.user_short, "nobody"), (world.media, "1_1"),
-        (world.media, mid.replace("_", "_9")), (world.media, "garbage"),
-        (world.media_id_by_shortcode, "!!"), (world.tag, "no-such-tag"),
-        (world.location, "0"), (world.geography_media, "0"), (world.media_likers, mid + "0"),
+        (world.user, "1"),
+        (world.user_short, "nobody"),
+        (world.media, "1_1"),
+        (world.media, mid.replace("_", "_9")),
+        (world.media, "garbage"),
+        (world.media_id_by_shortcode, "!!"),
+        (world.tag, "no-such-tag"),
+        (world.location, "0"),
+        (world.geography_media, "0"),
+        (world.media_likers, mid + "0"),
     ]:
         try:
             call(arg)
@@ -150,7 +162,7 @@ def test_communities_are_planted(shared_world):
     inside = sum(community[a] == community[b] for a, b in edges) / len(edges)
     sizes = np.array(list(Counter(community.values()).values())) / len(community)
     assert inside >= 0.7
-    assert inside >= 2 * (sizes ** 2).sum()  # far above what random follows would give
+    assert inside >= 2 * (sizes**2).sum()  # far above what random follows would give
 
 
 def test_private_accounts_have_pending_requests_and_default_user_is_public(shared_world):

@@ -10,14 +10,18 @@ from .checks import assert_consistent
 def _public_stranger(world, viewer):
     """A public user that `viewer` does not follow and that does not follow `viewer`."""
     follows, followers = set(world.follows(viewer)), set(world.followed_by(viewer))
-    return next(u for u in world.user_ids() if u != viewer and not world.is_private(u)
-                and u not in follows and u not in followers)
+    return next(
+        u
+        for u in world.user_ids()
+        if u != viewer and not world.is_private(u) and u not in follows and u not in followers
+    )
 
 
 def _private_stranger(world, viewer):
     follows = set(world.follows(viewer))
-    return next(u for u in world.user_ids() if world.is_private(u) and u not in follows
-                and viewer not in world.requested_by(u))
+    return next(
+        u for u in world.user_ids() if world.is_private(u) and u not in follows and viewer not in world.requested_by(u)
+    )
 
 
 def test_follow_public_user_then_unfollow(world):
@@ -43,8 +47,11 @@ def test_follow_private_user_is_a_request_until_approved(world):
     me = world.default_user_id
     target = _private_stranger(world, me)
     relationship = world.follow(me, target)
-    assert relationship == {"outgoing_status": "requested", "incoming_status": relationship["incoming_status"],
-                            "target_user_is_private": True}
+    assert relationship == {
+        "outgoing_status": "requested",
+        "incoming_status": relationship["incoming_status"],
+        "target_user_is_private": True,
+    }
     assert world.requested_by(target)[0] == me and target not in world.follows(me)
     assert world.relationship(target, me)["incoming_status"] == "requested_by"
 
@@ -89,8 +96,7 @@ def test_cannot_follow_oneself_and_unknown_users_raise_key_error(world):
 
 def test_like_and_unlike(world):
     me = world.default_user_id
-    mid = next(m for u in world.user_ids() if u != me for m in world.media_ids_of_user(u)
-               if not world.has_liked(me, m))
+    mid = next(m for u in world.user_ids() if u != me for m in world.media_ids_of_user(u) if not world.has_liked(me, m))
     count = world.media(mid)["likes"]["count"]
     world.like(me, mid)
     world.like(me, mid)  # liking twice is one like
@@ -108,8 +114,9 @@ def test_comment_and_delete_rules(world):
     me = world.default_user_id
     other = _public_stranger(world, me)
     mine = world.media_ids_of_user(me)[0]
-    theirs = world.media_ids_of_user(next(u for u in world.user_ids()
-                                          if u not in (me, other) and world.media_ids_of_user(u)))[0]
+    theirs = world.media_ids_of_user(
+        next(u for u in world.user_ids() if u not in (me, other) and world.media_ids_of_user(u))
+    )[0]
     count = world.media(theirs)["comments"]["count"]
 
     comment = world.comment(me, theirs, "Lovely #sunset")

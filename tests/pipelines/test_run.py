@@ -202,9 +202,7 @@ def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_
         expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
 
     (tmp_path / "paced").mkdir()
-    with Emulator(
-        World(small_world_config), follows_any_user=True, rate_limit=60, rate_window=2
-    ) as paced:
+    with Emulator(World(small_world_config), follows_any_user=True, rate_limit=60, rate_window=2) as paced:
         env = pipeline_env(tmp_path / "paced", **source_settings(paced, CRAWL_DEPTH="2"))
         codes = []
         for _ in range(40):

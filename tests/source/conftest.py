@@ -67,16 +67,23 @@ class Loader:
         """Every table's rows (sorted, dlt bookkeeping columns left out)."""
         out = {}
         with self.pipeline().sql_client() as client:
-            names = [r[0] for r in client.execute_sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'instagram_raw'"
-            )]
+            names = [
+                r[0]
+                for r in client.execute_sql(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'instagram_raw'"
+                )
+            ]
             for name in sorted(names):
                 if exclude_dlt and name.startswith("_dlt"):
                     continue
-                cols = [r[0] for r in client.execute_sql(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'instagram_raw'"
-                    f" AND table_name = '{name}' ORDER BY ordinal_position"
-                ) if not r[0].startswith("_dlt")]
+                cols = [
+                    r[0]
+                    for r in client.execute_sql(
+                        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'instagram_raw'"
+                        f" AND table_name = '{name}' ORDER BY ordinal_position"
+                    )
+                    if not r[0].startswith("_dlt")
+                ]
                 select = ", ".join(f'"{c}"' for c in cols)
                 out[name] = sorted(map(tuple, client.execute_sql(f"SELECT {select} FROM {name}")), key=repr)
         return out

@@ -38,7 +38,9 @@ def main(pipelines_dir: str, database: str) -> int:
     if table := os.environ.get("CRASH_AFTER_STAGING"):
         crash_after_staging(table, Path(os.environ["CRASH_AFTER_STAGING_MARKER"]))
     pipeline = dlt.pipeline(
-        "instagram", destination=dlt.destinations.duckdb(database), dataset_name="instagram_raw",
+        "instagram",
+        destination=dlt.destinations.duckdb(database),
+        dataset_name="instagram_raw",
         pipelines_dir=pipelines_dir,
     )
     if pipeline.has_pending_data:  # a killed run left a package: load it first

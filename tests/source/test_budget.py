@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from emulator import Emulator, World
 
 from .conftest import SMALL_WORLD, Loader, only
 
-CRAWL = dict(crawl_depth=2, crawl_max_users=25, follow_page_size=4, user_ids=["self"],
-             media_page_size=5,
-             **only("follow_graph", "user_media", "feed"))
+CRAWL = dict(
+    crawl_depth=2,
+    crawl_max_users=25,
+    follow_page_size=4,
+    user_ids=["self"],
+    media_page_size=5,
+    **only("follow_graph", "user_media", "feed"),
+)
 
 
 def test_crawl_cut_short_by_budget_resumes_to_the_same_tables(tmp_path) -> None:
@@ -85,8 +90,12 @@ def test_an_edge_is_only_retired_by_a_complete_read_of_its_list(world: World, lo
         return {lists[0]: {(me, u) for u in world.follows(me)}, lists[1]: {(u, me) for u in world.followed_by(me)}}
 
     def edges(key: str, current: bool) -> set[tuple]:
-        return set(loader.rows(f"SELECT follower_id, followed_id, valid_from, valid_to FROM follow_edges"
-                               f" WHERE list_key = '{key}' AND valid_to IS {'' if current else 'NOT'} NULL"))
+        return set(
+            loader.rows(
+                f"SELECT follower_id, followed_id, valid_from, valid_to FROM follow_edges"
+                f" WHERE list_key = '{key}' AND valid_to IS {'' if current else 'NOT'} NULL"
+            )
+        )
 
     config = dict(crawl_depth=0, follow_page_size=2, budget_share=1.0, **only("follow_graph"))
     with Emulator(world, rate_limit=3) as emu:
@@ -94,7 +103,7 @@ def test_an_edge_is_only_retired_by_a_complete_read_of_its_list(world: World, lo
         def runs_until_complete(after_each_run) -> int:
             for run in range(1, 40):
                 loader.run(emu, **config)
-                after_each_run(datetime.fromtimestamp(world.now, timezone.utc))
+                after_each_run(datetime.fromtimestamp(world.now, UTC))
                 if not loader.last_run()["work_remaining"]:
                     return run
                 world.advance(60, new_media=0, new_follows=0, unfollows=0, new_likes=0, new_comments=0)
@@ -127,7 +136,9 @@ def test_an_edge_is_only_retired_by_a_complete_read_of_its_list(world: World, lo
                 assert current == after[key], key
                 assert {edge[:2] for edge in retired} == before[key] - after[key], key
                 assert {edge[3] for edge in retired} == {completed_at[key]}, key
-                assert {e[2] for e in edges(key, current=True) if e[:2] in after[key] - before[key]} == {completed_at[key]}
+                assert {e[2] for e in edges(key, current=True) if e[:2] in after[key] - before[key]} == {
+                    completed_at[key]
+                }
 
         assert runs_until_complete(only_complete_lists_changed) > 2
     assert set(completed_at) == set(lists)

@@ -48,7 +48,7 @@ def test_unknown_and_private_entities_are_recorded_and_skipped(
     assert len(skipped) == len(set(skipped)) == len(errors)
 
     loader.run(emulator, user_ids=["self", private], **only("user_profiles"))  # recorded once per kind
-    assert loader.column("SELECT count(*) FROM extraction_errors WHERE entity_id LIKE '%%%s'" % private) == [2]
+    assert loader.column(f"SELECT count(*) FROM extraction_errors WHERE entity_id LIKE '%{private}'") == [2]
 
 
 def test_invalid_token_fails_at_the_first_request(emulator: Emulator, loader: Loader) -> None:
@@ -64,7 +64,10 @@ def test_invalid_token_fails_at_the_first_request(emulator: Emulator, loader: Lo
 
 
 def test_no_secret_in_logs_state_traces_or_database(
-    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+    world: World,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     secret = "client-secret-4d1f9a7c0e"
@@ -78,12 +81,21 @@ def test_no_secret_in_logs_state_traces_or_database(
     plan = FaultPlan(seed=5, rates={"reset": 0.05, "truncated": 0.05, "http_502": 0.05, "malformed": 0.05})
     loader = Loader(tmp_path)
     try:
-        with caplog.at_level(logging.DEBUG), Emulator(
-            world, follows_any_user=True, enforce_signature=True, client_secret=secret, faults=plan
-        ) as emu:
+        with (
+            caplog.at_level(logging.DEBUG),
+            Emulator(world, follows_any_user=True, enforce_signature=True, client_secret=secret, faults=plan) as emu,
+        ):
             emu.add_token(token, world.default_user_id)
-            config = dict(client_secret=secret, access_token=token, crawl_depth=1, crawl_max_users=5,
-                          retry_backoff_seconds=0.01, request_attempts=8, media_page_size=5, tags=["no_such_tag"])
+            config = dict(
+                client_secret=secret,
+                access_token=token,
+                crawl_depth=1,
+                crawl_max_users=5,
+                retry_backoff_seconds=0.01,
+                request_attempts=8,
+                media_page_size=5,
+                tags=["no_such_tag"],
+            )
             loader.run(emu, **config)
             assert loader.column("SELECT count(*) FROM follow_edges") != [0]
             # a failing run: a wrong secret is refused (signature), its trace is written too
@@ -118,8 +130,12 @@ def test_the_leak_scan_sees_through_compression(tmp_path: Path) -> None:
         yield [{"id": i, "url": f"/users/{i * 7919}/media/recent?access_token={token}&n={i}"} for i in range(3000)]
 
     database = tmp_path / "leaky.duckdb"
-    pipeline = dlt.pipeline("leaky", destination=dlt.destinations.duckdb(str(database)), dataset_name="raw",
-                            pipelines_dir=str(tmp_path / "pipelines"))
+    pipeline = dlt.pipeline(
+        "leaky",
+        destination=dlt.destinations.duckdb(str(database)),
+        dataset_name="raw",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
     pipeline.run(leaky())
     found = places_holding(token, readable_texts(tmp_path))
     assert f"{database}#rows" in found

@@ -19,9 +19,15 @@ def _config(world: World) -> dict:
         location_ids=sorted(world.location_ids(), key=lambda lid: -len(world.location_media(lid)))[:1],
         geography_ids=world.geography_ids()[:1],
         media_ids=world.media_ids_of_user(world.follows(me)[0])[:2],
-        user_search_queries=["a"], tag_search_queries=[world.tag_names()[0][:3]],
-        crawl_depth=1, crawl_max_users=6, media_page_size=4, follow_page_size=4,
-        request_timeout=0.5, request_attempts=10, retry_backoff_seconds=0.01,
+        user_search_queries=["a"],
+        tag_search_queries=[world.tag_names()[0][:3]],
+        crawl_depth=1,
+        crawl_max_users=6,
+        media_page_size=4,
+        follow_page_size=4,
+        request_timeout=0.5,
+        request_attempts=10,
+        retry_backoff_seconds=0.01,
     )
 
 

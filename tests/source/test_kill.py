@@ -29,7 +29,9 @@ def _environment(emu: Emulator, world: World) -> dict[str, str]:
         "CRAWL_MAX_USERS": "10",
         "MEDIA_PAGE_SIZE": "4",
         "FOLLOW_PAGE_SIZE": "5",
-        "RESOURCES": json.dumps(["user_profiles", "user_media", "feed", "tag_media", "geography_media", "follow_graph"]),
+        "RESOURCES": json.dumps(
+            ["user_profiles", "user_media", "feed", "tag_media", "geography_media", "follow_graph"]
+        ),
     }
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.update({f"SOURCES__INSTAGRAM__{k}": v for k, v in config.items()})
@@ -38,8 +40,17 @@ def _environment(emu: Emulator, world: World) -> dict[str, str]:
 
 def _start(tmp: Path, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.source.pipeline_process", str(tmp / "instagram_pipelines"), str(tmp / "instagram.duckdb")],
-        cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "tests.source.pipeline_process",
+            str(tmp / "instagram_pipelines"),
+            str(tmp / "instagram.duckdb"),
+        ],
+        cwd=tmp,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -81,7 +92,11 @@ def test_a_crash_after_follow_edges_reached_staging_leaves_no_duplicates(tmp_pat
         env = _environment(emu, emu.world)
         assert _start(clean_dir, env).wait(timeout=120) == 0
 
-        crash = {**env, "CRASH_AFTER_STAGING": "follow_edges", "CRASH_AFTER_STAGING_MARKER": str(tmp_path / "crashed.marker")}
+        crash = {
+            **env,
+            "CRASH_AFTER_STAGING": "follow_edges",
+            "CRASH_AFTER_STAGING_MARKER": str(tmp_path / "crashed.marker"),
+        }
         assert _start(crashed_dir, crash).wait(timeout=120) == -signal.SIGKILL
         rerun = _start(crashed_dir, crash)
         _, stderr = rerun.communicate(timeout=120)
@@ -90,4 +105,6 @@ def test_a_crash_after_follow_edges_reached_staging_leaves_no_duplicates(tmp_pat
 
     crashed = Loader(crashed_dir)
     assert crashed.tables() == Loader(clean_dir).tables()
-    assert crashed.rows("SELECT count(*), count(DISTINCT edge_key) FROM follow_edges") == [(len(crashed.tables()["follow_edges"]),) * 2]
+    assert crashed.rows("SELECT count(*), count(DISTINCT edge_key) FROM follow_edges") == [
+        (len(crashed.tables()["follow_edges"]),) * 2
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from emulator import Emulator, World
 from emulator.paging import MEDIA_COUNT
@@ -12,7 +12,7 @@ from .conftest import Loader, only
 
 
 def _ts(value: str) -> datetime:
-    return datetime.fromtimestamp(int(value), timezone.utc)
+    return datetime.fromtimestamp(int(value), UTC)
 
 
 def test_user_media_profiles_and_engagement(world: World, emulator: Emulator, loader: Loader) -> None:
@@ -23,37 +23,54 @@ def test_user_media_profiles_and_engagement(world: World, emulator: Emulator, lo
 
     expected = world.media_ids_of_user(me) + world.media_ids_of_user(other)
     assert sorted(loader.column("SELECT id FROM media")) == sorted(expected)
-    media = {r[0]: r for r in loader.rows(
-        "SELECT id, user_id, type, created_time, likes_count, comments_count, caption_text, location_id, shortcode FROM media")}
+    media = {
+        r[0]: r
+        for r in loader.rows(
+            "SELECT id, user_id, type, created_time, likes_count, comments_count, caption_text, location_id, shortcode FROM media"
+        )
+    }
     for mid in expected:
         truth = world.media(mid)
         assert media[mid][1:] == (
-            truth["user"]["id"], truth["type"], _ts(truth["created_time"]), truth["likes"]["count"],
-            truth["comments"]["count"], (truth["caption"] or {}).get("text"),
-            (truth["location"] or {}).get("id"), truth["link"].rstrip("/").rsplit("/", 1)[-1],
+            truth["user"]["id"],
+            truth["type"],
+            _ts(truth["created_time"]),
+            truth["likes"]["count"],
+            truth["comments"]["count"],
+            (truth["caption"] or {}).get("text"),
+            (truth["location"] or {}).get("id"),
+            truth["link"].rstrip("/").rsplit("/", 1)[-1],
         )
     tags = sorted(loader.rows("SELECT media_id, tag FROM media_tags"))
     assert tags == sorted((mid, t) for mid in expected for t in world.media(mid)["tags"])
     in_photo = sorted(loader.rows("SELECT media_id, user_id, position_x, position_y FROM media_users_in_photo"))
     assert in_photo == sorted(
-        (mid, p["user"]["id"], p["position"]["x"], p["position"]["y"]) for mid in expected for p in world.media(mid).get("users_in_photo") or [])
+        (mid, p["user"]["id"], p["position"]["x"], p["position"]["y"])
+        for mid in expected
+        for p in world.media(mid).get("users_in_photo") or []
+    )
     carousel = sorted(loader.rows("SELECT media_id, position FROM media_carousel_items"))
-    assert carousel == sorted((mid, i) for mid in expected for i, _ in enumerate(world.media(mid).get("carousel_media") or []))
+    assert carousel == sorted(
+        (mid, i) for mid in expected for i, _ in enumerate(world.media(mid).get("carousel_media") or [])
+    )
 
     # likes and comments: every liker and comment of every media
     likes = sorted(loader.rows("SELECT media_id, user_id FROM likes"))
     assert likes == sorted((mid, uid) for mid in expected for uid in world.media_likers(mid))
     comments = sorted(loader.rows("SELECT id, media_id, from_user_id, text FROM comments"))
     assert comments == sorted(
-        (c["id"], mid, c["from"]["id"], c["text"]) for mid in expected for c in world.media_comments(mid))
+        (c["id"], mid, c["from"]["id"], c["text"]) for mid in expected for c in world.media_comments(mid)
+    )
 
     # full profiles with counter snapshots; every user seen is in users
     for uid in (me, other):
         truth = world.user(uid)
         assert loader.rows(f"SELECT username, bio, website FROM users WHERE id = '{uid}'") == [
-            (truth["username"], truth["bio"], truth["website"])]
-        assert loader.rows(f"SELECT media_count, follows_count, followed_by_count FROM user_counts WHERE user_id = '{uid}'") == [
-            (truth["counts"]["media"], truth["counts"]["follows"], truth["counts"]["followed_by"])]
+            (truth["username"], truth["bio"], truth["website"])
+        ]
+        assert loader.rows(
+            f"SELECT media_count, follows_count, followed_by_count FROM user_counts WHERE user_id = '{uid}'"
+        ) == [(truth["counts"]["media"], truth["counts"]["follows"], truth["counts"]["followed_by"])]
     seen = {u for _, u in likes} | {r[2] for r in comments} | {r[1] for r in in_photo}
     assert seen <= set(loader.column("SELECT id FROM users"))
     assert loader.column("SELECT count(*) - count(DISTINCT id) FROM users") == [0]
@@ -75,24 +92,36 @@ def test_tag_location_geography_feeds(world: World, emulator: Emulator, loader: 
     tags = sorted(world.tag_names(), key=lambda t: -len(world.tag_media(t)))[:2]
     locations = sorted(world.location_ids(), key=lambda lid: -len(world.location_media(lid)))[:2]
     geographies = world.geography_ids()[:2]
-    loader.run(emulator, tags=tags, location_ids=locations, geography_ids=geographies,
-               **only("tag_media", "location_media", "geography_media"))
+    loader.run(
+        emulator,
+        tags=tags,
+        location_ids=locations,
+        geography_ids=geographies,
+        **only("tag_media", "location_media", "geography_media"),
+    )
 
     assert sorted(loader.rows("SELECT tag, media_id FROM tag_media")) == sorted(
-        (t, mid) for t in tags for _, mid in world.tag_media(t))
+        (t, mid) for t in tags for _, mid in world.tag_media(t)
+    )
     assert sorted(loader.rows("SELECT name, media_count FROM tags")) == sorted(
-        (t, world.tag(t)["media_count"]) for t in tags)
+        (t, world.tag(t)["media_count"]) for t in tags
+    )
     assert sorted(loader.rows("SELECT location_id, media_id FROM location_media")) == sorted(
-        (lid, mid) for lid in locations for mid in world.location_media(lid))
+        (lid, mid) for lid in locations for mid in world.location_media(lid)
+    )
     assert sorted(loader.rows("SELECT geography_id, media_id FROM geography_media")) == sorted(
-        (gid, mid) for gid in geographies for mid in world.geography_media(gid))
+        (gid, mid) for gid in geographies for mid in world.geography_media(gid)
+    )
     for lid in locations:
         truth = world.location(lid)
         assert loader.rows(f"SELECT name, latitude, longitude FROM locations WHERE id = '{lid}'") == [
-            (truth["name"], truth["latitude"], truth["longitude"])]
-    found = {mid for t in tags for _, mid in world.tag_media(t)} | {
-        mid for lid in locations for mid in world.location_media(lid)} | {
-        mid for gid in geographies for mid in world.geography_media(gid)}
+            (truth["name"], truth["latitude"], truth["longitude"])
+        ]
+    found = (
+        {mid for t in tags for _, mid in world.tag_media(t)}
+        | {mid for lid in locations for mid in world.location_media(lid)}
+        | {mid for gid in geographies for mid in world.geography_media(gid)}
+    )
     assert sorted(loader.column("SELECT id FROM media")) == sorted(found)
 
 
@@ -111,14 +140,19 @@ def test_follow_crawl(world: World, emulator: Emulator, loader: Loader) -> None:
     for key in lists:
         kind, uid = key.split(":", 1)
         truth = world.follows(uid) if kind == "follows" else world.followed_by(uid)
-        edges = loader.rows(f"SELECT follower_id, followed_id FROM follow_edges WHERE list_key = '{key}' AND valid_to IS NULL")
+        edges = loader.rows(
+            f"SELECT follower_id, followed_id FROM follow_edges WHERE list_key = '{key}' AND valid_to IS NULL"
+        )
         expected = [(uid, o) for o in truth] if kind == "follows" else [(o, uid) for o in truth]
         assert sorted(edges) == sorted(expected), key
     for uid in crawled:
         assert loader.column(f"SELECT followed_by_count FROM user_counts WHERE user_id = '{uid}'") == [
-            world.user(uid)["counts"]["followed_by"]]
+            world.user(uid)["counts"]["followed_by"]
+        ]
     # private users among the discovered are skipped and recorded
-    private = {r[0] for r in loader.rows("SELECT entity_id FROM extraction_errors WHERE error_type = 'APINotAllowedError'")}
+    private = {
+        r[0] for r in loader.rows("SELECT entity_id FROM extraction_errors WHERE error_type = 'APINotAllowedError'")
+    }
     assert all(world.is_private(u) for u in private)
 
 
@@ -131,8 +165,12 @@ def test_details_relationships_and_search(world: World, emulator: Emulator, load
     others = [u for u in world.user_ids()[:6] if u != me]
     loc = world.location(world.location_ids()[0])
     world.advance(86400, new_media=300)  # recent located media, for the media search
-    recent = [m for u in world.user_ids() for m in world.media_ids_of_user(u)[:2]
-              if world.media(m)["location"] and int(world.media(m)["created_time"]) >= world.now - 86400]
+    recent = [
+        m
+        for u in world.user_ids()
+        for m in world.media_ids_of_user(u)[:2]
+        if world.media(m)["location"] and int(world.media(m)["created_time"]) >= world.now - 86400
+    ]
     spot = world.media(recent[0])["location"]
     user_query = world.user(others[0])["username"][:3]
     loader.run(
@@ -148,21 +186,31 @@ def test_details_relationships_and_search(world: World, emulator: Emulator, load
         **only("media_details", "relationships", "search"),
     )
     assert set(some_media) <= set(loader.column("SELECT id FROM media"))
-    relationships = dict((r[0], r[1:]) for r in loader.rows(
-        "SELECT user_id, outgoing_status, incoming_status, target_user_is_private FROM relationships"))
+    relationships = dict(
+        (r[0], r[1:])
+        for r in loader.rows(
+            "SELECT user_id, outgoing_status, incoming_status, target_user_is_private FROM relationships"
+        )
+    )
     expected_users = set(others) | set(world.requested_by(private))
     assert set(relationships) == expected_users
     for uid in expected_users:
         truth = world.relationship(private, uid)
-        assert relationships[uid] == (truth["outgoing_status"], truth["incoming_status"], truth["target_user_is_private"])
-    found = loader.column(f"SELECT object_id FROM search_results WHERE kind = 'users' ORDER BY rank")
+        assert relationships[uid] == (
+            truth["outgoing_status"],
+            truth["incoming_status"],
+            truth["target_user_is_private"],
+        )
+    found = loader.column("SELECT object_id FROM search_results WHERE kind = 'users' ORDER BY rank")
     assert found == world.search_users(user_query)[:50]
     found = loader.column("SELECT object_id FROM search_results WHERE kind = 'locations' ORDER BY rank")
     assert found == world.search_locations(loc["latitude"], loc["longitude"], 500)
     assert set(found) <= set(loader.column("SELECT id FROM locations"))
     found = loader.column("SELECT object_id FROM search_results WHERE kind = 'media' ORDER BY rank")
     now = world.now
-    truth = [mid for mid, _ in world.search_media(spot["latitude"], spot["longitude"], 1000, now - MEDIA_SEARCH_WINDOW, now)]
+    truth = [
+        mid for mid, _ in world.search_media(spot["latitude"], spot["longitude"], 1000, now - MEDIA_SEARCH_WINDOW, now)
+    ]
     assert truth and found == truth[: MEDIA_COUNT.maximum] and set(found) <= set(loader.column("SELECT id FROM media"))
     found = loader.column("SELECT object_id FROM search_results WHERE kind = 'tags' ORDER BY rank")
     assert found == world.search_tags(world.tag_names()[0][:3])
@@ -177,8 +225,11 @@ def test_legacy_era_inline_likes_and_comments(world: World, loader: Loader) -> N
         served = emu.stats.by_endpoint
     mids = world.media_ids_of_user(me)
     assert sorted(loader.rows("SELECT media_id, user_id FROM likes")) == sorted(
-        (mid, uid) for mid in mids for uid in world.media_likers(mid))
-    assert sorted(loader.column("SELECT id FROM comments")) == sorted(c["id"] for mid in mids for c in world.media_comments(mid))
+        (mid, uid) for mid in mids for uid in world.media_likers(mid)
+    )
+    assert sorted(loader.column("SELECT id FROM comments")) == sorted(
+        c["id"] for mid in mids for c in world.media_comments(mid)
+    )
     partial = sum(1 for mid in mids if len(world.media_likers(mid)) > LEGACY_INLINE_LIKES)
     assert served.get("GET /media/{id}/likes", 0) == partial
 

@@ -15,7 +15,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 def contract_columns() -> dict[str, list[str]]:
     """Table → columns, parsed from the "Columns" table of docs/architecture.md."""
     text = (DOCS / "architecture.md").read_text()
-    section = text[text.index("| table | columns |"):]
+    section = text[text.index("| table | columns |") :]
     contract = {}
     for line in section.splitlines()[2:]:
         if not line.startswith("|"):
@@ -27,13 +27,20 @@ def contract_columns() -> dict[str, list[str]]:
 
 
 def test_tables_and_columns_match_the_contract(world: World, emulator: Emulator, loader: Loader) -> None:
-    loader.run(emulator, crawl_depth=0, tags=world.tag_names()[:1], location_ids=world.location_ids()[:1],
-               geography_ids=world.geography_ids()[:1], user_search_queries=["a"])
+    loader.run(
+        emulator,
+        crawl_depth=0,
+        tags=world.tag_names()[:1],
+        location_ids=world.location_ids()[:1],
+        geography_ids=world.geography_ids()[:1],
+        user_search_queries=["a"],
+    )
     contract = contract_columns()
     assert len(contract) == 18
     rows = loader.rows(
         "SELECT table_name, column_name, data_type FROM information_schema.columns"
-        " WHERE table_schema = 'instagram_raw' AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY ordinal_position")
+        " WHERE table_schema = 'instagram_raw' AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY ordinal_position"
+    )
     loaded: dict[str, list[str]] = {}
     for table, column, data_type in rows:
         if not column.startswith("_dlt"):

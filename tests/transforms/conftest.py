@@ -4,7 +4,7 @@ transforms run through a real dlt pipeline attached to the same file."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from transforms.raw_tables import RAW_TABLES
 
 RAW = "instagram_raw"
 ANALYTICS = "instagram_analytics"
-T0 = datetime(2016, 3, 1, tzinfo=timezone.utc)
+T0 = datetime(2016, 3, 1, tzinfo=UTC)
 
 
 def at(days: float = 0, hours: float = 0) -> datetime:
@@ -44,8 +44,9 @@ class Warehouse:
             con.register("batch", batch)
             con.execute(f"INSERT INTO {RAW}.{table} SELECT {', '.join(columns)} FROM batch")
 
-    def write_follow_edges(self, edges: Iterable[tuple[str, str]], read_at: datetime,
-                           lists: tuple[str, ...] = ("follows",)) -> None:
+    def write_follow_edges(
+        self, edges: Iterable[tuple[str, str]], read_at: datetime, lists: tuple[str, ...] = ("follows",)
+    ) -> None:
         """Current edges as read at `read_at` from each follower's `follows` list and, if asked,
         from each followed user's `followed_by` list too (then every edge is seen twice)."""
         edges = list(edges)
@@ -53,9 +54,16 @@ class Warehouse:
         for kind in lists:
             for follower, followed in edges:
                 owner, other = (follower, followed) if kind == "follows" else (followed, follower)
-                rows.append({"edge_key": f"{kind}:{owner}:{other}", "list_key": f"{kind}:{owner}",
-                             "follower_id": follower, "followed_id": followed,
-                             "valid_from": read_at, "valid_to": None})
+                rows.append(
+                    {
+                        "edge_key": f"{kind}:{owner}:{other}",
+                        "list_key": f"{kind}:{owner}",
+                        "follower_id": follower,
+                        "followed_id": followed,
+                        "valid_from": read_at,
+                        "valid_to": None,
+                    }
+                )
         self.write_raw("follow_edges", rows)
 
     def pipeline(self) -> dlt.Pipeline:

@@ -15,7 +15,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "tables.md"
 def analytics_section() -> str:
     text = DOCS.read_text()
     start = text.index("<!-- BEGIN analytics tables (owned by transforms) -->")
-    return text[start:text.index("<!-- END analytics tables -->")]
+    return text[start : text.index("<!-- END analytics tables -->")]
 
 
 def table_blocks() -> dict[str, str]:
@@ -45,7 +45,9 @@ def test_every_table_and_column_is_documented(warehouse: Warehouse) -> None:
     columns = warehouse.query(
         "SELECT table_name, column_name FROM information_schema.columns"
         " WHERE table_schema = ? AND table_name NOT LIKE 'stg\\_%' ESCAPE '\\'"
-        " AND table_name NOT LIKE 'int\\_%' ESCAPE '\\'", ANALYTICS)
+        " AND table_name NOT LIKE 'int\\_%' ESCAPE '\\'",
+        ANALYTICS,
+    )
     assert columns
     # each column is named in the block (### heading) of its own table
     undocumented = sorted(f"{t}.{c}" for t, c in columns if f"`{c}`" not in blocks.get(t, ""))

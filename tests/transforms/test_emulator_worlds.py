@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import networkx as nx
 import pytest
@@ -19,8 +19,7 @@ def normalized_mutual_information(truth: list, found: list) -> float:
     """NMI (arithmetic-mean normalisation) between two labelings of the same items."""
     n = len(truth)
     truth_sizes, found_sizes, joint = Counter(truth), Counter(found), Counter(zip(truth, found))
-    mutual = sum(c / n * math.log(c * n / (truth_sizes[t] * found_sizes[f]))
-                 for (t, f), c in joint.items())
+    mutual = sum(c / n * math.log(c * n / (truth_sizes[t] * found_sizes[f])) for (t, f), c in joint.items())
     entropy = lambda sizes: -sum(c / n * math.log(c / n) for c in sizes.values())  # noqa: E731
     return 2 * mutual / (entropy(truth_sizes) + entropy(found_sizes))
 
@@ -33,17 +32,31 @@ def load_world(warehouse: Warehouse, world: World, engagement_owners: int = 0) -
     for owner in world.user_ids()[:engagement_owners]:
         for media_id in world.media_ids_of_user(owner):
             media = world.media(media_id)
-            media_rows.append({
-                "id": media_id, "user_id": owner, "type": media["type"],
-                "created_time": datetime.fromtimestamp(int(media["created_time"]), timezone.utc),
-                "likes_count": media["likes"]["count"], "comments_count": media["comments"]["count"],
-                "observed_at": at(0)})
-            like_rows += [{"like_key": f"{media_id}:{u}", "media_id": media_id, "user_id": u,
-                           "observed_at": at(0)} for u in world.media_likers(media_id)]
-            comment_rows += [{"id": c["id"], "media_id": media_id, "from_user_id": c["from"]["id"],
-                              "text": c["text"],
-                              "created_time": datetime.fromtimestamp(int(c["created_time"]), timezone.utc)}
-                             for c in world.media_comments(media_id)]
+            media_rows.append(
+                {
+                    "id": media_id,
+                    "user_id": owner,
+                    "type": media["type"],
+                    "created_time": datetime.fromtimestamp(int(media["created_time"]), UTC),
+                    "likes_count": media["likes"]["count"],
+                    "comments_count": media["comments"]["count"],
+                    "observed_at": at(0),
+                }
+            )
+            like_rows += [
+                {"like_key": f"{media_id}:{u}", "media_id": media_id, "user_id": u, "observed_at": at(0)}
+                for u in world.media_likers(media_id)
+            ]
+            comment_rows += [
+                {
+                    "id": c["id"],
+                    "media_id": media_id,
+                    "from_user_id": c["from"]["id"],
+                    "text": c["text"],
+                    "created_time": datetime.fromtimestamp(int(c["created_time"]), UTC),
+                }
+                for c in world.media_comments(media_id)
+            ]
     for table, rows in (("media", media_rows), ("likes", like_rows), ("comments", comment_rows)):
         if rows:
             warehouse.write_raw(table, rows)
@@ -107,8 +120,9 @@ def test_communities_recover_the_planted_ones(emulated) -> None:
     world, warehouse = emulated
     metrics = warehouse.by_key("user_graph_metrics", "user_id")
     users = sorted(metrics)
-    nmi = normalized_mutual_information([world.community(u) for u in users],
-                                        [metrics[u]["community_id"] for u in users])
+    nmi = normalized_mutual_information(
+        [world.community(u) for u in users], [metrics[u]["community_id"] for u in users]
+    )
     # label propagation on these worlds scores ~0.93-0.99; a random labeling scores ~0.1
     assert nmi > 0.85, nmi
 
@@ -120,13 +134,16 @@ def test_engagement_matches_the_world(emulated) -> None:
     for owner in owners:
         for media_id in world.media_ids_of_user(owner):
             given.update((u, owner, "like") for u in world.media_likers(media_id) if u != owner)
-            given.update((c["from"]["id"], owner, "comment") for c in world.media_comments(media_id)
-                         if c["from"]["id"] != owner)
+            given.update(
+                (c["from"]["id"], owner, "comment") for c in world.media_comments(media_id) if c["from"]["id"] != owner
+            )
     edges = {(r["actor_id"], r["owner_id"]): r for r in warehouse.rows("interaction_edges")}
     assert {pair for pair in edges} == {(a, o) for a, o, _ in given}
     for (actor, owner), row in edges.items():
         assert (row["likes_given"], row["comments_given"]) == (
-            given[(actor, owner, "like")], given[(actor, owner, "comment")])
+            given[(actor, owner, "like")],
+            given[(actor, owner, "comment")],
+        )
         assert row["actor_follows_owner"] == (owner in world.follows(actor))
     ghosts = Counter(g["owner_id"] for g in warehouse.rows("ghost_followers"))
     for owner in owners:

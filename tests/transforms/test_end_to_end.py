@@ -14,8 +14,7 @@ def test_transforms_over_what_the_source_loaded(warehouse: Warehouse) -> None:
     pipeline = warehouse.pipeline()
     with Emulator(world, follows_any_user=True) as emulator:
         for _ in range(2):  # two observations, a day apart: scd2 history and counter deltas
-            pipeline.run(instagram(access_token=emulator.access_token,
-                                   base_url=emulator.base_url, crawl_depth=1))
+            pipeline.run(instagram(access_token=emulator.access_token, base_url=emulator.base_url, crawl_depth=1))
             world.advance(86400)
     results = warehouse.transform()
     assert results["follow_edges"]["rows"] > 0 and results["media_engagement"]["rows"] > 0
@@ -32,5 +31,4 @@ def test_transforms_over_what_the_source_loaded(warehouse: Warehouse) -> None:
     for row in media:
         assert row["engagement"] == row["likes"] + row["comments"]
         if row["owner_followers"]:
-            assert row["engagement_rate_by_followers"] == pytest.approx(
-                row["engagement"] / row["owner_followers"])
+            assert row["engagement_rate_by_followers"] == pytest.approx(row["engagement"] / row["owner_followers"])

@@ -14,10 +14,19 @@ EDGES = [("a", "b"), ("b", "a"), ("b", "c"), ("c", "a"), ("d", "e")]
 @pytest.fixture
 def small_graph(warehouse: Warehouse) -> Warehouse:
     warehouse.write_follow_edges(EDGES, at(0))
-    warehouse.write_raw("follow_edges", [{
-        "edge_key": "followed_by:b:a", "list_key": "followed_by:b", "follower_id": "a",
-        "followed_id": "b", "valid_from": at(0), "valid_to": None,
-    }])
+    warehouse.write_raw(
+        "follow_edges",
+        [
+            {
+                "edge_key": "followed_by:b:a",
+                "list_key": "followed_by:b",
+                "follower_id": "a",
+                "followed_id": "b",
+                "valid_from": at(0),
+                "valid_to": None,
+            }
+        ],
+    )
     warehouse.transform()
     return warehouse
 
@@ -34,8 +43,14 @@ def test_degrees_mutuals_components_and_clustering(small_graph: Warehouse) -> No
     }
     for user, values in expected.items():
         row = metrics[user]
-        got = (row["followers"], row["following"], row["mutual_follows"], row["follow_back_ratio"],
-               row["component_id"], row["component_size"])
+        got = (
+            row["followers"],
+            row["following"],
+            row["mutual_follows"],
+            row["follow_back_ratio"],
+            row["component_id"],
+            row["component_size"],
+        )
         assert got == values, user
     # Triangle {a, b, c}: s(a,b) = 2 (mutual), s(b,c) = s(c,a) = 1, product 2.
     # c(u) = product / (d_tot (d_tot - 1) - 2 d_mutual):
@@ -48,8 +63,7 @@ def test_two_hop_reach_counts_followers_and_their_followers(small_graph: Warehou
     metrics = small_graph.by_key("user_graph_metrics", "user_id")
     # a: followers {b, c}, their followers {a, b} -> {b, c}; b: {a} then {b, c} -> {a, c};
     # c: {b} then {a} -> {a, b}; d: nobody. e's lists were never read: not a seed.
-    assert {u: metrics[u]["two_hop_reach"] for u in "abcde"} == {
-        "a": 2, "b": 2, "c": 2, "d": 0, "e": None}
+    assert {u: metrics[u]["two_hop_reach"] for u in "abcde"} == {"a": 2, "b": 2, "c": 2, "d": 0, "e": None}
     assert [u for u in "abcde" if metrics[u]["is_seed"]] == ["a", "b", "c", "d"]
 
 
@@ -104,21 +118,30 @@ def test_pagerank_spreads_dangling_rank_uniformly(warehouse: Warehouse) -> None:
 
 def edge_row(list_key: str, follower: str, followed: str, valid_from, valid_to=None) -> dict:
     other = followed if list_key.startswith("follows:") else follower
-    return {"edge_key": f"{list_key}:{other}", "list_key": list_key, "follower_id": follower,
-            "followed_id": followed, "valid_from": valid_from, "valid_to": valid_to}
+    return {
+        "edge_key": f"{list_key}:{other}",
+        "list_key": list_key,
+        "follower_id": follower,
+        "followed_id": followed,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
 
 
 def test_follow_events_from_scd2_history(warehouse: Warehouse) -> None:
     # follows:x read at T0 (y, z), T1 (y, w: z gone, w new), T2 (y, w, z back);
     # followed_by:w first read at T3, showing x -> w, which follows:x had shown since T1.
     t0, t1, t2, t3 = at(0), at(1), at(2), at(3)
-    warehouse.write_raw("follow_edges", [
-        edge_row("follows:x", "x", "y", t0),
-        edge_row("follows:x", "x", "z", t0, t1),
-        edge_row("follows:x", "x", "w", t1),
-        edge_row("follows:x", "x", "z", t2),
-        edge_row("followed_by:w", "x", "w", t3),
-    ])
+    warehouse.write_raw(
+        "follow_edges",
+        [
+            edge_row("follows:x", "x", "y", t0),
+            edge_row("follows:x", "x", "z", t0, t1),
+            edge_row("follows:x", "x", "w", t1),
+            edge_row("follows:x", "x", "z", t2),
+            edge_row("followed_by:w", "x", "w", t3),
+        ],
+    )
     warehouse.transform()
     events = warehouse.rows("follow_events", "observed_at, followed_id, event_type")
     assert [(e["followed_id"], e["event_type"], e["observed_at"]) for e in events] == [
@@ -130,7 +153,10 @@ def test_follow_events_from_scd2_history(warehouse: Warehouse) -> None:
     ]
     current = warehouse.by_key("follow_edges", "followed_id")
     assert {u: (e["first_seen_at"], e["first_seen_at_first_read"]) for u, e in current.items()} == {
-        "y": (t0, True), "w": (t1, False), "z": (t2, False)}
+        "y": (t0, True),
+        "w": (t1, False),
+        "z": (t2, False),
+    }
     assert current["w"]["seen_in_followed_by_list"] and current["w"]["seen_in_follows_list"]
 
 
@@ -142,5 +168,4 @@ def test_graph_summary_appends_one_row_per_observation(warehouse: Warehouse) -> 
     warehouse.write_follow_edges([("b", "a")], at(1))
     warehouse.transform()
     summaries = warehouse.rows("graph_summary", "as_of")
-    assert [(s["as_of"], s["edges"], s["reciprocity"]) for s in summaries] == [
-        (at(0), 1, 0.0), (at(1), 2, 1.0)]
+    assert [(s["as_of"], s["edges"], s["reciprocity"]) for s in summaries] == [(at(0), 1, 0.0), (at(1), 2, 1.0)]

@@ -18,10 +18,13 @@ from transforms.runner import TransformError, load_models, run_models
 
 def snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
     """Every analytics table's full contents, in a stable order."""
-    tables = [name for (name,) in warehouse.query(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", ANALYTICS)]
-    return {table: warehouse.query(f"SELECT * FROM {ANALYTICS}.{table} ORDER BY ALL")
-            for table in sorted(tables)}
+    tables = [
+        name
+        for (name,) in warehouse.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", ANALYTICS
+        )
+    ]
+    return {table: warehouse.query(f"SELECT * FROM {ANALYTICS}.{table} ORDER BY ALL") for table in sorted(tables)}
 
 
 def test_rerunning_changes_nothing(warehouse: Warehouse) -> None:
@@ -30,8 +33,7 @@ def test_rerunning_changes_nothing(warehouse: Warehouse) -> None:
     first = snapshot(warehouse)
     second_counts = warehouse.transform()
     assert snapshot(warehouse) == first
-    assert {m: r["rows"] for m, r in first_counts.items()} == {
-        m: r["rows"] for m, r in second_counts.items()}
+    assert {m: r["rows"] for m, r in first_counts.items()} == {m: r["rows"] for m, r in second_counts.items()}
     assert len(first["graph_summary"]) == 1
     # no working tables of the iterative models are left behind
     assert not [t for t in first if "__" in t]
@@ -43,14 +45,26 @@ def test_rows_loaded_twice_count_once(tmp_path: Path) -> None:
     once, twice = Warehouse(tmp_path / "once.duckdb"), Warehouse(tmp_path / "twice.duckdb")
     for warehouse in (once, twice):
         load_world(warehouse, World(WorldConfig(seed=4, users=150)), engagement_owners=20)
-        warehouse.write_raw("follow_edges", [{  # an unfollow: a closed validity interval
-            "edge_key": "follows:u1:u2", "list_key": "follows:u1", "follower_id": "u1",
-            "followed_id": "u2", "valid_from": at(-2), "valid_to": at(-1)}])
-        warehouse.write_raw("user_counts", [
-            {"user_id": "u1", "observed_at": at(day), "followed_by_count": 10 + day} for day in (-9, 0)])
+        warehouse.write_raw(
+            "follow_edges",
+            [
+                {  # an unfollow: a closed validity interval
+                    "edge_key": "follows:u1:u2",
+                    "list_key": "follows:u1",
+                    "follower_id": "u1",
+                    "followed_id": "u2",
+                    "valid_from": at(-2),
+                    "valid_to": at(-1),
+                }
+            ],
+        )
+        warehouse.write_raw(
+            "user_counts", [{"user_id": "u1", "observed_at": at(day), "followed_by_count": 10 + day} for day in (-9, 0)]
+        )
         media_id = warehouse.query("SELECT min(id) FROM instagram_raw.media")[0][0]
-        warehouse.write_raw("media_counts", [
-            {"media_id": media_id, "observed_at": at(day), "likes_count": day} for day in (1, 2)])
+        warehouse.write_raw(
+            "media_counts", [{"media_id": media_id, "observed_at": at(day), "likes_count": day} for day in (1, 2)]
+        )
         warehouse.write_raw("media_tags", [{"media_id": media_id, "tag": t} for t in ("a", "b")])
         warehouse.write_raw("locations", [{"id": "L1", "name": "Beach"}])
         warehouse.write_raw("users", [{"id": "u1", "username": "one", "observed_at": at(0)}])
@@ -71,7 +85,8 @@ def test_every_table_exists_when_no_raw_table_was_loaded(warehouse: Warehouse) -
     columns = warehouse.query(
         "SELECT column_name FROM information_schema.columns"
         " WHERE table_schema = ? AND table_name = 'media_engagement' ORDER BY ordinal_position",
-        ANALYTICS)
+        ANALYTICS,
+    )
     assert ("engagement_rate_by_followers",) in columns
 
 
@@ -79,8 +94,10 @@ def test_missing_raw_columns_read_as_null(warehouse: Warehouse) -> None:
     # dlt creates a column only once it sees a value: a load without locations has no location_id
     with duckdb.connect(str(warehouse.path)) as con:
         con.execute("CREATE SCHEMA instagram_raw")
-        con.execute("CREATE TABLE instagram_raw.media (id TEXT, user_id TEXT,"
-                    " created_time TIMESTAMPTZ, likes_count BIGINT, comments_count BIGINT)")
+        con.execute(
+            "CREATE TABLE instagram_raw.media (id TEXT, user_id TEXT,"
+            " created_time TIMESTAMPTZ, likes_count BIGINT, comments_count BIGINT)"
+        )
         con.execute("INSERT INTO instagram_raw.media VALUES ('m1', 'u1', ?, 5, 1)", [at(0)])
     warehouse.transform()
     (media,) = warehouse.rows("media_engagement")
@@ -94,10 +111,10 @@ def test_a_failing_model_leaves_the_previous_tables(warehouse: Warehouse, tmp_pa
     sql_dir = tmp_path / "sql"
     (sql_dir / "staging").mkdir(parents=True)
     (sql_dir / "staging" / "stg_follow_edges.sql").write_text(
-        "SELECT follower_id FROM {raw}.follow_edges AS raw_follow_edges")
+        "SELECT follower_id FROM {raw}.follow_edges AS raw_follow_edges"
+    )
     (sql_dir / "marts").mkdir()
-    (sql_dir / "marts" / "follow_edges.sql").write_text(
-        "SELECT no_such_column FROM {analytics}.stg_follow_edges")
+    (sql_dir / "marts" / "follow_edges.sql").write_text("SELECT no_such_column FROM {analytics}.stg_follow_edges")
     with warehouse.pipeline().sql_client() as client:
         with pytest.raises(TransformError, match="follow_edges"):
             run_models(client, models=load_models(sql_dir))
@@ -113,25 +130,30 @@ def write_models(sql_dir: Path, models: dict[str, str]) -> Path:
 
 
 def test_models_run_after_what_they_reference(tmp_path: Path) -> None:
-    sql_dir = write_models(tmp_path, {
-        "marts/b_summary.sql": "SELECT * FROM {analytics}.a_detail",
-        "marts/a_detail.sql": "SELECT * FROM {analytics}.int_z",
-        "intermediate/int_z.sql": "SELECT * FROM {analytics}.stg_y",
-        "staging/stg_y.sql": "SELECT * FROM {raw}.users AS raw_users",
-    })
+    sql_dir = write_models(
+        tmp_path,
+        {
+            "marts/b_summary.sql": "SELECT * FROM {analytics}.a_detail",
+            "marts/a_detail.sql": "SELECT * FROM {analytics}.int_z",
+            "intermediate/int_z.sql": "SELECT * FROM {analytics}.stg_y",
+            "staging/stg_y.sql": "SELECT * FROM {raw}.users AS raw_users",
+        },
+    )
     assert [m.name for m in load_models(sql_dir)] == ["stg_y", "int_z", "a_detail", "b_summary"]
     assert [m.materialized for m in load_models(sql_dir)] == ["view", "table", "table", "table"]
 
 
-@pytest.mark.parametrize("models, message", [
-    ({"marts/a.sql": "SELECT * FROM {analytics}.b", "marts/b.sql": "SELECT * FROM {analytics}.a"},
-     "cycle"),
-    ({"marts/a.sql": "SELECT * FROM {analytics}.nowhere"}, "unknown models"),
-    ({"marts/a.sql": "SELECT * FROM {raw}.users AS u"}, "only staging models read raw"),
-    ({"staging/a.sql": "SELECT * FROM {raw}.not_in_contract AS n"}, "not in transforms/raw_tables"),
-    ({"marts/a.sql": "-- materialized: incremental\nSELECT 1 AS k"}, "unique_key"),
-    ({"marts/a.sql": "-- materialized: iterative\n-- @init\nSELECT 1"}, "sections"),
-])
+@pytest.mark.parametrize(
+    "models, message",
+    [
+        ({"marts/a.sql": "SELECT * FROM {analytics}.b", "marts/b.sql": "SELECT * FROM {analytics}.a"}, "cycle"),
+        ({"marts/a.sql": "SELECT * FROM {analytics}.nowhere"}, "unknown models"),
+        ({"marts/a.sql": "SELECT * FROM {raw}.users AS u"}, "only staging models read raw"),
+        ({"staging/a.sql": "SELECT * FROM {raw}.not_in_contract AS n"}, "not in transforms/raw_tables"),
+        ({"marts/a.sql": "-- materialized: incremental\nSELECT 1 AS k"}, "unique_key"),
+        ({"marts/a.sql": "-- materialized: iterative\n-- @init\nSELECT 1"}, "sections"),
+    ],
+)
 def test_malformed_models_are_reported(tmp_path: Path, models: dict[str, str], message: str) -> None:
     sql_dir = write_models(tmp_path, models)
     with pytest.raises(TransformError, match=message):
@@ -143,44 +165,54 @@ def test_malformed_models_are_reported(tmp_path: Path, models: dict[str, str], m
 def test_runs_on_tables_loaded_by_dlt(warehouse: Warehouse) -> None:
     # dlt creates no column for a field that is always None: valid_to is missing here
     pipeline = warehouse.pipeline()
-    pipeline.run([
-        {"edge_key": f"follows:{a}:{b}", "list_key": f"follows:{a}", "follower_id": a,
-         "followed_id": b, "valid_from": at(0), "valid_to": None}
-        for a, b in (("a", "b"), ("b", "a"), ("b", "c"))
-    ], table_name="follow_edges")
+    pipeline.run(
+        [
+            {
+                "edge_key": f"follows:{a}:{b}",
+                "list_key": f"follows:{a}",
+                "follower_id": a,
+                "followed_id": b,
+                "valid_from": at(0),
+                "valid_to": None,
+            }
+            for a, b in (("a", "b"), ("b", "a"), ("b", "c"))
+        ],
+        table_name="follow_edges",
+    )
     results = warehouse.transform()
     assert results["follow_edges"]["rows"] == 3
     metrics = warehouse.by_key("user_graph_metrics", "user_id")
-    assert {u: (m["followers"], m["following"]) for u, m in metrics.items()} == {
-        "a": (1, 1), "b": (1, 2), "c": (1, 0)}
+    assert {u: (m["followers"], m["following"]) for u, m in metrics.items()} == {"a": (1, 1), "b": (1, 2), "c": (1, 0)}
 
 
 def test_command_line_builds_the_tables(warehouse: Warehouse) -> None:
     warehouse.write_follow_edges([("a", "b"), ("b", "a")], at(0))
     completed = subprocess.run(
         [sys.executable, "-m", "transforms", "--duckdb", str(warehouse.path)],
-        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert completed.returncode == 0, completed.stderr
     assert "instagram_analytics.user_graph_metrics" in completed.stdout
     assert warehouse.query(f"SELECT count(*) FROM {ANALYTICS}.follow_edges") == [(2,)]
 
 
-def test_a_model_may_change_materialization_and_gain_columns(warehouse: Warehouse,
-                                                             tmp_path: Path) -> None:
+def test_a_model_may_change_materialization_and_gain_columns(warehouse: Warehouse, tmp_path: Path) -> None:
     # a later version turns the view `summary` into an incremental table, then adds a column:
     # the old view is replaced, and the rows kept so far keep NULL in the new column
     warehouse.write_follow_edges([("a", "b")], at(0))
     versions = [
         {"staging/summary.sql": "SELECT count(*) AS edges FROM {raw}.follow_edges AS e"},
-        {"marts/summary.sql": "-- materialized: incremental\n-- unique_key: as_of\n"
-                              "SELECT 1 AS as_of, 10 AS edges"},
-        {"marts/summary.sql": "-- materialized: incremental\n-- unique_key: as_of\n"
-                              "SELECT 2 AS as_of, 20 AS edges, 0.5 AS reciprocity"},
+        {"marts/summary.sql": "-- materialized: incremental\n-- unique_key: as_of\nSELECT 1 AS as_of, 10 AS edges"},
+        {
+            "marts/summary.sql": "-- materialized: incremental\n-- unique_key: as_of\n"
+            "SELECT 2 AS as_of, 20 AS edges, 0.5 AS reciprocity"
+        },
     ]
     for number, version in enumerate(versions):
         sql_dir = write_models(tmp_path / f"v{number}", version)
         with warehouse.pipeline().sql_client() as client:
             run_models(client, models=load_models(sql_dir))
-    assert warehouse.query(f"SELECT * FROM {ANALYTICS}.summary ORDER BY as_of") == [
-        (1, 10, None), (2, 20, 0.5)]
+    assert warehouse.query(f"SELECT * FROM {ANALYTICS}.summary ORDER BY as_of") == [(1, 10, None), (2, 20, 0.5)]

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
@@ -403,7 +403,9 @@ class InstagramClient:
             headers = response.headers
             body = response.content
         except requests.RequestException as error:  # its text holds the full URL: never reuse it
-            failure = InstagramTransientError(f"{safe}: {type(error).__name__} (connection failed or timed out)", endpoint=endpoint)
+            failure = InstagramTransientError(
+                f"{safe}: {type(error).__name__} (connection failed or timed out)", endpoint=endpoint
+            )
         finally:
             with self._count_lock:
                 self.requests_made += 1
@@ -423,8 +425,15 @@ class InstagramClient:
             content = None
         if not isinstance(content, dict):
             if status == 404:
-                raise InstagramNotFound(f"{safe}: HTTP 404 (not a JSON answer)", endpoint=endpoint, error_type="HTTP404", observed_at=observed_at)
-            raise InstagramTransientError(f"{safe}: HTTP {status} with a body that is not a JSON object", endpoint=endpoint)
+                raise InstagramNotFound(
+                    f"{safe}: HTTP 404 (not a JSON answer)",
+                    endpoint=endpoint,
+                    error_type="HTTP404",
+                    observed_at=observed_at,
+                )
+            raise InstagramTransientError(
+                f"{safe}: HTTP {status} with a body that is not a JSON object", endpoint=endpoint
+            )
         meta = content.get("meta") if isinstance(content.get("meta"), dict) else content
         code = meta.get("code", status)
         try:
@@ -437,7 +446,12 @@ class InstagramClient:
         error_type = str(meta.get("error_type") or f"HTTP{status}")
         api_message = self.sanitize(str(meta.get("error_message") or ""))
         message = f"{safe}: HTTP {status} {error_type}: {api_message}"
-        kwargs = {"endpoint": endpoint, "error_type": error_type, "api_message": api_message, "observed_at": observed_at}
+        kwargs = {
+            "endpoint": endpoint,
+            "error_type": error_type,
+            "api_message": api_message,
+            "observed_at": observed_at,
+        }
         if status in _RATE_LIMIT_CODES or code in _RATE_LIMIT_CODES or error_type == "OAuthRateLimitException":
             raise InstagramRateLimited(message, **kwargs)
         if status >= 500 or status == 200:
@@ -454,11 +468,11 @@ class InstagramClient:
 def server_time(headers: Mapping[str, str]) -> datetime | None:
     """The answer's Date header as an aware UTC datetime (None if missing or unreadable)."""
     try:
-        return parsedate_to_datetime(headers["Date"]).astimezone(timezone.utc)
+        return parsedate_to_datetime(headers["Date"]).astimezone(UTC)
     except (KeyError, TypeError, ValueError):
         return None
 
 
 def local_time() -> datetime:
     """The local clock, for the rare row observed without a server answer."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)

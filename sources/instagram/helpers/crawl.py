@@ -46,7 +46,15 @@ class FollowCrawl:
         st = self.state
         if not st.get("level"):
             st.clear()
-            st.update(depth=0, level=list(dict.fromkeys(self.seeds))[: self.max_users], done=[], profiled=[], lists_done=[], candidates={}, lists={})
+            st.update(
+                depth=0,
+                level=list(dict.fromkeys(self.seeds))[: self.max_users],
+                done=[],
+                profiled=[],
+                lists_done=[],
+                candidates={},
+                lists={},
+            )
             st["visited"] = list(st["level"])
         while st["level"]:
             done = set(st["done"])
@@ -107,7 +115,12 @@ class FollowCrawl:
             complete = False
             try:
                 for users, observed_at, members in read_follow_list(
-                    self.x.client, list_key, f"/users/{uid}/{path_part}", f"GET /users/{{id}}/{path_part}", self.x.follow_page_size, list_state
+                    self.x.client,
+                    list_key,
+                    f"/users/{uid}/{path_part}",
+                    f"GET /users/{{id}}/{path_part}",
+                    self.x.follow_page_size,
+                    list_state,
                 ):
                     yield ("rows", {"users": [user_row(u, observed_at) for u in users]})
                     if members is not None:

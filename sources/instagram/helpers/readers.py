@@ -28,6 +28,7 @@ from .shaping import (
 
 logger = logging.getLogger("sources.instagram")
 
+
 @dataclass(frozen=True)
 class Link:
     """Rows of a link table (`tag_media`, ...) tying a feed's key to the media it found."""
@@ -37,7 +38,12 @@ class Link:
     value: str
 
     def row(self, media_id: str, observed_at: datetime) -> dict[str, Any]:
-        return {f"{self.table}_key": f"{self.value}:{media_id}", self.column: self.value, "media_id": media_id, "observed_at": observed_at}
+        return {
+            f"{self.table}_key": f"{self.value}:{media_id}",
+            self.column: self.value,
+            "media_id": media_id,
+            "observed_at": observed_at,
+        }
 
 
 class Extraction:
@@ -76,7 +82,9 @@ class Extraction:
         except BudgetExhausted:
             self.client.work_remaining = True
 
-    def detail(self, kind: str, entity_id: str, path: str, endpoint: str, params: Mapping[str, Any] | None = None) -> tuple[Answer | None, Rows]:
+    def detail(
+        self, kind: str, entity_id: str, path: str, endpoint: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[Answer | None, Rows]:
         """GET one object; on a per-entity failure, the error row instead."""
         try:
             return self.client.get(path, params, endpoint=endpoint), {}
@@ -85,7 +93,9 @@ class Extraction:
 
     # -- media lists --------------------------------------------------------------------------
 
-    def media_list(self, media_list: MediaList, state: dict[str, Any], engagement: bool, link: Link | None = None) -> Iterator[Rows]:
+    def media_list(
+        self, media_list: MediaList, state: dict[str, Any], engagement: bool, link: Link | None = None
+    ) -> Iterator[Rows]:
         """Rows of every new media of `media_list` (+ `link` rows such as `tag_media`).
 
         With `engagement`, each page's likes and comments to read are queued in `state`
@@ -117,7 +127,9 @@ class Extraction:
 
     def user_feed(self, user_id: str, state: dict[str, Any], engagement: bool) -> Iterator[Rows]:
         """A user's recent media."""
-        media_list = MediaList(f"user:{user_id}", f"/users/{user_id}/media/recent", "id", "GET /users/{id}/media/recent")
+        media_list = MediaList(
+            f"user:{user_id}", f"/users/{user_id}/media/recent", "id", "GET /users/{id}/media/recent"
+        )
         return self.media_list(media_list, state, engagement)
 
     def tag_feed(self, name: str, state: dict[str, Any], engagement: bool) -> Iterator[Rows]:
@@ -127,7 +139,9 @@ class Extraction:
             yield errors
             return
         yield {"tags": [tag_row({"name": name, **(answer.data or {})}, answer.observed_at)]}
-        media_list = MediaList(f"tag:{name}", f"/tags/{quote(name, safe='')}/media/recent", "tag", "GET /tags/{name}/media/recent")
+        media_list = MediaList(
+            f"tag:{name}", f"/tags/{quote(name, safe='')}/media/recent", "tag", "GET /tags/{name}/media/recent"
+        )
         yield from self.media_list(media_list, state, engagement, Link("tag_media", "tag", name))
 
     def location_feed(self, location_id: str, state: dict[str, Any], engagement: bool) -> Iterator[Rows]:
@@ -138,17 +152,29 @@ class Extraction:
             return
         row = location_row(answer.data or {})
         yield {"locations": [row] if row else []}
-        media_list = MediaList(f"location:{location_id}", f"/locations/{location_id}/media/recent", "id", "GET /locations/{id}/media/recent")
+        media_list = MediaList(
+            f"location:{location_id}",
+            f"/locations/{location_id}/media/recent",
+            "id",
+            "GET /locations/{id}/media/recent",
+        )
         yield from self.media_list(media_list, state, engagement, Link("location_media", "location_id", location_id))
 
     def geography_feed(self, geography_id: str, state: dict[str, Any], engagement: bool) -> Iterator[Rows]:
         """A geography's recent media."""
-        media_list = MediaList(f"geography:{geography_id}", f"/geographies/{geography_id}/media/recent", "id", "GET /geographies/{id}/media/recent")
+        media_list = MediaList(
+            f"geography:{geography_id}",
+            f"/geographies/{geography_id}/media/recent",
+            "id",
+            "GET /geographies/{id}/media/recent",
+        )
         return self.media_list(media_list, state, engagement, Link("geography_media", "geography_id", geography_id))
 
     def self_feed(self, _: str, state: dict[str, Any], engagement: bool) -> Iterator[Rows]:
         """Media of the users the token user follows (and its own)."""
-        return self.media_list(MediaList("feed:self", "/users/self/feed", "id", "GET /users/self/feed"), state, engagement)
+        return self.media_list(
+            MediaList("feed:self", "/users/self/feed", "id", "GET /users/self/feed"), state, engagement
+        )
 
     def liked_feed(self, _: str, state: dict[str, Any], engagement: bool) -> Iterator[Rows]:
         """Media the token user liked, newest like first."""
@@ -241,7 +267,9 @@ class Extraction:
         params = {"q": query} if isinstance(query, str) else dict(query)
         if kind in ("users", "media"):
             params.setdefault("count", 50 if kind == "users" else self.media_page_size)
-        label = query if isinstance(query, str) else ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "count")
+        label = (
+            query if isinstance(query, str) else ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "count")
+        )
         path = f"/{kind}/search"
         answer, errors = self.detail("search", f"{kind}:{label}", path, f"GET {path}", params)
         if answer is None:
@@ -250,7 +278,14 @@ class Extraction:
         key_of = (lambda item: str(item.get("name"))) if kind == "tags" else (lambda item: str(item.get("id")))
         rows: Rows = {
             "search_results": [
-                {"search_key": f"{kind}:{label}:{key_of(item)}", "kind": kind, "query": label, "rank": rank, "object_id": key_of(item), "observed_at": answer.observed_at}
+                {
+                    "search_key": f"{kind}:{label}:{key_of(item)}",
+                    "kind": kind,
+                    "query": label,
+                    "rank": rank,
+                    "object_id": key_of(item),
+                    "observed_at": answer.observed_at,
+                }
                 for rank, item in enumerate(items)
             ]
         }
@@ -276,7 +311,9 @@ class Extraction:
         each requester and to each of `user_ids` (`self` excluded)."""
         requesters: list[str] = []
         try:
-            for page in self.client.pages("/users/self/requested-by", "cursor", endpoint="GET /users/self/requested-by"):
+            for page in self.client.pages(
+                "/users/self/requested-by", "cursor", endpoint="GET /users/self/requested-by"
+            ):
                 requesters += [str(user["id"]) for user in page.items]
                 yield {"users": [user_row(user, page.observed_at) for user in page.items]}
         except InstagramEntityError as error:

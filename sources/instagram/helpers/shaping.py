@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -16,7 +16,7 @@ Rows = dict[str, list[dict[str, Any]]]
 
 def _ts(value: Any) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(value), timezone.utc)
+        return datetime.fromtimestamp(int(value), UTC)
     except (TypeError, ValueError):
         return None
 
@@ -137,7 +137,12 @@ def shape_media(media: Mapping[str, Any], observed_at: datetime) -> Rows:
     for tagged in media.get("users_in_photo") or []:
         person, position = tagged.get("user") or {}, tagged.get("position") or {}
         rows["media_users_in_photo"].append(
-            {"media_id": mid, "user_id": _str(person.get("id")), "position_x": position.get("x"), "position_y": position.get("y")}
+            {
+                "media_id": mid,
+                "user_id": _str(person.get("id")),
+                "position_x": position.get("x"),
+                "position_y": position.get("y"),
+            }
         )
         rows["users"].append(user_row(person, observed_at))
     for position, item in enumerate(media.get("carousel_media") or []):
@@ -178,7 +183,9 @@ def shape_likes(media_id: str, likers: Iterable[Mapping[str, Any]], observed_at:
     rows: Rows = {"likes": [], "users": []}
     for liker in likers:
         uid = _str(liker.get("id"))
-        rows["likes"].append({"like_key": f"{media_id}:{uid}", "media_id": media_id, "user_id": uid, "observed_at": observed_at})
+        rows["likes"].append(
+            {"like_key": f"{media_id}:{uid}", "media_id": media_id, "user_id": uid, "observed_at": observed_at}
+        )
         rows["users"].append(user_row(liker, observed_at))
     return rows
 
@@ -227,7 +234,12 @@ def column_hints(table: str) -> list[dict[str, Any]]:
     spec = TABLES[table]
     columns = []
     for name, data_type, description in spec["columns"]:
-        column: dict[str, Any] = {"name": name, "data_type": data_type, "description": description, "nullable": name not in key_columns(table)}
+        column: dict[str, Any] = {
+            "name": name,
+            "data_type": data_type,
+            "description": description,
+            "nullable": name not in key_columns(table),
+        }
         if name == spec.get("merge_key"):
             column["merge_key"] = True
         if spec.get("dedup_sort", ("",))[0] == name:
@@ -237,7 +249,9 @@ def column_hints(table: str) -> list[dict[str, Any]]:
 
 
 ARROW_SCHEMAS = {
-    table: pa.schema([pa.field(c["name"], _ARROW_TYPES[c["data_type"]], nullable=c["nullable"]) for c in column_hints(table)])
+    table: pa.schema(
+        [pa.field(c["name"], _ARROW_TYPES[c["data_type"]], nullable=c["nullable"]) for c in column_hints(table)]
+    )
     for table in TABLES
 }
 
@@ -292,7 +306,9 @@ def edge_rows(list_key: str, owner_id: str, member_ids: Iterable[str]) -> list[d
     rows = []
     for other in member_ids:
         follower, followed = (owner_id, other) if kind == "follows" else (other, owner_id)
-        rows.append({"edge_key": f"{list_key}:{other}", "list_key": list_key, "follower_id": follower, "followed_id": followed})
+        rows.append(
+            {"edge_key": f"{list_key}:{other}", "list_key": list_key, "follower_id": follower, "followed_id": followed}
+        )
     rows.append({"edge_key": list_key, "list_key": list_key, "follower_id": None, "followed_id": None})
     return rows
 
