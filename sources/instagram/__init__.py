@@ -2,26 +2,22 @@
 comments, follow graph, relationships and searches, loaded as flat typed tables.
 
 The tables and their keys are declared in `settings.TABLES` (documented in docs/tables.md).
-HTTP, paging, pacing and shaping live in `helpers/`; the resources below only choose what
-to read, hand the reads to a small thread pool and keep their bookmarks in dlt state.
+HTTP, paging, pacing, shaping and batching live in `helpers/`; the resources below only choose
+what to read and where each list keeps its bookmarks in dlt state.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import dlt
 from dlt.common.typing import TSecretStrValue
-from dlt.extract.hints import make_hints
-from dlt.extract.items import DataItemWithMeta
 from dlt.extract.resource import DltResource
 
 from .helpers import (
-    Extraction,
+    Engagement,
     FollowCrawl,
-    FullProfiles,
     InstagramAuthError,
     InstagramBadRequest,
     InstagramClient,
@@ -30,14 +26,21 @@ from .helpers import (
     InstagramNotFound,
     InstagramPermissionError,
     InstagramTransientError,
-    Rows,
-    TableBatches,
+    MediaLists,
+    Profiles,
+    Relationships,
+    Searches,
+    SingleMedia,
+    SourceRun,
     column_hints,
+    dlt_items,
     fan_in,
     install_secret_filter,
     remove_rows_loaded_twice,
-    to_arrow,
+    search_queries,
 )
+from .helpers.items import FollowListRead
+from .helpers.shaping import Rows
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_BUDGET_SHARE,
@@ -51,8 +54,6 @@ from .settings import (
     FOLLOW_EDGES_DISPOSITION,
     MAX_FOLLOW_PAGE_SIZE,
     MAX_MEDIA_PAGE_SIZE,
-    RESOURCES,
-    ROWS_PER_BATCH,
     TABLES,
 )
 
@@ -68,6 +69,9 @@ __all__ = [
     "install_secret_filter",
     "remove_rows_loaded_twice",
 ]
+
+# A media-list reader: `(key, bookmarks, with_engagement)` → rows.
+ListReader = Callable[[str, dict[str, Any], bool], Iterator[Rows]]
 
 
 @dlt.source(name="instagram", max_table_nesting=0)
@@ -113,7 +117,8 @@ def instagram(
         facebook_places_ids: Facebook place ids to search locations by.
         media_search_points: `[lat, lng, distance_m]` or `[lat, lng, distance_m, min_timestamp,
             max_timestamp]` to search media around (and within that time window).
-        resources: names of the resources to run (default: all, see `settings.RESOURCES`).
+        resources: names of the resources to select (default: all); `with_resources(...)`
+            on the source does the same.
         engagement_from: resources whose media also get their likes and comments read.
         media_page_size, follow_page_size: `count` per page (default: the API's maximum).
         crawl_depth, crawl_max_users: how far and how wide the follow crawl goes.
@@ -125,9 +130,6 @@ def instagram(
 
     Creating the source does no I/O; every request happens when the pipeline extracts.
     """
-    chosen = set(RESOURCES if resources is None else resources)
-    if chosen - set(RESOURCES):
-        raise ValueError(f"unknown resources {sorted(chosen - set(RESOURCES))}; known: {', '.join(RESOURCES)}")
     searches = search_queries(
         user_search_queries, tag_search_queries, location_search_points, facebook_places_ids, media_search_points
     )
@@ -141,114 +143,115 @@ def instagram(
         workers=workers,
         backoff_seconds=retry_backoff_seconds,
     )
-    x = Extraction(
-        client,
-        media_page_size=media_page_size,
-        follow_page_size=follow_page_size,
-        lookback_seconds=counters_lookback_days * 86400,
+    run = SourceRun(client)
+    engagement = Engagement(run)
+    media_lists = MediaLists(
+        run, engagement, page_size=media_page_size, lookback_seconds=counters_lookback_days * 86400
     )
+    profiles = Profiles(run)
+    single_media = SingleMedia(run, engagement)
     users = list(user_ids)
 
-    def read_in_parallel(
-        name: str, read: Callable[[str, dict, bool], Iterator[Rows]], keys: Sequence[str]
-    ) -> Iterator[Any]:
-        """`read(key, bookmarks, engagement)` for every key, side by side; each key keeps its
-        bookmarks in the resource state."""
+    def each_list(resource_name: str, read: ListReader, keys: Sequence[str]) -> Iterator[Rows]:
+        """`read` for every key, side by side; each key keeps its bookmarks in the resource
+        state under `lists`."""
         bookmarks = dlt.current.resource_state().setdefault("lists", {})
-        engagement = name in engagement_from
+        with_engagement = resource_name in engagement_from
 
-        def read_until_budget(key: str, state: dict) -> Iterator[Rows]:
-            return x.until_budget(read(key, state, engagement))
+        def read_one(key: str) -> Iterator[Rows]:
+            return run.until_budget(read(key, bookmarks[key], with_engagement))
 
-        jobs = [functools.partial(read_until_budget, key, bookmarks.setdefault(key, {})) for key in keys]
-        return _emit(client, fan_in(jobs, client.workers))
+        for key in keys:
+            bookmarks.setdefault(key, {})
+        return fan_in([lambda key=key: read_one(key) for key in keys], client.workers)
 
-    readers: dict[str, Callable[[], Iterator[Any]]] = {
-        # the crawl reads its seeds' profiles itself
-        "user_profiles": lambda: _emit(
-            client, x.until_budget(x.user_profiles([] if "follow_graph" in chosen else users))
-        ),
-        "user_media": lambda: read_in_parallel("user_media", x.user_feed, users),
-        "feed": lambda: read_in_parallel("feed", x.self_feed, ["self"]),
-        "liked_media": lambda: read_in_parallel("liked_media", x.liked_feed, ["self"]),
-        "popular_media": lambda: _emit(client, x.until_budget(x.popular("popular_media" in engagement_from))),
-        "tag_media": lambda: read_in_parallel("tag_media", x.tag_feed, tags),
-        "location_media": lambda: read_in_parallel("location_media", x.location_feed, location_ids),
-        "geography_media": lambda: read_in_parallel("geography_media", x.geography_feed, geography_ids),
-        "media_details": lambda: _emit(
-            client,
-            x.until_budget(x.media_details(list(media_ids), list(shortcodes), "media_details" in engagement_from)),
-        ),
-        "follow_graph": lambda: _emit(
-            client,
-            FollowCrawl(
-                x, dlt.current.resource_state().setdefault("crawl", {}), users, crawl_depth, crawl_max_users
-            ).run(),
-        ),
-        "relationships": lambda: _emit(client, x.until_budget(x.relationships(users))),
-        "search": lambda: _emit(client, x.until_budget(x.searches(searches))),
-    }
-    return [_resource(name, readers[name], name in chosen) for name in RESOURCES]
+    def items(produced: Iterable[Rows | FollowListRead]) -> Iterator[Any]:
+        """dlt items of what a resource read; then the run's figures, in source state."""
+        yield from dlt_items(produced, client)
+        dlt.current.source_state()["last_run"] = client.summary()
+
+    def user_profiles() -> Iterator[Any]:
+        """Full profiles of `user_ids` (shared with the crawl: each is read once per run)."""
+        yield from items(run.until_budget(profiles.rows_of(users)))
+
+    def user_media() -> Iterator[Any]:
+        """Recent media of `user_ids`."""
+        yield from items(each_list("user_media", media_lists.user_feed, users))
+
+    def feed() -> Iterator[Any]:
+        """The token user's feed."""
+        yield from items(each_list("feed", media_lists.self_feed, ["self"]))
+
+    def liked_media() -> Iterator[Any]:
+        """Media the token user liked."""
+        yield from items(each_list("liked_media", media_lists.liked_feed, ["self"]))
+
+    def popular_media() -> Iterator[Any]:
+        """The popular media."""
+        yield from items(run.until_budget(single_media.popular("popular_media" in engagement_from)))
+
+    def tag_media() -> Iterator[Any]:
+        """Tag info and recent media of `tags`."""
+        yield from items(each_list("tag_media", media_lists.tag_feed, tags))
+
+    def location_media() -> Iterator[Any]:
+        """Location info and recent media of `location_ids`."""
+        yield from items(each_list("location_media", media_lists.location_feed, location_ids))
+
+    def geography_media() -> Iterator[Any]:
+        """Recent media of `geography_ids`."""
+        yield from items(each_list("geography_media", media_lists.geography_feed, geography_ids))
+
+    def media_details() -> Iterator[Any]:
+        """Media of `media_ids` and `shortcodes`."""
+        with_engagement = "media_details" in engagement_from
+        yield from items(run.until_budget(single_media.details(media_ids, shortcodes, with_engagement)))
+
+    def follow_graph() -> Iterator[Any]:
+        """The follow graph, crawled breadth first from `user_ids`."""
+        crawl = FollowCrawl(
+            run,
+            profiles,
+            dlt.current.resource_state().setdefault("crawl", {}),
+            seeds=users,
+            depth=crawl_depth,
+            max_users=crawl_max_users,
+            page_size=follow_page_size,
+        )
+        yield from items(crawl.crawl())
+
+    def relationships() -> Iterator[Any]:
+        """Follow requests to the token user, and its relationship to requesters and `user_ids`."""
+        yield from items(run.until_budget(Relationships(run).rows_of(users)))
+
+    def search() -> Iterator[Any]:
+        """The configured searches."""
+        yield from items(run.until_budget(Searches(run, media_page_size=media_page_size).rows_of(searches)))
+
+    readers = (
+        user_profiles,
+        user_media,
+        feed,
+        liked_media,
+        popular_media,
+        tag_media,
+        location_media,
+        geography_media,
+        media_details,
+        follow_graph,
+        relationships,
+        search,
+    )
+    names = [reader.__name__ for reader in readers]
+    unknown = sorted(set(resources or ()) - set(names))
+    if unknown:
+        raise ValueError(f"unknown resources {unknown}; known: {', '.join(names)}")
+    return [raw_tables_resource(reader, resources is None or reader.__name__ in resources) for reader in readers]
 
 
-def search_queries(
-    users: Sequence[str],
-    tags: Sequence[str],
-    location_points: Sequence[Sequence[float]],
-    facebook_places_ids: Sequence[str],
-    media_points: Sequence[Sequence[float]],
-) -> dict[str, list[Any]]:
-    """The configured searches as `{kind: [query text or query parameters]}`."""
-    for point in location_points:
-        if len(point) != 3:
-            raise ValueError(f"location_search_points take [lat, lng, distance_m], got {list(point)}")
-    for point in media_points:
-        if len(point) not in (3, 5):
-            raise ValueError(
-                f"media_search_points take [lat, lng, distance_m(, min_timestamp, max_timestamp)], got {list(point)}"
-            )
-    names = ("lat", "lng", "distance", "min_timestamp", "max_timestamp")
-    return {
-        "users": list(users),
-        "tags": list(tags),
-        "locations": [dict(zip(names, p)) for p in location_points]
-        + [{"facebook_places_id": f} for f in facebook_places_ids],
-        "media": [dict(zip(names, p)) for p in media_points],
-    }
-
-
-def _emit(client: InstagramClient, produced: Iterator[Any]) -> Iterator[DataItemWithMeta]:
-    """Turn `Rows` (or crawl events) into dlt items: Arrow batches per table; follow edges
-    as dicts with the scd2 hints (their boundary is the run's observed time)."""
-    batches = TableBatches(ROWS_PER_BATCH)
-    profiles = FullProfiles(dlt.current.source_state().setdefault("full_profiles", []))
-    for item in produced:
-        kind, rows = item if isinstance(item, tuple) else ("rows", item)
-        if kind == "edges":
-            disposition = {**FOLLOW_EDGES_DISPOSITION, "boundary_timestamp": client.first_observed_at}
-            hints = make_hints(table_name="follow_edges", write_disposition=disposition)
-            yield dlt.mark.with_hints(rows, hints, create_table_variant=True)
-            continue
-        for table, arrow in batches.add(profiles.filter(rows)):
-            yield dlt.mark.with_table_name(arrow, table)
-    for table, arrow in batches.flush():
-        yield dlt.mark.with_table_name(arrow, table)
-    # every raw table exists from the first run on, even before it has rows (follow_edges
-    # needs dlt's row hash, so it appears with the first completely read follow list)
-    known = dlt.current.source_schema().tables
-    for table in TABLES:
-        if table != "follow_edges" and not known.get(table, {}).get("columns"):
-            yield dlt.mark.with_table_name(to_arrow(table, []), table)
-    dlt.current.source_state()["last_run"] = client.summary()
-
-
-def _resource(name: str, read: Callable[[], Iterator[Any]], selected: bool) -> DltResource:
+def raw_tables_resource(reader: Callable[[], Iterator[Any]], selected: bool) -> DltResource:
     """A resource that may write to any raw table, each with its own keys and disposition."""
-
-    def items() -> Iterator[Any]:  # a generator: dlt runs it lazily, inside its extract context
-        yield from read()
-
-    resource = dlt.resource(items, name=name, selected=selected)
+    resource = dlt.resource(reader, name=reader.__name__, selected=selected)
     for table, spec in TABLES.items():
         scd2 = table == "follow_edges"
         resource.apply_hints(

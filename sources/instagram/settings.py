@@ -10,6 +10,8 @@ DEFAULT_BASE_URL = "https://api.instagram.com/v1"
 MAX_MEDIA_PAGE_SIZE = 33
 # Follow lists: 50 per page is what python-instagram's recorded fixture shows (API.md §2.2).
 MAX_FOLLOW_PAGE_SIZE = 50
+# `count` of a user search: the most the v1 API answered with.
+MAX_USER_SEARCH_COUNT = 50
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_REQUEST_ATTEMPTS = 6
@@ -32,22 +34,6 @@ PAGING: dict[str, tuple[str, str] | None] = {
     "cursor": ("next_cursor", "cursor"),
     "none": None,
 }
-
-# Every resource of the source, in the order they are declared.
-RESOURCES = (
-    "user_profiles",
-    "user_media",
-    "feed",
-    "liked_media",
-    "popular_media",
-    "tag_media",
-    "location_media",
-    "geography_media",
-    "media_details",
-    "follow_graph",
-    "relationships",
-    "search",
-)
 
 # ---------------------------------------------------------------------------------------------
 # Raw tables (docs/architecture.md): columns in order, with dlt data types and descriptions.

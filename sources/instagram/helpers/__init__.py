@@ -1,12 +1,19 @@
-"""Everything the resources use: the HTTP client (`client`), row shaping (`shaping`), list
-reading (`lists`), per-entity readers (`readers`), the follow crawl (`crawl`) and the
-repair of follow history after a crashed load (`repair`)."""
+"""Everything the resources use, one module per step of a page's path (docs/architecture.md):
 
-from .client import (
+`client` (HTTP, retries, paging; with `budget`, `redaction` and `errors`) → the readers
+(`media_lists`, `follow_lists` and `crawl`, `objects`, `search`, `engagement`; sharing
+`reading.SourceRun`, and `fan_in` for parallel lists) → `shaping` (API objects → rows) →
+`items` (rows → typed Arrow batches with their dlt hints). `repair` mends the follow history
+after a crashed load.
+"""
+
+from .client import InstagramClient, sign
+from .crawl import FollowCrawl
+from .engagement import Engagement
+from .errors import (
     BudgetExhausted,
     InstagramAuthError,
     InstagramBadRequest,
-    InstagramClient,
     InstagramEntityError,
     InstagramError,
     InstagramNotAllowed,
@@ -14,20 +21,20 @@ from .client import (
     InstagramPermissionError,
     InstagramRateLimited,
     InstagramTransientError,
-    install_secret_filter,
-    sign,
 )
-from .crawl import FollowCrawl
-from .lists import MediaList, fan_in, read_follow_list
-from .readers import Extraction
+from .fan_in import fan_in
+from .items import column_hints, dlt_items
+from .media_lists import MediaLists
+from .objects import Profiles, Relationships, SingleMedia
+from .reading import SourceRun
+from .redaction import install_secret_filter
 from .repair import remove_rows_loaded_twice
-from .shaping import FullProfiles, Rows, TableBatches, column_hints, to_arrow
+from .search import Searches, search_queries
 
 __all__ = [
     "BudgetExhausted",
-    "Extraction",
+    "Engagement",
     "FollowCrawl",
-    "FullProfiles",
     "InstagramAuthError",
     "InstagramBadRequest",
     "InstagramClient",
@@ -38,14 +45,17 @@ __all__ = [
     "InstagramPermissionError",
     "InstagramRateLimited",
     "InstagramTransientError",
-    "MediaList",
-    "Rows",
-    "TableBatches",
+    "MediaLists",
+    "Profiles",
+    "Relationships",
+    "Searches",
+    "SingleMedia",
+    "SourceRun",
     "column_hints",
+    "dlt_items",
     "fan_in",
     "install_secret_filter",
-    "read_follow_list",
     "remove_rows_loaded_twice",
+    "search_queries",
     "sign",
-    "to_arrow",
 ]

@@ -1,8 +1,7 @@
-"""The v1 HTTP client: typed errors, secret redaction, request signing, rate-budget pacing,
-retries (tenacity) and cursor paging.
+"""The v1 HTTP client: request signing, rate-budget pacing, retries (tenacity) and cursor paging.
 
 Secrets travel in query strings, as v1 requires, so every URL that can reach a message is
-sanitized first, and a logging filter masks them in urllib3's DEBUG lines.
+sanitized first (`redaction`), and a logging filter masks them in urllib3's DEBUG lines.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -19,219 +17,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from ..settings import PAGING
+from .budget import RateBudget
+from .errors import (
+    AUTH_ERRORS,
+    ENTITY_ERRORS,
+    RATE_LIMIT_CODES,
+    BudgetExhausted,
+    InstagramAuthError,
+    InstagramBadRequest,
+    InstagramError,
+    InstagramNotFound,
+    InstagramRateLimited,
+    InstagramTransientError,
+)
+from .redaction import REDACTION, install_secret_filter
 
 logger = logging.getLogger("sources.instagram")
-
-# ---------------------------------------------------------------------------------------------
-# Exceptions
-# ---------------------------------------------------------------------------------------------
-
-
-class InstagramError(Exception):
-    """Base of every error raised by the client. Messages never hold a secret."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        endpoint: str = "",
-        error_type: str = "",
-        api_message: str = "",
-        observed_at: datetime | None = None,
-    ):
-        super().__init__(message)
-        self.endpoint = endpoint
-        self.error_type = error_type
-        self.api_message = api_message
-        self.observed_at = observed_at  # the server's time of the answer, when there was one
-
-
-class InstagramAuthError(InstagramError):
-    """The token (or signature) is refused: nothing can be read, the run stops."""
-
-
-class InstagramEntityError(InstagramError):
-    """A failure that concerns one entity only (recorded in `extraction_errors`, run goes on)."""
-
-
-class InstagramNotFound(InstagramEntityError):
-    """The object does not exist (unknown id, deleted media, unknown tag)."""
-
-
-class InstagramNotAllowed(InstagramEntityError):
-    """The token may not see the object (private user)."""
-
-
-class InstagramPermissionError(InstagramEntityError):
-    """The token lacks the scope the endpoint needs."""
-
-
-class InstagramBadRequest(InstagramEntityError):
-    """The API rejected a parameter (e.g. a malformed id)."""
-
-
-class InstagramTransientError(InstagramError):
-    """A failure that may go away: 5xx, broken connection, damaged body. Retried."""
-
-
-class InstagramRateLimited(InstagramTransientError):
-    """HTTP 429 (or the 2012 code 420): retried with backoff, then treated as budget exhaustion."""
-
-
-class BudgetExhausted(Exception):
-    """The run's share of the hourly request budget is spent: stop cleanly, resume next run."""
-
-
-_ENTITY_ERRORS: dict[str, type[InstagramEntityError]] = {
-    "APINotFoundError": InstagramNotFound,
-    "APINotAllowedError": InstagramNotAllowed,
-    "OAuthPermissionsException": InstagramPermissionError,
-    "APIInvalidParametersError": InstagramBadRequest,
-}
-_AUTH_ERRORS = {
-    "OAuthAccessTokenException",
-    "OAuthParameterException",
-    "OAuthClientException",
-    "OAuthForbiddenException",
-    "OAuthException",
-}
-_RATE_LIMIT_CODES = {420, 429}
-
-# ---------------------------------------------------------------------------------------------
-# Secret redaction
-# ---------------------------------------------------------------------------------------------
-
-_SECRET_PARAMS = re.compile(r"((?:access_token|client_secret|sig)=)[^&\s\"']+", re.IGNORECASE)
-
-
-class SecretRedactingFilter(logging.Filter):
-    """Masks secrets in log records (urllib3 logs full URLs, query string included, at DEBUG)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-
-    def add(self, *secrets: str | None) -> None:
-        """Also mask these literal values."""
-        self._secrets.update(s for s in secrets if s)
-
-    def redact(self, text: str) -> str:
-        """`text` with secret query parameters and known secret values masked."""
-        text = _SECRET_PARAMS.sub(r"\1***", text)
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-            text = text.replace(quote(secret, safe=""), "***")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-REDACTION = SecretRedactingFilter()
-# Loggers that may print request URLs. Logger filters only see records created on that very
-# logger, so each one is listed.
-_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3", "requests")
-
-
-def install_secret_filter(*secrets: str | None) -> None:
-    """Mask `secrets` (and any access_token/sig parameter) in the loggers that print URLs and
-    in the root logger's handlers (configure logging first)."""
-    REDACTION.add(*secrets)
-    for name in _URL_LOGGERS:
-        log = logging.getLogger(name)
-        if REDACTION not in log.filters:
-            log.addFilter(REDACTION)
-    # handler filters see every record that reaches them, whichever logger created it
-    for handler in logging.getLogger().handlers:
-        if REDACTION not in handler.filters:
-            handler.addFilter(REDACTION)
 
 
 def sign(endpoint: str, params: Mapping[str, str], client_secret: str) -> str:
     """The v1 `sig` parameter (API.md §7.4): HMAC-SHA256 of `endpoint|k=v|...` sorted by key."""
     parts = [endpoint] + [f"{key}={params[key]}" for key in sorted(params)]
     return hmac.new(client_secret.encode(), "|".join(parts).encode(), hashlib.sha256).hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------
-# Rate budget
-# ---------------------------------------------------------------------------------------------
-
-
-class RateBudget:
-    """Spends at most `share` of the token's hourly allowance, as reported by the server.
-
-    `X-Ratelimit-Remaining` is the truth; requests in flight are reserved so that parallel
-    workers never overshoot. Until the first answer the allowance is unknown and one request
-    at a time is let through.
-    """
-
-    def __init__(self, share: float):
-        if not 0.0 < share <= 1.0:
-            raise ValueError(f"budget_share must be in (0, 1], got {share}")
-        self.share = share
-        self.limit: int | None = None
-        self.remaining: int | None = None
-        self.exhausted = False
-        self._in_flight = 0
-        self._lock = threading.Condition()
-
-    def acquire(self) -> None:
-        """Reserve one request or raise `BudgetExhausted`."""
-        with self._lock:
-            while self.remaining is None and self._in_flight and not self.exhausted:
-                self._lock.wait()  # the first answer tells us the allowance
-            if self.exhausted or not self._affordable():
-                self.exhausted = True
-                raise BudgetExhausted()
-            self._in_flight += 1
-
-    def release(self, headers: Mapping[str, str] | None) -> None:
-        """Return a reservation and learn the allowance from the answer's headers."""
-        with self._lock:
-            self._in_flight -= 1
-            if headers is not None:
-                limit = _int_header(headers, "X-Ratelimit-Limit")
-                remaining = _int_header(headers, "X-Ratelimit-Remaining")
-                if limit is not None and remaining is not None:
-                    self.limit = limit
-                    # answers may arrive out of order: the lowest figure is the latest truth
-                    self.remaining = remaining if self.remaining is None else min(self.remaining, remaining)
-            self._lock.notify_all()
-
-    def run_out(self) -> None:
-        """Mark the budget as spent (the server said 429 even after backing off)."""
-        with self._lock:
-            self.exhausted = True
-            self._lock.notify_all()
-
-    def _affordable(self) -> bool:
-        if self.remaining is None or self.limit is None:
-            return True
-        reserve = self.limit * (1.0 - self.share)
-        return self.remaining - self._in_flight > reserve
-
-
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    try:
-        return int(headers[name])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Client
-# ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -452,13 +264,13 @@ class InstagramClient:
             "api_message": api_message,
             "observed_at": observed_at,
         }
-        if status in _RATE_LIMIT_CODES or code in _RATE_LIMIT_CODES or error_type == "OAuthRateLimitException":
+        if status in RATE_LIMIT_CODES or code in RATE_LIMIT_CODES or error_type == "OAuthRateLimitException":
             raise InstagramRateLimited(message, **kwargs)
         if status >= 500 or status == 200:
             raise InstagramTransientError(message, **kwargs)
-        if error_type in _AUTH_ERRORS:
+        if error_type in AUTH_ERRORS:
             raise InstagramAuthError(f"The API refused the credentials. {message}", **kwargs)
-        raise _ENTITY_ERRORS.get(error_type, InstagramBadRequest)(message, **kwargs)
+        raise ENTITY_ERRORS.get(error_type, InstagramBadRequest)(message, **kwargs)
 
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

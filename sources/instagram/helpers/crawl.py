@@ -4,26 +4,63 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from .client import BudgetExhausted, InstagramEntityError, InstagramNotAllowed
-from .lists import fan_in, read_follow_list
-from .readers import Extraction
-from .shaping import edge_rows, user_row
+from .errors import BudgetExhausted, InstagramEntityError, InstagramNotAllowed
+from .fan_in import fan_in
+from .follow_lists import read_follow_list
+from .items import FollowListRead
+from .objects import Profiles
+from .reading import SourceRun
+from .shaping import Rows, edge_rows, user_row
 
 logger = logging.getLogger("sources.instagram")
 
 LIST_KINDS = (("follows", "follows"), ("followed_by", "followed-by"))  # (list_key prefix, path)
 
 
+# What a user's crawl reports to the crawl (applied on the consumer's thread, in order), beside
+# the rows it hands on.
+@dataclass(frozen=True)
+class Profiled:
+    user_id: str
+    real_id: str
+
+
+@dataclass(frozen=True)
+class ListDone:
+    list_key: str
+
+
+@dataclass(frozen=True)
+class MembersFound:
+    user_index: int
+    list_index: int
+    members: list[str]
+
+
+@dataclass(frozen=True)
+class UserDone:
+    user_id: str
+
+
+@dataclass(frozen=True)
+class SelfOnly:
+    """The server refused a readable user's list: it serves the token user's lists only."""
+
+
+CrawlEvent = Profiled | ListDone | MembersFound | UserDone | SelfOnly
+
+
 class FollowCrawl:
     """Breadth-first crawl of follow lists from seed users, resumable across runs.
 
     State (dlt resource state): `{"depth", "level", "done", "visited", "profiled",
-    "lists_done", "candidates", "lists", "self_id"}`. `level` holds the users of the current depth, `done`
-    those whose profile and both lists are complete, `lists` the buffered follow lists that a
-    run left incomplete (see `read_follow_list`). The next level is chosen only when the
-    current one is complete, from `candidates`: every user discovered, keyed by
+    "lists_done", "candidates", "lists", "self_id"}`. `level` holds the users of the current
+    depth, `done` those whose profile and both lists are complete, `lists` the buffered follow
+    lists that a run left incomplete (see `read_follow_list`). The next level is chosen only
+    when the current one is complete, from `candidates`: every user discovered, keyed by
     (position of the discovering user in its level, list kind, position in the list) and
     capped at `max_users`. The choice therefore does not depend on the order in which parallel
     reads finish, nor on how many runs the crawl took: a crawl cut short by the budget ends
@@ -34,139 +71,143 @@ class FollowCrawl:
     users it found, instead of collecting one refusal per user.
     """
 
-    def __init__(self, extraction: Extraction, state: dict[str, Any], seeds: list[str], depth: int, max_users: int):
-        self.x = extraction
+    def __init__(
+        self,
+        run: SourceRun,
+        profiles: Profiles,
+        state: dict[str, Any],
+        *,
+        seeds: list[str],
+        depth: int,
+        max_users: int,
+        page_size: int,
+    ):
+        self.run = run
+        self.profiles = profiles
         self.state = state
         self.seeds = seeds
         self.depth = depth
         self.max_users = max_users
+        self.page_size = page_size
 
-    def run(self) -> Iterator[tuple[str, Any]]:
-        """Yields `("rows", Rows)` and `("edges", rows)` (the rows of completed lists)."""
-        st = self.state
-        if not st.get("level"):
-            st.clear()
-            st.update(
-                depth=0,
-                level=list(dict.fromkeys(self.seeds))[: self.max_users],
-                done=[],
-                profiled=[],
-                lists_done=[],
-                candidates={},
-                lists={},
-            )
-            st["visited"] = list(st["level"])
-        while st["level"]:
-            done = set(st["done"])
-            pending = [(i, uid) for i, uid in enumerate(st["level"]) if uid not in done]
+    def crawl(self) -> Iterator[Rows | FollowListRead]:
+        """The rows of every user read, and each completely read follow list."""
+        state = self.state
+        if not state.get("level"):
+            state.clear()
+            seeds = list(dict.fromkeys(self.seeds))[: self.max_users]
+            state.update(depth=0, level=seeds, done=[], profiled=[], lists_done=[], candidates={}, lists={})
+            state["visited"] = list(seeds)
+        while state["level"]:
+            done = set(state["done"])
+            pending = [(i, uid) for i, uid in enumerate(state["level"]) if uid not in done]
             producers = [lambda i=i, uid=uid: self._crawl_user(i, uid) for i, uid in pending]
-            for event in fan_in(producers, self.x.client.workers):
-                yield from self._consume(event)
-            if len(st["done"]) < len(st["level"]):
-                self.x.client.work_remaining = True
+            for item in fan_in(producers, self.run.client.workers):
+                if isinstance(item, CrawlEvent):
+                    self._apply(item)
+                else:
+                    yield item
+            if len(state["done"]) < len(state["level"]):
+                self.run.client.work_remaining = True
                 return  # budget ran out: the level resumes next run
             self._next_level()
 
-    def _consume(self, event: tuple[Any, ...]) -> Iterator[tuple[str, Any]]:
-        st = self.state
-        kind = event[0]
-        if kind == "found":
-            _, index, list_index, members = event
-            self._add_candidates(index, list_index, members)
-        elif kind == "done":
-            st["done"].append(event[1])
-        elif kind == "profiled":
-            st["profiled"].append(event[1])
-        elif kind == "list_done":
-            st["lists_done"].append(event[1])
-        elif kind == "self_only":
-            if not st.get("self_only"):
-                logger.warning("the API serves follow lists of the token user only: the crawl reads no other lists")
-            st["self_only"] = True
-        elif kind == "self_id":
-            st["self_id"] = event[1]
-            st["visited"].append(event[1])
-        else:
-            yield kind, event[1]
+    def _apply(self, event: CrawlEvent) -> None:
+        state = self.state
+        match event:
+            case Profiled(user_id, real_id):
+                state["profiled"].append(user_id)
+                if user_id == "self":
+                    state["self_id"] = real_id
+                    state["visited"].append(real_id)
+            case ListDone(list_key):
+                state["lists_done"].append(list_key)
+            case MembersFound(user_index, list_index, members):
+                self._add_candidates(user_index, list_index, members)
+            case UserDone(user_id):
+                state["done"].append(user_id)
+            case SelfOnly():
+                if not state.get("self_only"):
+                    logger.warning("the API serves follow lists of the token user only: the crawl reads no other lists")
+                state["self_only"] = True
 
-    def _crawl_user(self, index: int, uid: str) -> Iterator[tuple[Any, ...]]:
-        st = self.state
-        real_id = st.get("self_id") if uid == "self" else uid
-        if uid not in st["profiled"] or real_id is None:
+    def _crawl_user(self, index: int, uid: str) -> Iterator[Rows | FollowListRead | CrawlEvent]:
+        state = self.state
+        real_id = state.get("self_id") if uid == "self" else uid
+        if uid not in state["profiled"] or real_id is None:
             try:
-                real_id, rows = self.x.user_profile(uid)
+                real_id, rows = self.profiles.read(uid)
             except BudgetExhausted:
                 return
-            yield ("rows", rows)
+            yield rows
             if real_id is None:  # unknown or private: nothing more to read
-                yield ("done", uid)
+                yield UserDone(uid)
                 return
-            if uid == "self":
-                yield ("self_id", real_id)
-            yield ("profiled", uid)
-        if st.get("self_only") and uid != "self":
-            yield ("done", uid)
+            yield Profiled(uid, real_id)
+        if state.get("self_only") and uid != "self":
+            yield UserDone(uid)
             return
         for list_index, (prefix, path_part) in enumerate(LIST_KINDS):
             list_key = f"{prefix}:{real_id}"
-            if list_key in st["lists_done"]:
+            if list_key in state["lists_done"]:
                 continue
-            list_state = st["lists"].setdefault(list_key, {})
+            list_state = state["lists"].setdefault(list_key, {})
             complete = False
             try:
                 for users, observed_at, members in read_follow_list(
-                    self.x.client,
-                    list_key,
+                    self.run.client,
                     f"/users/{uid}/{path_part}",
                     f"GET /users/{{id}}/{path_part}",
-                    self.x.follow_page_size,
+                    self.page_size,
                     list_state,
                 ):
-                    yield ("rows", {"users": [user_row(u, observed_at) for u in users]})
+                    yield {"users": [user_row(u, observed_at) for u in users]}
                     if members is not None:
                         complete = True
-                        yield ("edges", edge_rows(list_key, real_id, members))
-                        yield ("found", index, list_index, members)
+                        yield FollowListRead(list_key, edge_rows(list_key, real_id, members))
+                        yield MembersFound(index, list_index, members)
             except InstagramEntityError as error:
                 complete = True
-                yield ("rows", self.x.error("list", list_key, error))
+                yield self.run.error("list", list_key, error)
                 if isinstance(error, InstagramNotAllowed) and uid != "self":
                     # the profile was readable, the list is not: a 2016+ server that serves
                     # follow lists of the token user only; stop asking for the others'
-                    st["lists"].pop(list_key, None)
-                    yield ("self_only",)
+                    state["lists"].pop(list_key, None)
+                    yield SelfOnly()
                     break
             if not complete:
                 return  # budget ran out mid-list: the buffered pages stay in state
-            st["lists"].pop(list_key, None)
-            yield ("list_done", list_key)
-        yield ("done", uid)
+            state["lists"].pop(list_key, None)
+            yield ListDone(list_key)
+        yield UserDone(uid)
 
     def _add_candidates(self, index: int, list_index: int, members: list[str]) -> None:
-        st = self.state
-        if st["depth"] >= self.depth:
+        state = self.state
+        if state["depth"] >= self.depth:
             return
-        visited = set(st["visited"])
-        candidates: dict[str, list[int]] = st["candidates"]
+        visited = set(state["visited"])
+        candidates: dict[str, list[int]] = state["candidates"]
         for position, member in enumerate(members):
             if member in visited:
                 continue
             key = [index, list_index, position]
             if member not in candidates or key < candidates[member]:
                 candidates[member] = key
-        capacity = self.max_users - len(st["visited"])
+        capacity = self.max_users - len(state["visited"])
         if len(candidates) > capacity:
             best = sorted(candidates.items(), key=lambda item: item[1])[: max(capacity, 0)]
-            st["candidates"] = dict(best)
+            state["candidates"] = dict(best)
 
     def _next_level(self) -> None:
-        st = self.state
-        visited = set(st["visited"])
-        ranked = sorted(st["candidates"].items(), key=lambda item: item[1])
+        state = self.state
+        visited = set(state["visited"])
+        ranked = sorted(state["candidates"].items(), key=lambda item: item[1])
         chosen = [uid for uid, _ in ranked if uid not in visited][: max(self.max_users - len(visited), 0)]
-        if st["depth"] >= self.depth or not chosen or st.get("self_only"):
-            st.clear()  # crawl complete: the next run starts from the seeds again
-            st["level"] = []
+        if state["depth"] >= self.depth or not chosen or state.get("self_only"):
+            state.clear()  # crawl complete: the next run starts from the seeds again
+            state["level"] = []
             return
-        st.update(depth=st["depth"] + 1, level=chosen, done=[], profiled=[], lists_done=[], candidates={}, lists={})
-        st["visited"].extend(chosen)
+        state.update(
+            depth=state["depth"] + 1, level=chosen, done=[], profiled=[], lists_done=[], candidates={}, lists={}
+        )
+        state["visited"].extend(chosen)

@@ -1,15 +1,12 @@
-"""Record shaping: API objects → flat rows of the raw tables, typed Arrow batches."""
+"""Record shaping: API objects → flat rows (dicts) of the raw tables, one function per object."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
-
-from ..settings import TABLES
-from .client import InstagramEntityError
+from .errors import InstagramEntityError
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -210,92 +207,6 @@ def merge_rows(target: Rows, more: Rows) -> Rows:
     return target
 
 
-# ---------------------------------------------------------------------------------------------
-# Arrow batches: typed columns, no inference, one Arrow table per flush
-# ---------------------------------------------------------------------------------------------
-
-_ARROW_TYPES = {
-    "text": pa.string(),
-    "bigint": pa.int64(),
-    "double": pa.float64(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
-
-
-def key_columns(table: str) -> tuple[str, ...]:
-    """Primary key columns of a raw table (never NULL)."""
-    keys = TABLES[table].get("primary_key") or ()
-    return (keys,) if isinstance(keys, str) else tuple(keys)
-
-
-def column_hints(table: str) -> list[dict[str, Any]]:
-    """dlt column hints of a raw table: types, descriptions, nullability, merge keys."""
-    spec = TABLES[table]
-    columns = []
-    for name, data_type, description in spec["columns"]:
-        column: dict[str, Any] = {
-            "name": name,
-            "data_type": data_type,
-            "description": description,
-            "nullable": name not in key_columns(table),
-        }
-        if name == spec.get("merge_key"):
-            column["merge_key"] = True
-        if spec.get("dedup_sort", ("",))[0] == name:
-            column["dedup_sort"] = spec["dedup_sort"][1]
-        columns.append(column)
-    return columns
-
-
-ARROW_SCHEMAS = {
-    table: pa.schema(
-        [pa.field(c["name"], _ARROW_TYPES[c["data_type"]], nullable=c["nullable"]) for c in column_hints(table)]
-    )
-    for table in TABLES
-}
-
-
-def to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
-    """`rows` as an Arrow table with the declared column types of `table`."""
-    return pa.Table.from_pylist(rows, schema=ARROW_SCHEMAS[table])
-
-
-class TableBatches:
-    """Collects rows per table, one per primary key (the same user or media seen again in a
-    batch is loaded once), and hands them out as Arrow tables of about `size` rows."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._rows: dict[str, dict[tuple, dict[str, Any]]] = {}
-
-    def add(self, rows: Rows) -> Iterator[tuple[str, pa.Table]]:
-        """Add `rows`; yield `(table, arrow)` for every table that reached the batch size."""
-        for table, more in rows.items():
-            if not more:
-                continue
-            keys = key_columns(table)
-            bucket = self._rows.setdefault(table, {})
-            for row in more:
-                key = tuple(row[k] for k in keys)
-                if not (table == "users" and key in bucket and _is_short_profile(row)):
-                    bucket[key] = row  # the latest wins, but never a short profile over a full one
-            if len(bucket) >= self.size:
-                yield table, to_arrow(table, list(bucket.values()))
-                self._rows[table] = {}
-
-    def flush(self) -> Iterator[tuple[str, pa.Table]]:
-        """Yield what is left."""
-        for table, bucket in self._rows.items():
-            if bucket:
-                yield table, to_arrow(table, list(bucket.values()))
-        self._rows = {}
-
-
-def _is_short_profile(row: Mapping[str, Any]) -> bool:
-    return row["bio"] is None and row["website"] is None
-
-
 def edge_rows(list_key: str, owner_id: str, member_ids: Iterable[str]) -> list[dict[str, Any]]:
     """`follow_edges` rows of one completely read list, plus its marker row.
 
@@ -313,22 +224,19 @@ def edge_rows(list_key: str, owner_id: str, member_ids: Iterable[str]) -> list[d
     return rows
 
 
-class FullProfiles:
-    """Ids of the users whose full profile was loaded (kept in source state), so that a short
-    profile seen later (no bio, website) never overwrites the full one in `users`. Within one
-    load the table's `dedup_sort` on `bio` does the same. The list grows only with profiled
-    users (seeds and crawled users), not with every user seen."""
-
-    def __init__(self, ids: list[str]):
-        self._ids = ids
-        self._known = set(ids)
-
-    def filter(self, rows: Rows) -> Rows:
-        """Record the full profiles in `rows`; drop short `users` rows of known ones."""
-        for snapshot in rows.get("user_counts", ()):
-            if snapshot["user_id"] not in self._known:
-                self._known.add(snapshot["user_id"])
-                self._ids.append(snapshot["user_id"])
-        if rows.get("users"):
-            rows["users"] = [row for row in rows["users"] if row["id"] not in self._known or not _is_short_profile(row)]
-        return rows
+def search_result_rows(kind: str, label: str, items: list[dict[str, Any]], observed_at: datetime) -> Rows:
+    """`search_results` rows of one search's answer, in rank order (tags are keyed by name)."""
+    key = "name" if kind == "tags" else "id"
+    return {
+        "search_results": [
+            {
+                "search_key": f"{kind}:{label}:{item.get(key)}",
+                "kind": kind,
+                "query": label,
+                "rank": rank,
+                "object_id": str(item.get(key)),
+                "observed_at": observed_at,
+            }
+            for rank, item in enumerate(items)
+        ]
+    }

@@ -1,0 +1,79 @@
+"""The errors of the v1 client, by what they concern: the run, one entity, or a passing fault.
+
+Messages never hold a secret: every URL is sanitized before it reaches one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class InstagramError(Exception):
+    """Base of every error raised by the client. Messages never hold a secret."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str = "",
+        error_type: str = "",
+        api_message: str = "",
+        observed_at: datetime | None = None,
+    ):
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.error_type = error_type
+        self.api_message = api_message
+        self.observed_at = observed_at  # the server's time of the answer, when there was one
+
+
+class InstagramAuthError(InstagramError):
+    """The token (or signature) is refused: nothing can be read, the run stops."""
+
+
+class InstagramEntityError(InstagramError):
+    """A failure that concerns one entity only (recorded in `extraction_errors`, run goes on)."""
+
+
+class InstagramNotFound(InstagramEntityError):
+    """The object does not exist (unknown id, deleted media, unknown tag)."""
+
+
+class InstagramNotAllowed(InstagramEntityError):
+    """The token may not see the object (private user)."""
+
+
+class InstagramPermissionError(InstagramEntityError):
+    """The token lacks the scope the endpoint needs."""
+
+
+class InstagramBadRequest(InstagramEntityError):
+    """The API rejected a parameter (e.g. a malformed id)."""
+
+
+class InstagramTransientError(InstagramError):
+    """A failure that may go away: 5xx, broken connection, damaged body. Retried."""
+
+
+class InstagramRateLimited(InstagramTransientError):
+    """HTTP 429 (or the 2012 code 420): retried with backoff, then treated as budget exhaustion."""
+
+
+class BudgetExhausted(Exception):
+    """The run's share of the hourly request budget is spent: stop cleanly, resume next run."""
+
+
+ENTITY_ERRORS: dict[str, type[InstagramEntityError]] = {
+    "APINotFoundError": InstagramNotFound,
+    "APINotAllowedError": InstagramNotAllowed,
+    "OAuthPermissionsException": InstagramPermissionError,
+    "APIInvalidParametersError": InstagramBadRequest,
+}
+AUTH_ERRORS = {
+    "OAuthAccessTokenException",
+    "OAuthParameterException",
+    "OAuthClientException",
+    "OAuthForbiddenException",
+    "OAuthException",
+}
+RATE_LIMIT_CODES = {420, 429}

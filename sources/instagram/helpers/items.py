@@ -1,0 +1,156 @@
+"""Rows → dlt items: typed Arrow batches per raw table, the tables' hints, and the rule that a
+short profile never overwrites a full one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.extract.hints import make_hints
+from dlt.extract.items import DataItemWithMeta
+
+from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
+from .client import InstagramClient
+from .shaping import Rows
+
+
+@dataclass(frozen=True)
+class FollowListRead:
+    """The `follow_edges` rows of one completely read follow list (see `shaping.edge_rows`)."""
+
+    list_key: str
+    rows: list[dict[str, Any]]
+
+
+def dlt_items(produced: Iterable[Rows | FollowListRead], client: InstagramClient) -> Iterator[DataItemWithMeta]:
+    """What the readers produced, as dlt items: Arrow batches per table; each follow list's
+    edges as dicts with the scd2 hints, whose boundary is the run's observed time (the server's
+    time of the run's first answer)."""
+    batches = TableBatches(ROWS_PER_BATCH)
+    profiles = FullProfiles(dlt.current.source_state().setdefault("full_profiles", []))
+    for item in produced:
+        if isinstance(item, FollowListRead):
+            disposition = {**FOLLOW_EDGES_DISPOSITION, "boundary_timestamp": client.first_observed_at}
+            hints = make_hints(table_name="follow_edges", write_disposition=disposition)
+            yield dlt.mark.with_hints(item.rows, hints, create_table_variant=True)
+            continue
+        for table, arrow in batches.add(profiles.filter(item)):
+            yield dlt.mark.with_table_name(arrow, table)
+    for table, arrow in batches.flush():
+        yield dlt.mark.with_table_name(arrow, table)
+    # every raw table exists from the first run on, even before it has rows (follow_edges
+    # needs dlt's row hash, so it appears with the first completely read follow list)
+    known = dlt.current.source_schema().tables
+    for table in TABLES:
+        if table != "follow_edges" and not known.get(table, {}).get("columns"):
+            yield dlt.mark.with_table_name(to_arrow(table, []), table)
+
+
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+
+
+def key_columns(table: str) -> tuple[str, ...]:
+    """Primary key columns of a raw table (never NULL)."""
+    keys = TABLES[table].get("primary_key") or ()
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
+def column_hints(table: str) -> list[dict[str, Any]]:
+    """dlt column hints of a raw table: types, descriptions, nullability, merge keys."""
+    spec = TABLES[table]
+    columns = []
+    for name, data_type, description in spec["columns"]:
+        column: dict[str, Any] = {
+            "name": name,
+            "data_type": data_type,
+            "description": description,
+            "nullable": name not in key_columns(table),
+        }
+        if name == spec.get("merge_key"):
+            column["merge_key"] = True
+        if spec.get("dedup_sort", ("",))[0] == name:
+            column["dedup_sort"] = spec["dedup_sort"][1]
+        columns.append(column)
+    return columns
+
+
+ARROW_SCHEMAS = {
+    table: pa.schema(
+        [pa.field(c["name"], _ARROW_TYPES[c["data_type"]], nullable=c["nullable"]) for c in column_hints(table)]
+    )
+    for table in TABLES
+}
+
+
+def to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """`rows` as an Arrow table with the declared column types of `table`."""
+    return pa.Table.from_pylist(rows, schema=ARROW_SCHEMAS[table])
+
+
+class TableBatches:
+    """Collects rows per table, one per primary key (the same user or media seen again in a
+    batch is loaded once; the latest wins), and hands them out as Arrow tables of about `size`
+    rows. Rows pass `FullProfiles.filter` first, so the latest `users` row is never a short
+    profile of a user whose full profile was seen."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: dict[str, dict[tuple, dict[str, Any]]] = {}
+
+    def add(self, rows: Rows) -> Iterator[tuple[str, pa.Table]]:
+        """Add `rows`; yield `(table, arrow)` for every table that reached the batch size."""
+        for table, more in rows.items():
+            if not more:
+                continue
+            keys = key_columns(table)
+            bucket = self._rows.setdefault(table, {})
+            for row in more:
+                key = tuple(row[k] for k in keys)
+                bucket[key] = row
+            if len(bucket) >= self.size:
+                yield table, to_arrow(table, list(bucket.values()))
+                self._rows[table] = {}
+
+    def flush(self) -> Iterator[tuple[str, pa.Table]]:
+        """Yield what is left."""
+        for table, bucket in self._rows.items():
+            if bucket:
+                yield table, to_arrow(table, list(bucket.values()))
+        self._rows = {}
+
+
+def _is_short_profile(row: Mapping[str, Any]) -> bool:
+    return row["bio"] is None and row["website"] is None
+
+
+class FullProfiles:
+    """Ids of the users whose full profile was read (kept in source state), so that a short
+    profile (no bio, website) seen in this run or a later one never overwrites the full one in
+    `users`. This is the one place that applies the rule to rows; the `users` table's
+    `dedup_sort` on `bio` (settings.TABLES) is still needed for a short profile flushed in an
+    earlier batch of the same load than the full one, which dlt's merge would otherwise pick
+    at random. The list grows only with profiled users (seeds and crawled users), not with
+    every user seen."""
+
+    def __init__(self, ids: list[str]):
+        self._ids = ids
+        self._known = set(ids)
+
+    def filter(self, rows: Rows) -> Rows:
+        """Record the full profiles in `rows`; drop short `users` rows of known ones."""
+        for snapshot in rows.get("user_counts", ()):
+            if snapshot["user_id"] not in self._known:
+                self._known.add(snapshot["user_id"])
+                self._ids.append(snapshot["user_id"])
+        if rows.get("users"):
+            rows["users"] = [row for row in rows["users"] if row["id"] not in self._known or not _is_short_profile(row)]
+        return rows

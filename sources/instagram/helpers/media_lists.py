@@ -1,0 +1,207 @@
+"""Newest-first media lists (a user's media, a tag feed, ...): incremental passes that survive
+being cut short."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from .client import InstagramClient, Page
+from .engagement import Engagement, EngagementJob
+from .errors import BudgetExhausted, InstagramEntityError
+from .reading import SourceRun
+from .shaping import Rows, location_row, merge_rows, shape_media, tag_row
+
+
+@dataclass
+class MediaList:
+    """One newest-first media list (a user's media, a tag feed, ...) and how to read it.
+
+    State (a dict kept in dlt resource state, JSON only, no URL):
+      `marker`: id of the newest item of the last completed pass: a later pass stops there.
+      `resume`: a pass cut short by the budget: `{"cursor", "top", "stop_at"}`.
+
+    A run first finishes a pass that was cut short (from its saved cursor down to its
+    `stop_at`), then reads from the top down to the newest marker. Nothing is skipped when a
+    run stops early: the marker only moves once the pass below it is complete, so a repeat
+    run with nothing new costs one request. With a look-back, the pass goes on past the marker
+    while items are younger than the look-back, to refresh their counters.
+    """
+
+    key: str
+    path: str
+    family: str
+    endpoint: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def read(self, client: InstagramClient, state: dict[str, Any], lookback_seconds: float) -> Iterator[Page]:
+        """Pages of new items (and look-back items); updates `state` as pages are handed out."""
+        try:
+            resume = state.get("resume")
+            if resume:
+                yield from self._pass(client, state, resume["cursor"], resume["stop_at"], resume["top"], 0.0)
+                state["marker"] = resume["top"]
+                state.pop("resume", None)
+            yield from self._pass(client, state, None, state.get("marker"), None, lookback_seconds)
+        except BudgetExhausted:
+            client.work_remaining = True
+
+    def _pass(
+        self,
+        client: InstagramClient,
+        state: dict[str, Any],
+        cursor: str | None,
+        stop_at: str | None,
+        top: str | None,
+        lookback_seconds: float,
+    ) -> Iterator[Page]:
+        reached_known = False
+        for page in client.pages(self.path, self.family, self.params, cursor=cursor, endpoint=self.endpoint):
+            boundary = page.observed_at.timestamp() - lookback_seconds
+            items: list[dict[str, Any]] = []
+            finished = page.next_cursor is None
+            for item in page.items:
+                reached_known = reached_known or str(item.get("id")) == stop_at
+                if reached_known and not _younger_than(item, boundary):
+                    finished = True
+                    break
+                items.append(item)
+            if top is None and page.items:
+                top = str(page.items[0].get("id"))
+            # bookmarks first, then the page: both reach dlt's package together or not at all
+            if finished:
+                state.pop("resume", None)
+                if top is not None and cursor is None:
+                    state["marker"] = top
+            else:
+                state["resume"] = {"cursor": page.next_cursor, "top": top, "stop_at": stop_at}
+            yield Page(items, page.next_cursor, page.observed_at)
+            if finished:
+                return
+
+
+def _younger_than(item: Mapping[str, Any], boundary: float) -> bool:
+    try:
+        return int(item.get("created_time")) >= boundary
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Link:
+    """Rows of a link table (`tag_media`, ...) tying a feed's key to the media it found."""
+
+    table: str
+    column: str
+    value: str
+
+    def row(self, media_id: str, observed_at: datetime) -> dict[str, Any]:
+        return {
+            f"{self.table}_key": f"{self.value}:{media_id}",
+            self.column: self.value,
+            "media_id": media_id,
+            "observed_at": observed_at,
+        }
+
+
+class MediaLists:
+    """Reads the media lists: users' media, the self feed and likes, tag, location and
+    geography feeds. Each list keeps its bookmarks in a state dict of its own."""
+
+    def __init__(self, run: SourceRun, engagement: Engagement, *, page_size: int, lookback_seconds: float):
+        self.run = run
+        self.engagement = engagement
+        self.page_size = page_size
+        self.lookback_seconds = lookback_seconds
+
+    def read(
+        self, media_list: MediaList, state: dict[str, Any], with_engagement: bool, link: Link | None = None
+    ) -> Iterator[Rows]:
+        """Rows of every new media of `media_list` (+ `link` rows such as `tag_media`).
+
+        With `with_engagement`, each page's likes and comments to read are queued in `state`
+        (`"engagement": [[media_id, "likes" | "comments"], ...]`) and each is dequeued once its
+        rows are handed on. A run that runs out of budget leaves the rest queued, and the next
+        run reads them first: no media loses its likers, however small the budget.
+        """
+        media_list.params.setdefault("count", self.page_size)
+        queued: list[EngagementJob] = state.setdefault("engagement", [])
+        try:
+            yield from self.engagement.read_queued(queued)
+            for page in media_list.read(self.run.client, state, self.lookback_seconds):
+                rows = media_rows(page.items, page.observed_at)
+                if link is not None:
+                    merge_rows(rows, {link.table: [link.row(str(m["id"]), page.observed_at) for m in page.items]})
+                if with_engagement:
+                    inline, jobs = self.engagement.jobs(page.items, page.observed_at)
+                    merge_rows(rows, inline)
+                    queued.extend(jobs)
+                yield rows
+                yield from self.engagement.read_queued(queued)
+        except InstagramEntityError as error:
+            yield self.run.error("list", media_list.key, error)
+
+    def user_feed(self, user_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
+        """A user's recent media."""
+        media_list = MediaList(
+            f"user:{user_id}", f"/users/{user_id}/media/recent", "id", "GET /users/{id}/media/recent"
+        )
+        return self.read(media_list, state, with_engagement)
+
+    def tag_feed(self, name: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
+        """A tag's info and its recent media (nothing more for an unknown tag)."""
+        quoted = quote(name, safe="")
+        answer, errors = self.run.detail("tag", name, f"/tags/{quoted}", "GET /tags/{name}")
+        if answer is None:
+            yield errors
+            return
+        yield {"tags": [tag_row({"name": name, **(answer.data or {})}, answer.observed_at)]}
+        media_list = MediaList(f"tag:{name}", f"/tags/{quoted}/media/recent", "tag", "GET /tags/{name}/media/recent")
+        yield from self.read(media_list, state, with_engagement, Link("tag_media", "tag", name))
+
+    def location_feed(self, location_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
+        """A location's info and its recent media (nothing more for an unknown location)."""
+        answer, errors = self.run.detail("location", location_id, f"/locations/{location_id}", "GET /locations/{id}")
+        if answer is None:
+            yield errors
+            return
+        row = location_row(answer.data or {})
+        yield {"locations": [row] if row else []}
+        media_list = MediaList(
+            f"location:{location_id}",
+            f"/locations/{location_id}/media/recent",
+            "id",
+            "GET /locations/{id}/media/recent",
+        )
+        yield from self.read(media_list, state, with_engagement, Link("location_media", "location_id", location_id))
+
+    def geography_feed(self, geography_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
+        """A geography's recent media."""
+        media_list = MediaList(
+            f"geography:{geography_id}",
+            f"/geographies/{geography_id}/media/recent",
+            "id",
+            "GET /geographies/{id}/media/recent",
+        )
+        return self.read(media_list, state, with_engagement, Link("geography_media", "geography_id", geography_id))
+
+    def self_feed(self, _: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
+        """Media of the users the token user follows (and its own)."""
+        media_list = MediaList("feed:self", "/users/self/feed", "id", "GET /users/self/feed")
+        return self.read(media_list, state, with_engagement)
+
+    def liked_feed(self, _: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
+        """Media the token user liked, newest like first."""
+        media_list = MediaList("liked:self", "/users/self/media/liked", "like", "GET /users/self/media/liked")
+        return self.read(media_list, state, with_engagement)
+
+
+def media_rows(media: list[dict[str, Any]], observed_at: datetime) -> Rows:
+    """Rows of media objects."""
+    rows: Rows = {}
+    for item in media:
+        merge_rows(rows, shape_media(item, observed_at))
+    return rows

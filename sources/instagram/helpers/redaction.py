@@ -1,0 +1,57 @@
+"""Secret redaction: v1 carries the token (and `sig`) in query strings, so every logger that can
+print a URL is filtered, and messages are built from sanitized text only."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import quote
+
+_SECRET_PARAMS = re.compile(r"((?:access_token|client_secret|sig)=)[^&\s\"']+", re.IGNORECASE)
+
+
+class SecretRedactingFilter(logging.Filter):
+    """Masks secrets in log records (urllib3 logs full URLs, query string included, at DEBUG)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    def add(self, *secrets: str | None) -> None:
+        """Also mask these literal values."""
+        self._secrets.update(s for s in secrets if s)
+
+    def redact(self, text: str) -> str:
+        """`text` with secret query parameters and known secret values masked."""
+        text = _SECRET_PARAMS.sub(r"\1***", text)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+            text = text.replace(quote(secret, safe=""), "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+REDACTION = SecretRedactingFilter()
+# Loggers that may print request URLs. Logger filters only see records created on that very
+# logger, so each one is listed.
+_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3", "requests")
+
+
+def install_secret_filter(*secrets: str | None) -> None:
+    """Mask `secrets` (and any access_token/sig parameter) in the loggers that print URLs and
+    in the root logger's handlers (configure logging first)."""
+    REDACTION.add(*secrets)
+    for name in _URL_LOGGERS:
+        log = logging.getLogger(name)
+        if REDACTION not in log.filters:
+            log.addFilter(REDACTION)
+    # handler filters see every record that reaches them, whichever logger created it
+    for handler in logging.getLogger().handlers:
+        if REDACTION not in handler.filters:
+            handler.addFilter(REDACTION)
