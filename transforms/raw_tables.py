@@ -1,84 +1,69 @@
-"""The raw tables the transforms read, with the columns and types of the contract.
+"""The raw tables and columns the transforms read, typed by the source's contract.
 
-`docs/architecture.md` fixes these names. A run that loaded only some resources leaves tables
-(or columns: dlt creates a column only once it has seen a value) missing; the runner then reads
-a typed empty stand-in, so every analytics table is still built with the right columns.
+The contract of the raw tables (every column in order, its type and description, the keys) is
+declared once, in `sources/instagram_contract.py`. This module only names the part of it that
+the SQL in `transforms/sql/staging/` reads; the DuckDB types come from the contract, so no type
+is written twice. A column named here that the contract lacks fails at import.
+
+Why the contract is not read from `sources.instagram.settings`: importing any module of that
+package runs `sources/instagram/__init__.py` (the dlt resources, the HTTP client, pyarrow), and
+the transforms must build from the warehouse without depending on the extraction code. The
+contract module sits beside the package and imports nothing.
+
+Why a subset: a run that loaded only some resources leaves tables (or columns: dlt creates a
+column only once it has seen a value) missing; the runner then reads a typed empty stand-in with
+exactly these columns, so every analytics table is still built with the right columns, and a
+loaded table is read as it is as long as it has the columns named here. The tests check that
+every table and column named here is in the contract and read by a staging model, and every
+model builds over the stand-ins alone (so a model reading a column not named here fails).
 """
 
 from __future__ import annotations
 
-TEXT = "TEXT"
-BIGINT = "BIGINT"
-DOUBLE = "DOUBLE"
-BOOLEAN = "BOOLEAN"
-TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
+from collections.abc import Mapping
 
-RAW_TABLES: dict[str, dict[str, str]] = {
-    "users": {
-        "id": TEXT,
-        "username": TEXT,
-        "full_name": TEXT,
-        "profile_picture": TEXT,
-        "bio": TEXT,
-        "website": TEXT,
-        "is_business": BOOLEAN,
-        "observed_at": TIMESTAMPTZ,
-    },
-    "user_counts": {
-        "snapshot_key": TEXT,
-        "user_id": TEXT,
-        "observed_at": TIMESTAMPTZ,
-        "media_count": BIGINT,
-        "follows_count": BIGINT,
-        "followed_by_count": BIGINT,
-    },
-    "media": {
-        "id": TEXT,
-        "user_id": TEXT,
-        "type": TEXT,
-        "created_time": TIMESTAMPTZ,
-        "link": TEXT,
-        "shortcode": TEXT,
-        "filter": TEXT,
-        "caption_id": TEXT,
-        "caption_text": TEXT,
-        "location_id": TEXT,
-        "likes_count": BIGINT,
-        "comments_count": BIGINT,
-        "image_url": TEXT,
-        "video_url": TEXT,
-        "observed_at": TIMESTAMPTZ,
-    },
-    "media_counts": {
-        "snapshot_key": TEXT,
-        "media_id": TEXT,
-        "observed_at": TIMESTAMPTZ,
-        "likes_count": BIGINT,
-        "comments_count": BIGINT,
-    },
-    "media_tags": {"media_id": TEXT, "tag": TEXT},
-    "comments": {
-        "id": TEXT,
-        "media_id": TEXT,
-        "from_user_id": TEXT,
-        "text": TEXT,
-        "created_time": TIMESTAMPTZ,
-        "observed_at": TIMESTAMPTZ,
-    },
-    "likes": {"like_key": TEXT, "media_id": TEXT, "user_id": TEXT, "observed_at": TIMESTAMPTZ},
-    "follow_edges": {
-        "edge_key": TEXT,
-        "list_key": TEXT,
-        "follower_id": TEXT,
-        "followed_id": TEXT,
-        "valid_from": TIMESTAMPTZ,
-        "valid_to": TIMESTAMPTZ,
-    },
-    "locations": {
-        "id": TEXT,
-        "name": TEXT,
-        "latitude": DOUBLE,
-        "longitude": DOUBLE,
-        "street_address": TEXT,
-    },
+from sources.instagram_contract import DUCKDB_TYPES, TABLES
+
+# table -> the columns the staging models read (in contract order)
+READ_COLUMNS: dict[str, tuple[str, ...]] = {
+    "users": ("id", "username", "full_name", "bio", "website", "is_business", "observed_at"),
+    "user_counts": ("user_id", "observed_at", "media_count", "follows_count", "followed_by_count"),
+    "media": (
+        "id",
+        "user_id",
+        "type",
+        "created_time",
+        "link",
+        "shortcode",
+        "filter",
+        "caption_text",
+        "location_id",
+        "likes_count",
+        "comments_count",
+        "observed_at",
+    ),
+    "media_counts": ("media_id", "observed_at", "likes_count", "comments_count"),
+    "media_tags": ("media_id", "tag"),
+    "comments": ("id", "media_id", "from_user_id", "text", "created_time", "observed_at"),
+    "likes": ("media_id", "user_id", "observed_at"),
+    "follow_edges": ("edge_key", "list_key", "follower_id", "followed_id", "valid_from", "valid_to"),
+    "locations": ("id", "name", "latitude", "longitude"),
 }
+
+
+def typed_columns(read: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, str]]:
+    """table -> {column: DuckDB type} for the columns named in `read`, typed by the contract."""
+    typed: dict[str, dict[str, str]] = {}
+    missing: list[str] = []
+    for table, columns in read.items():
+        contract = {name: data_type for name, data_type, _ in TABLES.get(table, {}).get("columns", ())}
+        missing += [f"{table}.{column}" for column in columns if column not in contract]
+        typed[table] = {column: DUCKDB_TYPES[contract[column]] for column in columns if column in contract}
+    if missing:
+        raise ValueError(
+            f"transforms/raw_tables.py reads raw columns that sources/instagram_contract.py does not declare: {missing}"
+        )
+    return typed
+
+
+RAW_TABLES: dict[str, dict[str, str]] = typed_columns(READ_COLUMNS)

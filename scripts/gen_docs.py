@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Rewrite the generated regions of the docs from the code that is their source of truth.
+
+A generated region is delimited by two HTML comments (invisible when the Markdown is rendered):
+
+    <!-- BEGIN generated:raw-tables (any note for the reader) -->
+    ... written by this script ...
+    <!-- END generated:raw-tables -->
+
+Everything outside the regions is left as it is. Each region name has one renderer in
+`RENDERERS`, a function returning the region's Markdown. A region with an unknown name,
+markers that do not pair up, or a renderer no doc uses is an error. To generate another section
+(e.g. the analytics tables from the model contracts), add a renderer and put its markers in
+the doc.
+
+    .venv/bin/python scripts/gen_docs.py          # rewrite the docs
+    .venv/bin/python scripts/gen_docs.py --check  # exit 1 with a diff when a doc is stale
+
+`tests/test_gen_docs.py` runs the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = ".venv/bin/python scripts/gen_docs.py"
+# the Markdown files that may hold generated regions
+DOC_GLOBS = ("README.md", "docs/*.md", "sources/*/README.md", "transforms/*.md")
+
+BEGIN = re.compile(r"<!-- BEGIN generated:([\w-]+)\b[^\n]*?-->\n")
+END = re.compile(r"<!-- END generated:([\w-]+) -->")
+
+
+class RegionError(Exception):
+    """A doc's generated regions are malformed or name no known renderer."""
+
+
+def raw_tables() -> str:
+    """The raw section of docs/tables.md: every table of the source's contract, column by column."""
+    if str(ROOT) not in sys.path:  # the contract imports nothing, so any Python 3.11 can run this
+        sys.path.insert(0, str(ROOT))
+    from sources.instagram_contract import DUCKDB_TYPES, FOLLOW_EDGES_DISPOSITION, TABLES
+
+    # the tables written with a disposition of their own (as the source writes them)
+    dispositions = {"follow_edges": FOLLOW_EDGES_DISPOSITION}
+
+    def code(names: str | tuple[str, ...]) -> str:
+        return f"`{names if isinstance(names, str) else ', '.join(names)}`"
+
+    def disposition(table: str, spec: Mapping) -> str:
+        custom = dispositions.get(table)
+        if custom:
+            valid_from, valid_to = custom["validity_column_names"]
+            text = f"{custom['strategy']} (validity `{valid_from}` / `{valid_to}`)"
+            if scope := re.match(r"(\w+) IN ", custom.get("destination_scope", "")):
+                text += f", retired per `{scope[1]}`"
+            return text
+        text = f"merge on {code(spec['primary_key'])}"
+        if "merge_key" in spec:
+            text += f", replaced per {code(spec['merge_key'])}"
+        return text
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    index = ", ".join(f"[`{table}`](#instagram_raw{table})" for table in TABLES)
+    parts = [f"Tables: {index}.\n"]
+    for table, spec in TABLES.items():
+        rows = "".join(
+            f"| `{name}` | {DUCKDB_TYPES[data_type].lower()} | {cell(description)} |\n"
+            for name, data_type, description in spec["columns"]
+        )
+        parts.append(
+            f"### `instagram_raw.{table}`\n\n"
+            f"{spec['description']} Disposition: {disposition(table, spec)}.\n\n"
+            "| column | type | description |\n| --- | --- | --- |\n" + rows
+        )
+    return "\n".join(parts)
+
+
+RENDERERS: dict[str, Callable[[], str]] = {
+    "raw-tables": raw_tables,
+}
+
+
+def regenerate(text: str, rendered: Mapping[str, str], where: str = "<text>") -> tuple[str, set[str]]:
+    """`text` with the body of every generated region replaced by its rendering, and the names
+    of the regions it holds."""
+    out: list[str] = []
+    names: set[str] = set()
+    position = 0
+    while begin := BEGIN.search(text, position):
+        name = begin[1]
+        end = END.search(text, begin.end())
+        if not end or end[1] != name or BEGIN.search(text, begin.end(), end.start()):
+            raise RegionError(
+                f"{where}: `<!-- BEGIN generated:{name}` is not closed by `<!-- END generated:{name} -->`"
+            )
+        if name not in rendered:
+            raise RegionError(f"{where}: no renderer for the region {name!r} (known: {sorted(rendered)})")
+        body = rendered[name]
+        out += [text[position : begin.end()], body if body.endswith("\n") else body + "\n", end[0]]
+        names.add(name)
+        position = end.end()
+    if END.search(text, position):
+        raise RegionError(f"{where}: `<!-- END generated:` without its BEGIN")
+    out.append(text[position:])
+    return "".join(out), names
+
+
+def generate(root: Path = ROOT, renderers: Mapping[str, Callable[[], str]] = RENDERERS) -> dict[Path, tuple[str, str]]:
+    """Every doc holding generated regions: its current text and the text it should have."""
+    rendered = {name: render() for name, render in renderers.items()}
+    docs: dict[Path, tuple[str, str]] = {}
+    used: set[str] = set()
+    for path in sorted({path for pattern in DOC_GLOBS for path in root.glob(pattern)}):
+        text = path.read_text()
+        new, names = regenerate(text, rendered, where=str(path.relative_to(root)))
+        if names:
+            docs[path] = (text, new)
+            used |= names
+    if unused := sorted(rendered.keys() - used):
+        raise RegionError(f"no doc holds the generated regions {unused}")
+    return docs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a doc is stale")
+    args = parser.parse_args(argv)
+    stale = {path: texts for path, texts in generate().items() if texts[0] != texts[1]}
+    for path, (old, new) in stale.items():
+        relative = str(path.relative_to(ROOT))
+        if args.check:
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), relative, relative))
+        else:
+            path.write_text(new)
+            print(f"rewrote {relative}")
+    if args.check and stale:
+        print(f"\nthese docs are stale: run `{COMMAND}` and commit the result", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

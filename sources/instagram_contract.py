@@ -1,0 +1,262 @@
+"""The raw-table contract of the Instagram source: the single source of truth for the tables in
+`instagram_raw`, their columns in order (dlt data types and descriptions), keys and write
+dispositions.
+
+Everything else derives from this module: the source's dlt hints and Arrow schemas
+(`sources/instagram/helpers/shaping.py`, through `settings.TABLES`), the typed stand-ins of the
+transforms (`transforms/raw_tables.py`) and the raw section of `docs/tables.md`
+(`scripts/gen_docs.py`). To add a column, add it here, run `.venv/bin/python scripts/gen_docs.py`
+and extend its test (`tests/source/test_schema.py` checks what a load creates against this).
+
+It lives outside the `sources.instagram` package on purpose and imports nothing of the project: importing any
+module of that package runs its `__init__` (dlt resources, the HTTP client, pyarrow), which the
+transforms and the docs generator must not depend on. `sources.instagram.settings` re-exports
+`TABLES` and `FOLLOW_EDGES_DISPOSITION` for the source's own code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXT, BIGINT, DOUBLE, BOOL, TIMESTAMP = "text", "bigint", "double", "bool", "timestamp"
+
+# How dlt's DuckDB destination stores each data type (`information_schema` shows TEXT as VARCHAR).
+DUCKDB_TYPES: dict[str, str] = {
+    TEXT: "TEXT",
+    BIGINT: "BIGINT",
+    DOUBLE: "DOUBLE",
+    BOOL: "BOOLEAN",
+    TIMESTAMP: "TIMESTAMP WITH TIME ZONE",
+}
+
+OBSERVED_AT = ("observed_at", TIMESTAMP, "When the source saw this value: the API server's Date header.")
+
+TABLES: dict[str, dict[str, Any]] = {
+    "users": {
+        "description": "Every user seen, with the latest profile fields known.",
+        "primary_key": "id",
+        "columns": [
+            ("id", TEXT, "User id."),
+            ("username", TEXT, "User name."),
+            ("full_name", TEXT, "Display name."),
+            ("profile_picture", TEXT, "Profile picture URL."),
+            ("bio", TEXT, "Biography; NULL when only the short profile was seen."),
+            ("website", TEXT, "Website; NULL when only the short profile was seen."),
+            ("is_business", BOOL, "Business account flag (2017+ full profiles only)."),
+            OBSERVED_AT,
+        ],
+        # a short profile (NULL bio) never wins over a full one seen in the same load
+        "dedup_sort": ("bio", "desc"),
+    },
+    "user_counts": {
+        "description": "Counter snapshot of a user's full profile, one row per fetch.",
+        "primary_key": "snapshot_key",
+        "columns": [
+            ("snapshot_key", TEXT, "user_id + ':' + observed_at (unix seconds)."),
+            ("user_id", TEXT, "User id."),
+            OBSERVED_AT,
+            ("media_count", BIGINT, "Number of media the user posted."),
+            ("follows_count", BIGINT, "Number of accounts the user follows."),
+            ("followed_by_count", BIGINT, "Number of followers."),
+        ],
+    },
+    "media": {
+        "description": "One row per media, with its latest counters.",
+        "primary_key": "id",
+        "columns": [
+            ("id", TEXT, "Media id."),
+            ("user_id", TEXT, "Owner's user id."),
+            ("type", TEXT, "image, video or carousel."),
+            ("created_time", TIMESTAMP, "When it was posted."),
+            ("link", TEXT, "Permalink."),
+            ("shortcode", TEXT, "Shortcode (the permalink part after /p/)."),
+            ("filter", TEXT, "Filter name."),
+            ("caption_id", TEXT, "Caption comment id."),
+            ("caption_text", TEXT, "Caption text."),
+            ("location_id", TEXT, "Location id, if any."),
+            ("likes_count", BIGINT, "Likes when observed."),
+            ("comments_count", BIGINT, "Comments when observed."),
+            ("image_url", TEXT, "Standard resolution image URL."),
+            ("video_url", TEXT, "Standard resolution video URL (videos only)."),
+            OBSERVED_AT,
+        ],
+    },
+    "media_counts": {
+        "description": "Counter snapshot of a media, one row per fetch.",
+        "primary_key": "snapshot_key",
+        "columns": [
+            ("snapshot_key", TEXT, "media_id + ':' + observed_at (unix seconds)."),
+            ("media_id", TEXT, "Media id."),
+            OBSERVED_AT,
+            ("likes_count", BIGINT, "Likes."),
+            ("comments_count", BIGINT, "Comments."),
+        ],
+    },
+    "media_tags": {
+        "description": "Tags of each media (replaced as a set whenever the media is read).",
+        "primary_key": ("media_id", "tag"),
+        "merge_key": "media_id",
+        "columns": [
+            ("media_id", TEXT, "Media id."),
+            ("tag", TEXT, "Tag name, without '#'."),
+        ],
+    },
+    "media_users_in_photo": {
+        "description": "People tagged in photos, with their position.",
+        "primary_key": ("media_id", "user_id"),
+        "merge_key": "media_id",
+        "columns": [
+            ("media_id", TEXT, "Media id."),
+            ("user_id", TEXT, "Tagged user's id."),
+            ("position_x", DOUBLE, "Horizontal position, 0..1."),
+            ("position_y", DOUBLE, "Vertical position, 0..1."),
+        ],
+    },
+    "media_carousel_items": {
+        "description": "Children of carousel media.",
+        "primary_key": ("media_id", "position"),
+        "merge_key": "media_id",
+        "columns": [
+            ("media_id", TEXT, "Carousel media id."),
+            ("position", BIGINT, "0-based position in the carousel."),
+            ("type", TEXT, "image or video."),
+            ("image_url", TEXT, "Standard resolution image URL."),
+            ("video_url", TEXT, "Standard resolution video URL (videos only)."),
+        ],
+    },
+    "tag_media": {
+        "description": "Which tag feed found which media.",
+        "primary_key": "tag_media_key",
+        "columns": [
+            ("tag_media_key", TEXT, "tag + ':' + media_id."),
+            ("tag", TEXT, "Tag name."),
+            ("media_id", TEXT, "Media id."),
+            OBSERVED_AT,
+        ],
+    },
+    "location_media": {
+        "description": "Which location feed found which media.",
+        "primary_key": "location_media_key",
+        "columns": [
+            ("location_media_key", TEXT, "location_id + ':' + media_id."),
+            ("location_id", TEXT, "Location id."),
+            ("media_id", TEXT, "Media id."),
+            OBSERVED_AT,
+        ],
+    },
+    "geography_media": {
+        "description": "Which geography feed found which media.",
+        "primary_key": "geography_media_key",
+        "columns": [
+            ("geography_media_key", TEXT, "geography_id + ':' + media_id."),
+            ("geography_id", TEXT, "Geography id."),
+            ("media_id", TEXT, "Media id."),
+            OBSERVED_AT,
+        ],
+    },
+    "comments": {
+        "description": "Comments of the media whose comments were read (the set is replaced per media).",
+        "primary_key": "id",
+        "merge_key": "media_id",
+        "columns": [
+            ("id", TEXT, "Comment id."),
+            ("media_id", TEXT, "Media id."),
+            ("from_user_id", TEXT, "Author's user id."),
+            ("text", TEXT, "Comment text."),
+            ("created_time", TIMESTAMP, "When it was written."),
+            OBSERVED_AT,
+        ],
+    },
+    "likes": {
+        "description": "Current likers of each media whose likes were read (the set is replaced per media).",
+        "primary_key": "like_key",
+        "merge_key": "media_id",
+        "columns": [
+            ("like_key", TEXT, "media_id + ':' + user_id."),
+            ("media_id", TEXT, "Media id."),
+            ("user_id", TEXT, "Liker's user id."),
+            OBSERVED_AT,
+        ],
+    },
+    "follow_edges": {
+        "description": (
+            "Follow edges with validity (scd2). A list is read completely before its edges are"
+            " loaded, so an edge is only retired by a complete read of its list. An edge A -> B can be"
+            " held by two lists, 'follows:A' and 'followed_by:B'."
+        ),
+        "columns": [
+            ("edge_key", TEXT, "list_key + ':' + the other user's id."),
+            ("list_key", TEXT, "'follows:{uid}' or 'followed_by:{uid}': the list that holds the edge."),
+            ("follower_id", TEXT, "Who follows."),
+            ("followed_id", TEXT, "Who is followed."),
+            ("valid_from", TIMESTAMP, "Observed time of the first complete read that held the edge."),
+            ("valid_to", TIMESTAMP, "Observed time of the first complete read without it; NULL while current."),
+        ],
+    },
+    "relationships": {
+        "description": "The token user's relationship to each user looked up.",
+        "primary_key": "user_id",
+        "columns": [
+            ("user_id", TEXT, "The other user's id."),
+            ("outgoing_status", TEXT, "none, follows or requested."),
+            ("incoming_status", TEXT, "none, followed_by, requested_by or blocked_by_you."),
+            ("target_user_is_private", BOOL, "Whether the other user is private."),
+            OBSERVED_AT,
+        ],
+    },
+    "tags": {
+        "description": "Tag info.",
+        "primary_key": "name",
+        "columns": [
+            ("name", TEXT, "Tag name."),
+            ("media_count", BIGINT, "Media carrying the tag when observed."),
+            OBSERVED_AT,
+        ],
+    },
+    "locations": {
+        "description": "Locations (from location lookups, searches and media).",
+        "primary_key": "id",
+        "columns": [
+            ("id", TEXT, "Location id."),
+            ("name", TEXT, "Name."),
+            ("latitude", DOUBLE, "Latitude."),
+            ("longitude", DOUBLE, "Longitude."),
+            ("street_address", TEXT, "Street address (often empty)."),
+        ],
+    },
+    "search_results": {
+        "description": "Which search query found which object, with its rank.",
+        "primary_key": "search_key",
+        "columns": [
+            ("search_key", TEXT, "kind + ':' + query + ':' + object_id."),
+            ("kind", TEXT, "users, tags, locations or media."),
+            ("query", TEXT, "The query: the search text, or 'lat=..,lng=..,distance=..' style parameters."),
+            ("rank", BIGINT, "0-based position in the answer."),
+            ("object_id", TEXT, "Id (or tag name) of the object found."),
+            OBSERVED_AT,
+        ],
+    },
+    "extraction_errors": {
+        "description": "Per-entity failures (unknown, private, deleted), once per entity and kind.",
+        "primary_key": "error_key",
+        "columns": [
+            ("error_key", TEXT, "entity_kind + ':' + entity_id + ':' + error_type."),
+            ("entity_kind", TEXT, "user, media, tag, location, geography, list, ..."),
+            ("entity_id", TEXT, "The entity's id (or name)."),
+            ("endpoint", TEXT, "Endpoint template, e.g. 'GET /users/{id}'."),
+            ("error_type", TEXT, "The API's error_type, e.g. APINotFoundError."),
+            ("message", TEXT, "The API's error message."),
+            OBSERVED_AT,
+        ],
+    },
+}
+
+FOLLOW_EDGES_DISPOSITION: dict[str, Any] = {
+    "disposition": "merge",
+    "strategy": "scd2",
+    "validity_column_names": ["valid_from", "valid_to"],
+    # One marker row per completely read list lets an empty list retire its edges: the scope
+    # counts every staged row, the source filter keeps markers out of the table.
+    "destination_scope": "list_key IN (SELECT list_key FROM {staging_table})",
+    "source_filter": "follower_id IS NOT NULL",
+}
