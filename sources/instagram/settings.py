@@ -40,19 +40,3 @@ PAGING: dict[str, tuple[str, str] | None] = {
     "cursor": ("next_cursor", "cursor"),
     "none": None,
 }
-
-# Every resource of the source, in the order they are declared.
-RESOURCES = (
-    "user_profiles",
-    "user_media",
-    "feed",
-    "liked_media",
-    "popular_media",
-    "tag_media",
-    "location_media",
-    "geography_media",
-    "media_details",
-    "follow_graph",
-    "relationships",
-    "search",
-)
