@@ -237,15 +237,26 @@ TABLES: dict[str, dict[str, Any]] = {
         ],
     },
     "extraction_errors": {
-        "description": "Per-entity failures (unknown, private, deleted), once per entity and kind.",
+        "description": (
+            "Per-entity failures, once per entity and error type (the latest occurrence): refusals"
+            " (unknown, private, deleted, missing scope) and reads that outlasted their retries,"
+            " which later runs retry with backoff until they give up."
+        ),
         "primary_key": "error_key",
         "columns": [
             ("error_key", TEXT, "entity_kind + ':' + entity_id + ':' + error_type."),
-            ("entity_kind", TEXT, "user, media, tag, location, geography, list, ..."),
+            ("entity_kind", TEXT, "user, media, tag, location, geography, list, search."),
             ("entity_id", TEXT, "The entity's id (or name)."),
             ("endpoint", TEXT, "Endpoint template, e.g. 'GET /users/{id}'."),
-            ("error_type", TEXT, "The API's error_type, e.g. APINotFoundError."),
-            ("message", TEXT, "The API's error message."),
+            ("error_type", TEXT, "The API's error_type (e.g. APINotFoundError), or HTTPnnn for an answer without one."),
+            ("message", TEXT, "The API's error message, or what failed (secrets masked)."),
+            ("attempts", BIGINT, "Requests made for the read in that run, retries included."),
+            (
+                "failed_runs",
+                BIGINT,
+                "Runs in which the read outlasted its retries (NULL for a refusal, which is not retried).",
+            ),
+            ("gave_up", BOOL, "True when the source stopped retrying the read; NULL for a refusal."),
             OBSERVED_AT,
         ],
     },

@@ -41,12 +41,14 @@ from .helpers import (
 )
 from .helpers.items import FollowListRead
 from .helpers.shaping import Rows
+from .helpers.validation import InstagramConfigError, check_settings
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_BUDGET_SHARE,
     DEFAULT_COUNTERS_LOOKBACK_DAYS,
     DEFAULT_CRAWL_DEPTH,
     DEFAULT_CRAWL_MAX_USERS,
+    DEFAULT_FAILURE_MAX_RUNS,
     DEFAULT_REQUEST_ATTEMPTS,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY_BACKOFF_SECONDS,
@@ -60,6 +62,7 @@ from .settings import (
 __all__ = [
     "instagram",
     "InstagramAuthError",
+    "InstagramConfigError",
     "InstagramBadRequest",
     "InstagramError",
     "InstagramNotAllowed",
@@ -102,6 +105,7 @@ def instagram(
     request_attempts: int = DEFAULT_REQUEST_ATTEMPTS,
     retry_backoff_seconds: float = DEFAULT_RETRY_BACKOFF_SECONDS,
     workers: int = DEFAULT_WORKERS,
+    failure_max_runs: int = DEFAULT_FAILURE_MAX_RUNS,
 ) -> list[DltResource]:
     """Everything the v1 API can read for the configured entities.
 
@@ -127,9 +131,28 @@ def instagram(
         request_timeout, request_attempts: per request, before the run fails.
         retry_backoff_seconds: base of the exponential backoff (with jitter) between attempts.
         workers: parallel requests.
+        failure_max_runs: runs in which a read may outlast its retries before it is given up
+            (it is retried in the next run, then after skipping 1, 3, 7, ... runs).
 
-    Creating the source does no I/O; every request happens when the pipeline extracts.
+    Creating the source does no I/O; every request happens when the pipeline extracts. A
+    setting that cannot work raises `InstagramConfigError` here.
     """
+    check_settings(
+        base_url,
+        {
+            "media_page_size": media_page_size,
+            "follow_page_size": follow_page_size,
+            "crawl_depth": crawl_depth,
+            "crawl_max_users": crawl_max_users,
+            "budget_share": budget_share,
+            "counters_lookback_days": counters_lookback_days,
+            "request_timeout": request_timeout,
+            "request_attempts": request_attempts,
+            "retry_backoff_seconds": retry_backoff_seconds,
+            "workers": workers,
+            "failure_max_runs": failure_max_runs,
+        },
+    )
     searches = search_queries(
         user_search_queries, tag_search_queries, location_search_points, facebook_places_ids, media_search_points
     )
@@ -143,7 +166,7 @@ def instagram(
         workers=workers,
         backoff_seconds=retry_backoff_seconds,
     )
-    run = SourceRun(client)
+    run = SourceRun(client, max_failed_runs=failure_max_runs)
     engagement = Engagement(run)
     media_lists = MediaLists(
         run, engagement, page_size=media_page_size, lookback_seconds=counters_lookback_days * 86400
@@ -167,6 +190,7 @@ def instagram(
 
     def items(produced: Iterable[Rows | FollowListRead]) -> Iterator[Any]:
         """dlt items of what a resource read; then the run's figures, in source state."""
+        run.failures  # noqa: B018 - loaded from source state here, on dlt's thread, before any worker needs it
         yield from dlt_items(produced, client)
         dlt.current.source_state()["last_run"] = client.summary()
 
@@ -245,7 +269,7 @@ def instagram(
     names = [reader.__name__ for reader in readers]
     unknown = sorted(set(resources or ()) - set(names))
     if unknown:
-        raise ValueError(f"unknown resources {unknown}; known: {', '.join(names)}")
+        raise InstagramConfigError(f"unknown resources {unknown}; known: {', '.join(names)}")
     return [raw_tables_resource(reader, resources is None or reader.__name__ in resources) for reader in readers]
 
 

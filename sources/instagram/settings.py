@@ -27,6 +27,7 @@ DEFAULT_WORKERS = 8
 DEFAULT_CRAWL_DEPTH = 1
 DEFAULT_CRAWL_MAX_USERS = 1000
 DEFAULT_COUNTERS_LOOKBACK_DAYS = 0.0
+DEFAULT_FAILURE_MAX_RUNS = 5
 
 # Rows gathered per table before they are handed to dlt as one Arrow table.
 ROWS_PER_BATCH = 5000

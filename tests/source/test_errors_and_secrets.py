@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dlt
 import pytest
-from dlt.pipeline.exceptions import PipelineStepFailed
 
 from emulator import Emulator, FaultPlan, World
 from sources.instagram import InstagramAuthError
@@ -51,16 +50,13 @@ def test_unknown_and_private_entities_are_recorded_and_skipped(
     assert loader.column(f"SELECT count(*) FROM extraction_errors WHERE entity_id LIKE '%{private}'") == [2]
 
 
-def test_invalid_token_fails_at_the_first_request(emulator: Emulator, loader: Loader) -> None:
-    with pytest.raises(PipelineStepFailed) as failure:
-        loader.run(emulator, access_token="not-a-token-0123456789")
+def test_invalid_token_stops_the_run_at_the_first_request(emulator: Emulator, loader: Loader) -> None:
+    loader.run(emulator, access_token="not-a-token-0123456789")
     assert emulator.stats.total == 1
-    cause = failure.value.__cause__
-    while cause is not None and not isinstance(cause, InstagramAuthError):
-        cause = cause.__cause__
-    assert isinstance(cause, InstagramAuthError)
-    assert "The access_token provided is invalid." in str(cause)
-    assert "not-a-token-0123456789" not in str(failure.value)
+    stopped_by = loader.last_run()["stopped_by"]
+    assert stopped_by["error"] == InstagramAuthError.__name__
+    assert "The access_token provided is invalid." in stopped_by["message"]
+    assert "not-a-token-0123456789" not in stopped_by["message"]
 
 
 def test_no_secret_in_logs_state_traces_or_database(
@@ -98,10 +94,11 @@ def test_no_secret_in_logs_state_traces_or_database(
             )
             loader.run(emu, **config)
             assert loader.column("SELECT count(*) FROM follow_edges") != [0]
-            # a failing run: a wrong secret is refused (signature), its trace is written too
-            with pytest.raises(PipelineStepFailed) as failure:
-                loader.run(emu, **{**config, "client_secret": "wrong-secret-77aa"})
-            assert "Signature" in str(failure.value) or "signed" in str(failure.value)
+            # a stopped run: a wrong secret is refused (signature); its reason lands in dlt
+            # state and its trace is written too
+            loader.run(emu, **{**config, "client_secret": "wrong-secret-77aa"})
+            reason = loader.last_run()["stopped_by"]["message"]
+            assert "Signature" in reason or "signed" in reason
             loader.pipeline().run([loader.pipeline().last_trace], table_name="_trace")
     finally:
         dlt_logger.removeHandler(caplog.handler)

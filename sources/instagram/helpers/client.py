@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,12 +33,38 @@ from .errors import (
     InstagramBadRequest,
     InstagramError,
     InstagramNotFound,
+    InstagramNotV1Error,
     InstagramRateLimited,
+    InstagramRetriesExhausted,
     InstagramTransientError,
+    InstagramUnavailable,
+    RunStopped,
 )
 from .redaction import REDACTION, install_secret_filter
 
 logger = logging.getLogger("sources.instagram")
+
+# Reads that outlast their retries one after the other, with no success in between, before the
+# server counts as down for the rest of the run.
+FAILURES_IN_A_ROW_MEAN_DOWN = 5
+
+# Set once by `request_stop` (the CLI's SIGINT/SIGTERM handler): the process is stopping.
+_STOP_REQUESTED = threading.Event()
+_CLIENTS: weakref.WeakSet[InstagramClient] = weakref.WeakSet()
+
+
+def request_stop() -> None:
+    """Stop every client of this process: no new request starts, waits between attempts end,
+    and requests in flight fail at once. Each reader ends as if the budget had run out, so the
+    run loads what it read. Safe to call from a signal handler."""
+    _STOP_REQUESTED.set()
+    for client in list(_CLIENTS):
+        client.close_connections()
+
+
+def stop_requested() -> bool:
+    """Whether `request_stop` was called."""
+    return _STOP_REQUESTED.is_set()
 
 
 def sign(endpoint: str, params: Mapping[str, str], client_secret: str) -> str:
@@ -96,19 +123,26 @@ class InstagramClient:
         self.workers = max(1, workers)
         self._backoff = (backoff_seconds, max_backoff_seconds)
         self._local = threading.local()
+        self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
         self._count_lock = threading.Lock()
         self.requests_made = 0
         self.work_remaining = False
         self.first_observed_at: datetime | None = None
+        self.v1_answers = 0  # answers in the v1 envelope (errors included): the server speaks v1
+        self.entities_failed = 0  # reads that outlasted their retries
+        self._failures_in_a_row = 0
+        self.stopped_by: InstagramError | None = None  # the run-level failure that stopped the run
+        _CLIENTS.add(self)
 
     # -- public -----------------------------------------------------------------------------
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, endpoint: str = "") -> Answer:
         """GET `path` (relative to base_url), retrying transient failures.
 
-        Raises `BudgetExhausted` when the run's budget is spent, an `InstagramEntityError`
-        subclass for per-entity refusals, `InstagramAuthError` for a refused token and
-        `InstagramTransientError` when retries did not help.
+        Raises `BudgetExhausted` when the run's budget is spent, `RunStopped` once the run
+        stops (a refused token, a server that is not v1 or is down, SIGINT/SIGTERM), an
+        `InstagramEntityError` subclass for per-entity refusals, and
+        `InstagramRetriesExhausted` (also per entity) when retries did not help.
         """
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         endpoint = endpoint or path
@@ -117,13 +151,45 @@ class InstagramClient:
             wait=wait_random_exponential(multiplier=self._backoff[0], max=self._backoff[1]),
             retry=retry_if_exception_type(InstagramTransientError),
             before_sleep=self._log_retry,
+            sleep=_STOP_REQUESTED.wait,  # a stop request ends the wait between attempts
             reraise=True,
         )
         try:
-            return retrying(self._get_once, path, query, endpoint)
+            answer = retrying(self._get_once, path, query, endpoint)
         except InstagramRateLimited:
             self.budget.run_out()
             raise BudgetExhausted() from None
+        except InstagramTransientError as error:
+            if _STOP_REQUESTED.is_set():
+                raise RunStopped() from None
+            self._failed(error)
+            raise InstagramRetriesExhausted(error, self.attempts) from None
+        except (InstagramAuthError, InstagramNotV1Error) as error:
+            self.stop(error)
+            raise RunStopped() from None
+        with self._count_lock:
+            self._failures_in_a_row = 0
+        return answer
+
+    def stop(self, reason: InstagramError) -> None:
+        """Stop the run for `reason` (the first reason wins): every later request raises
+        `RunStopped`, so each reader ends as if the budget had run out."""
+        with self._count_lock:
+            if self.stopped_by is None:
+                self.stopped_by = reason
+                logger.error("stopping the run: %s", reason)
+
+    def _failed(self, error: InstagramTransientError) -> None:
+        """Count an entity read that outlasted its retries; a server that never answered in v1,
+        or failed `FAILURES_IN_A_ROW_MEAN_DOWN` reads in a row, is down for the whole run."""
+        with self._count_lock:
+            self.entities_failed += 1
+            self._failures_in_a_row += 1
+            down = not self.v1_answers or self._failures_in_a_row >= FAILURES_IN_A_ROW_MEAN_DOWN
+        if down:
+            how = "no v1 answer yet" if not self.v1_answers else f"{self._failures_in_a_row} reads in a row failed"
+            self.stop(InstagramUnavailable(f"the API server is unavailable ({how}); last error: {error}"))
+            raise RunStopped() from None
 
     def pages(
         self,
@@ -159,13 +225,25 @@ class InstagramClient:
             yield from pool.map(function, items)
 
     def summary(self) -> dict[str, Any]:
-        """The run's figures, as stored in source state under `last_run`."""
+        """The run's figures, as stored in source state under `last_run` (no secret: messages
+        are sanitized)."""
+        stopped_by = None
+        if self.stopped_by is not None:
+            stopped_by = {"error": type(self.stopped_by).__name__, "message": self.sanitize(str(self.stopped_by))}
         return {
             "requests": self.requests_made,
             "rate_limit_remaining": self.budget.remaining,
             "budget_exhausted": self.budget.exhausted,
             "work_remaining": self.work_remaining or self.budget.exhausted,
+            "entities_failed": self.entities_failed,
+            "stopped_by": stopped_by,
+            "interrupted": _STOP_REQUESTED.is_set(),
         }
+
+    def close_connections(self) -> None:
+        """Close every worker's session, so that requests in flight fail at once."""
+        for session in list(self._sessions):
+            session.close()
 
     def sanitize(self, text: str) -> str:
         """`text` with every secret masked."""
@@ -192,7 +270,8 @@ class InstagramClient:
             if cursor_moved and not served_again:
                 return answer, ids, next_cursor
             logger.warning("%s: the previous page was served again; fetching it once more", endpoint or path)
-        raise InstagramTransientError(f"{endpoint or path}: the same page kept being served")
+        stale = InstagramTransientError(f"{endpoint or path}: the same page kept being served", endpoint=endpoint)
+        raise InstagramRetriesExhausted(stale, self.attempts)
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -200,9 +279,12 @@ class InstagramClient:
             session = requests.Session()
             session.headers["User-Agent"] = "instagram-dlt-source"
             self._local.session = session
+            self._sessions.add(session)
         return session
 
     def _get_once(self, path: str, query: dict[str, str], endpoint: str) -> Answer:
+        if self.stopped_by is not None or _STOP_REQUESTED.is_set():
+            raise RunStopped()
         params = {"access_token": self._token, **query}
         if self._secret:
             params["sig"] = sign(path, params, self._secret)
@@ -235,17 +317,11 @@ class InstagramClient:
             content = json.loads(body)
         except ValueError:
             content = None
-        if not isinstance(content, dict):
-            if status == 404:
-                raise InstagramNotFound(
-                    f"{safe}: HTTP 404 (not a JSON answer)",
-                    endpoint=endpoint,
-                    error_type="HTTP404",
-                    observed_at=observed_at,
-                )
-            raise InstagramTransientError(
-                f"{safe}: HTTP {status} with a body that is not a JSON object", endpoint=endpoint
-            )
+        v1 = isinstance(content, dict) and (isinstance(content.get("meta"), dict) or "error_type" in content)
+        if not v1:
+            return self._not_v1(status, safe, endpoint, observed_at)
+        with self._count_lock:
+            self.v1_answers += 1
         meta = content.get("meta") if isinstance(content.get("meta"), dict) else content
         code = meta.get("code", status)
         try:
@@ -271,6 +347,25 @@ class InstagramClient:
         if error_type in AUTH_ERRORS:
             raise InstagramAuthError(f"The API refused the credentials. {message}", **kwargs)
         raise ENTITY_ERRORS.get(error_type, InstagramBadRequest)(message, **kwargs)
+
+    def _not_v1(self, status: int, safe: str, endpoint: str, observed_at: datetime) -> Answer:
+        """Classify an answer without the v1 envelope (API.md §1): a 5xx page from a proxy or a
+        damaged body is transient; a URI too long concerns the entity; an HTML 404 is an unknown
+        route, which only a wrong server gives before any v1 answer; anything else before a v1
+        answer means the server is not v1."""
+        kwargs = {"endpoint": endpoint, "error_type": f"HTTP{status}", "observed_at": observed_at}
+        if status >= 500 or status == 200:
+            raise InstagramTransientError(f"{safe}: HTTP {status} with a body that is not a v1 answer", **kwargs)
+        if status == 414:
+            raise InstagramBadRequest(f"{safe}: HTTP 414, the request's URI is too long", **kwargs)
+        if self.v1_answers:
+            if status == 404:
+                raise InstagramNotFound(f"{safe}: HTTP 404 (not a JSON answer)", **kwargs)
+            raise InstagramTransientError(f"{safe}: HTTP {status} with a body that is not a v1 answer", **kwargs)
+        raise InstagramNotV1Error(
+            f"{safe}: HTTP {status} without the v1 envelope: is base_url ({self.base_url}) a v1 API, ending in /v1?",
+            **kwargs,
+        )
 
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

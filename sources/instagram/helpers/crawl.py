@@ -140,8 +140,9 @@ class FollowCrawl:
             except BudgetExhausted:
                 return
             yield rows
-            if real_id is None:  # unknown or private: nothing more to read
-                yield UserDone(uid)
+            if real_id is None:  # unknown or private: nothing more to read; a failed read waits
+                if not self.run.pending("user", uid):
+                    yield UserDone(uid)
                 return
             yield Profiled(uid, real_id)
         if state.get("self_only") and uid != "self":
@@ -151,6 +152,8 @@ class FollowCrawl:
             list_key = f"{prefix}:{real_id}"
             if list_key in state["lists_done"]:
                 continue
+            if self.run.deferred("list", list_key):
+                return  # it failed in an earlier run: the user waits for the retry
             list_state = state["lists"].setdefault(list_key, {})
             complete = False
             try:
@@ -167,8 +170,10 @@ class FollowCrawl:
                         yield FollowListRead(list_key, edge_rows(list_key, real_id, members))
                         yield MembersFound(index, list_index, members)
             except InstagramEntityError as error:
-                complete = True
                 yield self.run.error("list", list_key, error)
+                if self.run.pending("list", list_key):
+                    return  # read again in a later run, from its buffered pages
+                complete = True
                 if isinstance(error, InstagramNotAllowed) and uid != "self":
                     # the profile was readable, the list is not: a 2016+ server that serves
                     # follow lists of the token user only; stop asking for the others'
@@ -178,6 +183,7 @@ class FollowCrawl:
             if not complete:
                 return  # budget ran out mid-list: the buffered pages stay in state
             state["lists"].pop(list_key, None)
+            self.run.read("list", list_key)
             yield ListDone(list_key)
         yield UserDone(uid)
 

@@ -44,10 +44,13 @@ class Engagement:
         return [inline, *self.run.client.map(self.read, jobs)]
 
     def read_queued(self, queued: list[EngagementJob]) -> Iterator[Rows]:
-        """Rows of the `queued` jobs, each removed from the queue once its rows are handed on."""
+        """Rows of the `queued` jobs, each removed from the queue once its rows are handed on
+        (unless its read failed and is retried in a later run)."""
         for job, rows in zip(list(queued), self.run.client.map(self.read, list(queued))):
             yield rows
-            queued.remove(job)
+            media_id, kind = job
+            if not self.run.pending(kind, media_id):  # a failed read waits for a later run
+                queued.remove(job)
 
     def read(self, job: EngagementJob) -> Rows:
         """Rows of one job (or its error row)."""

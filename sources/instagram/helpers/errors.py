@@ -31,6 +31,16 @@ class InstagramAuthError(InstagramError):
     """The token (or signature) is refused: nothing can be read, the run stops."""
 
 
+class InstagramNotV1Error(InstagramError):
+    """The server does not speak the v1 API (no v1 envelope, an HTML 404 for a known route)
+    before it gave any v1 answer: a wrong `base_url`, the run stops."""
+
+
+class InstagramUnavailable(InstagramError):
+    """Requests keep failing after their retries with nothing succeeding in between: the
+    server is down for the whole run, which stops."""
+
+
 class InstagramEntityError(InstagramError):
     """A failure that concerns one entity only (recorded in `extraction_errors`, run goes on)."""
 
@@ -51,6 +61,21 @@ class InstagramBadRequest(InstagramEntityError):
     """The API rejected a parameter (e.g. a malformed id)."""
 
 
+class InstagramRetriesExhausted(InstagramEntityError):
+    """A passing fault (5xx, broken connection, damaged body) outlasted the request's retries.
+    It concerns the entity being read: recorded, and read again in a later run."""
+
+    def __init__(self, error: InstagramError, attempts: int):
+        super().__init__(
+            f"{error} (after {attempts} attempts)",
+            endpoint=error.endpoint,
+            error_type=error.error_type or "TransientError",
+            api_message=error.api_message,
+            observed_at=error.observed_at,
+        )
+        self.attempts = attempts
+
+
 class InstagramTransientError(InstagramError):
     """A failure that may go away: 5xx, broken connection, damaged body. Retried."""
 
@@ -61,6 +86,11 @@ class InstagramRateLimited(InstagramTransientError):
 
 class BudgetExhausted(Exception):
     """The run's share of the hourly request budget is spent: stop cleanly, resume next run."""
+
+
+class RunStopped(BudgetExhausted):
+    """The run stops reading (a run-level failure, or SIGINT/SIGTERM): every reader ends as if
+    the budget had run out, so what was read is loaded with consistent bookmarks."""
 
 
 ENTITY_ERRORS: dict[str, type[InstagramEntityError]] = {

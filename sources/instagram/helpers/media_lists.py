@@ -129,6 +129,8 @@ class MediaLists:
         """
         media_list.params.setdefault("count", self.page_size)
         queued: list[EngagementJob] = state.setdefault("engagement", [])
+        if self.run.deferred("list", media_list.key):
+            return  # it failed in an earlier run: its bookmarks wait for the retry
         try:
             yield from self.engagement.read_queued(queued)
             for page in media_list.read(self.run.client, state, self.lookback_seconds):
@@ -141,8 +143,13 @@ class MediaLists:
                     queued.extend(jobs)
                 yield rows
                 yield from self.engagement.read_queued(queued)
+            self.run.read("list", media_list.key)
         except InstagramEntityError as error:
             yield self.run.error("list", media_list.key, error)
+            if "resume" in state and not self.run.pending("list", media_list.key):
+                # given up mid-pass: the next pass starts from the top again (items older than
+                # the page that kept failing and newer than the marker stay unread)
+                state.pop("resume")
 
     def user_feed(self, user_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A user's recent media."""

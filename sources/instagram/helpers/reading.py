@@ -1,5 +1,5 @@
-"""What every reader of one source run shares: the client, the per-entity error record, and
-the rule that the budget running out ends a reader quietly (work remains)."""
+"""What every reader of one source run shares: the client, the per-entity failure record, and
+the rule that the budget running out (or the run stopping) ends a reader quietly."""
 
 from __future__ import annotations
 
@@ -8,34 +8,93 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import dlt
+
 from .client import Answer, InstagramClient, local_time
-from .errors import BudgetExhausted, InstagramEntityError
+from .errors import BudgetExhausted, InstagramEntityError, InstagramRetriesExhausted
+from .failures import Failures
 from .shaping import Rows, error_row
 
 logger = logging.getLogger("sources.instagram")
 
 
 class SourceRun:
-    """One run of the source: its client, and the failures it recorded (logged once each)."""
+    """One run of the source: its client, and the failures it recorded (logged once each).
 
-    def __init__(self, client: InstagramClient):
+    A refusal (unknown, private, deleted) is final: its entity is done. A read that outlasted
+    its retries concerns its entity only: it is recorded, the entity stays pending (readers with
+    bookmarks keep them), and later runs read it again with backoff until `max_failed_runs`.
+    """
+
+    def __init__(self, client: InstagramClient, *, max_failed_runs: int):
         self.client = client
+        self.max_failed_runs = max_failed_runs
+        self._failures: Failures | None = None
+        self._pending: set[str] = set()
         self._logged: set[str] = set()
         self._lock = threading.Lock()
 
+    @property
+    def failures(self) -> Failures:
+        """The failure record, from source state (so only inside the extract step)."""
+        with self._lock:
+            if self._failures is None:
+                state = dlt.current.source_state().setdefault("failures", {})
+                self._failures = Failures(state, self.max_failed_runs)
+            return self._failures
+
+    def deferred(self, kind: str, entity_id: str) -> bool:
+        """Whether this entity failed in an earlier run and waits for a later one; if so it
+        stays pending (readers keep its bookmarks)."""
+        key = f"{kind}:{entity_id}"
+        if not self.failures.deferred(key):
+            return False
+        with self._lock:
+            self._pending.add(key)
+        self.client.work_remaining = True
+        return True
+
+    def pending(self, kind: str, entity_id: str) -> bool:
+        """Whether this entity failed (or was deferred) in this run and will be read again."""
+        with self._lock:
+            return f"{kind}:{entity_id}" in self._pending
+
+    def read(self, kind: str, entity_id: str) -> None:
+        """The entity was read: forget any earlier failure."""
+        self.failures.succeeded(f"{kind}:{entity_id}")
+
     def error(self, kind: str, entity_id: str, error: InstagramEntityError) -> Rows:
-        """An `extraction_errors` row for `error`; logs it once per run."""
-        row = error_row(kind, entity_id, error, error.observed_at or self.client.first_observed_at or local_time())
+        """The `extraction_errors` row for `error`, with the entity's fate; logs it once per run."""
+        key = f"{kind}:{entity_id}"
+        observed_at = error.observed_at or self.client.first_observed_at or local_time()
+        if isinstance(error, InstagramRetriesExhausted):
+            verdict = self.failures.failed(key)
+            row = error_row(kind, entity_id, error, observed_at, verdict.failed_runs, verdict.gave_up)
+            if not verdict.gave_up:
+                with self._lock:
+                    self._pending.add(key)
+                self.client.work_remaining = True
+            fate = (
+                f"gave up after {verdict.failed_runs} failed runs"
+                if verdict.gave_up
+                else f"failed runs: {verdict.failed_runs}; read again in run {verdict.retry_run}"
+            )
+            level = logging.ERROR if verdict.gave_up else logging.WARNING
+        else:
+            self.failures.succeeded(key)
+            row = error_row(kind, entity_id, error, observed_at)
+            # expected in any real graph (private users, deleted media); the row is the record
+            fate, level = "skipping", logging.INFO
         with self._lock:
             first = row["error_key"] not in self._logged
             self._logged.add(row["error_key"])
         if first:
-            # expected in any real graph (private users, deleted media); the row is the record
-            logger.info("skipping %s %s: %s", kind, entity_id, error)
+            logger.log(level, "%s %s %s: %s", fate, kind, entity_id, error)
         return {"extraction_errors": [row]}
 
     def until_budget(self, rows: Iterable[Rows]) -> Iterator[Rows]:
-        """`rows` until the budget runs out; then the run ends normally with work remaining."""
+        """`rows` until the budget runs out or the run stops; then the reader ends normally,
+        with work remaining."""
         try:
             yield from rows
         except BudgetExhausted:
@@ -44,8 +103,13 @@ class SourceRun:
     def detail(
         self, kind: str, entity_id: str, path: str, endpoint: str, params: Mapping[str, Any] | None = None
     ) -> tuple[Answer | None, Rows]:
-        """GET one object; on a per-entity failure, the error row instead."""
+        """GET one object; on a per-entity failure (or while its retry is deferred), None and
+        the error rows instead."""
+        if self.deferred(kind, entity_id):
+            return None, {}
         try:
-            return self.client.get(path, params, endpoint=endpoint), {}
+            answer = self.client.get(path, params, endpoint=endpoint)
         except InstagramEntityError as error:
             return None, self.error(kind, entity_id, error)
+        self.read(kind, entity_id)
+        return answer, {}

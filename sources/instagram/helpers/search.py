@@ -8,6 +8,7 @@ from typing import Any
 from ..settings import MAX_USER_SEARCH_COUNT
 from .reading import SourceRun
 from .shaping import Rows, location_row, merge_rows, search_result_rows, shape_media, tag_row, user_row
+from .validation import InstagramConfigError
 
 # What a point of `location_search_points` / `media_search_points` holds, in order.
 POINT_PARAMETERS = ("lat", "lng", "distance", "min_timestamp", "max_timestamp")
@@ -23,13 +24,13 @@ def search_queries(
     media_points: Sequence[Sequence[float]],
 ) -> dict[str, list[SearchQuery]]:
     """The configured searches as `{kind: [query text or query parameters]}`; raises
-    `ValueError` for a malformed point."""
+    `InstagramConfigError` for a malformed point."""
     for point in location_points:
         if len(point) != 3:
-            raise ValueError(f"location_search_points take [lat, lng, distance_m], got {list(point)}")
+            raise InstagramConfigError(f"location_search_points take [lat, lng, distance_m], got {list(point)}")
     for point in media_points:
         if len(point) not in (3, 5):
-            raise ValueError(
+            raise InstagramConfigError(
                 f"media_search_points take [lat, lng, distance_m(, min_timestamp, max_timestamp)], got {list(point)}"
             )
     return {

@@ -187,8 +187,16 @@ def shape_likes(media_id: str, likers: Iterable[Mapping[str, Any]], observed_at:
     return rows
 
 
-def error_row(kind: str, entity_id: str, error: InstagramEntityError, observed_at: datetime) -> dict[str, Any]:
-    """An `extraction_errors` row (one per entity, kind and error type)."""
+def error_row(
+    kind: str,
+    entity_id: str,
+    error: InstagramEntityError,
+    observed_at: datetime,
+    failed_runs: int | None = None,
+    gave_up: bool | None = None,
+) -> dict[str, Any]:
+    """An `extraction_errors` row (one per entity, kind and error type); `failed_runs` and
+    `gave_up` only for a read that outlasted its retries."""
     return {
         "error_key": f"{kind}:{entity_id}:{error.error_type}",
         "entity_kind": kind,
@@ -196,6 +204,9 @@ def error_row(kind: str, entity_id: str, error: InstagramEntityError, observed_a
         "endpoint": error.endpoint,
         "error_type": error.error_type,
         "message": error.api_message or str(error),
+        "attempts": getattr(error, "attempts", 1),
+        "failed_runs": failed_runs,
+        "gave_up": gave_up,
         "observed_at": observed_at,
     }
 

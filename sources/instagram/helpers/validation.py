@@ -1,0 +1,47 @@
+"""Start-up checks of the source's settings: a setting that cannot work is a configuration
+error before any request, never a run that quietly reads nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class InstagramConfigError(ValueError):
+    """A setting of the source cannot work; the message names it and what it takes."""
+
+
+# setting → (smallest allowed value, whether the smallest is excluded)
+_LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
+    "media_page_size": (1, False),
+    "follow_page_size": (1, False),
+    "crawl_depth": (0, False),
+    "crawl_max_users": (1, False),
+    "budget_share": (0, True),
+    "counters_lookback_days": (0, False),
+    "request_timeout": (0, True),
+    "request_attempts": (1, False),
+    "retry_backoff_seconds": (0, False),
+    "workers": (1, False),
+    "failure_max_runs": (1, False),
+}
+
+
+def check_settings(base_url: str, numbers: Mapping[str, Any]) -> None:
+    """Raise `InstagramConfigError` for an unusable `base_url` or a number out of range."""
+    url = urlsplit(str(base_url))
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise InstagramConfigError(
+            f"base_url must be an http(s) URL such as https://api.instagram.com/v1, got {base_url!r}"
+        )
+    if not url.path.rstrip("/").endswith("/v1"):
+        raise InstagramConfigError(f"base_url must end in /v1 (the API's version prefix), got {base_url!r}")
+    for name, value in numbers.items():
+        lowest, excluded = _LOWER_BOUNDS[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InstagramConfigError(f"{name} must be a number, got {value!r}")
+        if value < lowest or (excluded and value == lowest):
+            raise InstagramConfigError(f"{name} must be {'>' if excluded else '>='} {lowest:g}, got {value!r}")
+    if numbers.get("budget_share", 1) > 1:
+        raise InstagramConfigError(f"budget_share must be at most 1, got {numbers['budget_share']!r}")
