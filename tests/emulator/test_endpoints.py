@@ -3,8 +3,10 @@ conventions of API.md §1-§3."""
 
 from __future__ import annotations
 
+import http.client
+import json
 from email.utils import formatdate
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -246,6 +248,56 @@ def test_deleting_someone_elses_comment_is_refused(client: Client, world: World,
 
 
 # ----------------------------------------------------------------------------- transport
+
+
+def _raw_post(emu, path: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
+    """POST `body` exactly as given, with only the `headers` given (no Content-Type unless named)."""
+    connection = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=10)
+    try:
+        connection.request("POST", "/v1" + path, body=body.encode(), headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_a_form_body_without_content_type_is_read_as_a_form(client: Client, world: World, me: str) -> None:
+    """python-instagram's own OAuth POST, like other real clients, sent a urlencoded body with no
+    Content-Type; the API read it as a form (API.md §1)."""
+    media_id = next(m for m in world.feed(me) if m not in world.liked_media(me))
+    body = urlencode({"access_token": client.token})
+    status, answer = _raw_post(client.emulator, f"/media/{media_id}/likes", body, {})
+    assert (status, answer) == (200, {"meta": {"code": 200}, "data": None})
+    assert media_id in world.liked_media(me)
+    target = public_stranger(world)
+    status, answer = _raw_post(
+        client.emulator,
+        f"/users/{target}/relationship",
+        urlencode({"access_token": client.token, "action": "follow"}),
+        {},
+    )
+    assert answer["data"] == {"outgoing_status": "follows"}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded; charset=UTF-8", "Application/X-WWW-Form-URLEncoded"]
+)
+def test_form_content_types_are_read_whatever_their_spelling(client: Client, world: World, content_type: str) -> None:
+    target = public_stranger(world)
+    body = urlencode({"access_token": client.token, "action": "follow"})
+    status, answer = _raw_post(client.emulator, f"/users/{target}/relationship", body, {"Content-Type": content_type})
+    assert (status, answer["data"]) == (200, {"outgoing_status": "follows"})
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "multipart/form-data; boundary=x"])
+def test_bodies_of_other_content_types_are_not_read_as_forms(client: Client, world: World, content_type: str) -> None:
+    """API.md §1: POST bodies are form-urlencoded; a body declared as something else is ignored."""
+    target = public_stranger(world)
+    body = urlencode({"access_token": client.token, "action": "follow"})
+    status, answer = _raw_post(client.emulator, f"/users/{target}/relationship", body, {"Content-Type": content_type})
+    assert status == 400
+    assert answer["meta"]["error_message"] == "Missing access_token URL parameter."
+    assert world.relationship(world.default_user_id, target)["outgoing_status"] == "none"
 
 
 def test_json_suffix_trailing_slash_and_self(client: Client, me: str) -> None:
