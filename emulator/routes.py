@@ -43,6 +43,8 @@ class SearchDistance:
 # locations/search: 2016 docs 500/750 m; 2015 swagger (legacy) 1000/5000 m.
 LOCATION_SEARCH_DISTANCE = {"2016": SearchDistance(500, 750), "legacy": SearchDistance(1000, 5000)}
 MEDIA_SEARCH_DISTANCE = SearchDistance(1000, 5000)
+# locations/search without lat/lng: by one of these venue ids (the first given wins)
+LOCATION_VENUE_IDS = ("facebook_places_id", "foursquare_v2_id", "foursquare_id")
 
 
 @dataclass(frozen=True)
@@ -462,14 +464,16 @@ def get_location_media(call: Call) -> Reply:
 
 
 def search_locations(call: Call) -> Reply:
-    """GET /locations/search: by lat/lng (nearest first) or facebook_places_id."""
-    places_id = call.params.get("facebook_places_id") or None
+    """GET /locations/search: by lat/lng (nearest first), or by a venue id (API.md §2.7):
+    `facebook_places_id`, or the older `foursquare_v2_id` / `foursquare_id`; a venue id makes
+    lat/lng unnecessary and wins over them (the first given, in that order)."""
+    venue_ids = {name: call.params.get(name) or None for name in LOCATION_VENUE_IDS}
     lat, lng = _coordinate(call.params, "lat"), _coordinate(call.params, "lng")
-    if places_id is None and (lat is None or lng is None):
+    if not any(venue_ids.values()) and (lat is None or lng is None):
         raise errors.invalid_parameters("Missing required parameters lat and lng, or facebook_places_id.")
     distance = _distance(call.params, LOCATION_SEARCH_DISTANCE[call.options.era])
     count = paging.SEARCH_COUNT.parse(call.params)
-    found = call.world.search_locations(lat or 0.0, lng or 0.0, distance, places_id)[:count]
+    found = call.world.search_locations(lat or 0.0, lng or 0.0, distance, **venue_ids)[:count]
     return Reply([call.world.location(lid) for lid in found])
 
 

@@ -114,6 +114,19 @@ def test_locations(client: Client, world: World) -> None:
     ), "distance is capped at 750 m (2016 docs)"
 
 
+@pytest.mark.parametrize("key", ["facebook_places_id", "foursquare_v2_id", "foursquare_id"])
+def test_location_search_by_venue_id(client: Client, world: World, key: str) -> None:
+    """API.md §2.7: any of these ids makes lat/lng unnecessary (and wins over them)."""
+    unknown = client.get("/locations/search", **{key: "0"})
+    assert unknown.status_code == 200, unknown.text
+    assert unknown.json()["data"] == []
+    location_id, place = _place_with_media(world)
+    venue_id = getattr(world, f"location_{key}")(location_id)
+    body = client.ok("/locations/search", **{key: venue_id})
+    assert body["data"] == [place] and "pagination" not in body
+    assert client.ok("/locations/search", lat=0, lng=0, **{key: venue_id})["data"] == [place]
+
+
 def test_relationship_lists(client: Client, world: World, me: str) -> None:
     assert client.ok("/users/self/follows")["data"] == [world.user_short(u) for u in world.follows(me)[:50]]
     assert ids(client.ok("/users/self/followed-by")["data"]) == world.followed_by(me)[:50]

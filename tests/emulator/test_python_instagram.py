@@ -86,6 +86,11 @@ def test_models_parse_single_objects_and_searches(legacy: Emulator, world: World
     assert api.location(place["id"]).name == place["name"]
     found = api.location_search(lat=place["latitude"], lng=place["longitude"])
     assert [loc.id for loc in found] == world.search_locations(place["latitude"], place["longitude"], 1000)[:50]
+    venue = api.location_search(foursquare_v2_id=world.location_foursquare_v2_id(place["id"]))
+    assert [loc.id for loc in venue] == [place["id"]]
+    assert [loc.id for loc in api.location_search(foursquare_id=world.location_foursquare_id(place["id"]))] == [
+        place["id"]
+    ]
     assert [m.id for m in api.media_popular()] == world.popular()
     nearby = api.media_search(lat=place["latitude"], lng=place["longitude"], distance=5000)
     assert [m.id for m in nearby] == [
