@@ -27,6 +27,7 @@ LEGACY_INLINE_COMMENTS = 8  # comments.data: the newest comments, oldest first (
 MEDIA_SEARCH_WINDOW = 5 * 86400  # default min_timestamp: 5 days before max_timestamp
 MEDIA_SEARCH_MAX_WINDOW = 7 * 86400
 RELATIONSHIP_ACTIONS = ("follow", "unfollow", "approve", "ignore", "deny", "block", "unblock")
+ANSWERED_REQUEST_STATUS = {"approve": "follows", "ignore": "none"}  # POST relationship answers
 COMMENT_MAX_CHARS, COMMENT_MAX_HASHTAGS, COMMENT_MAX_URLS = 300, 4, 1
 HASHTAG = re.compile(r"#\w+")
 URL = re.compile(r"(?:https?://|www\.)\S+")  # one match per URL, `http://www.` included
@@ -293,11 +294,14 @@ def post_relationship(call: Call) -> Reply:
     action = _required(call.params, "action")
     if action not in RELATIONSHIP_ACTIONS:
         raise errors.invalid_parameters(f"Invalid action {action}; expected one of {', '.join(RELATIONSHIP_ACTIONS)}.")
-    change = getattr(call.world, "ignore" if action == "deny" else action)
-    result = _world_write(lambda: change(call.me, target))
+    action = "ignore" if action == "deny" else action
+    result = _world_write(lambda: getattr(call.world, action)(call.me, target))
+    # approve / ignore answer the status of the request they answered (API.md §2.2: approve →
+    # follows, ignore → none), not whether the one answering follows the requester
+    outgoing = ANSWERED_REQUEST_STATUS.get(action, result["outgoing_status"])
     if call.options.legacy:  # python-instagram's fixture carries both statuses
-        return Reply({"outgoing_status": result["outgoing_status"], "incoming_status": result["incoming_status"]})
-    return Reply({"outgoing_status": result["outgoing_status"]})
+        return Reply({"outgoing_status": outgoing, "incoming_status": result["incoming_status"]})
+    return Reply({"outgoing_status": outgoing})
 
 
 # ----------------------------------------------------------------------------- media

@@ -167,9 +167,56 @@ def test_follow_request_to_a_private_user_then_approve(serve, world: World, me: 
         "outgoing_status": "requested"
     }
     assert me in ids(theirs.ok("/users/self/requested-by")["data"])
-    assert theirs.post(f"/users/{me}/relationship", action="approve").json()["data"] == {"outgoing_status": "none"}
+    assert theirs.post(f"/users/{me}/relationship", action="approve").json()["data"] == {"outgoing_status": "follows"}
     assert mine.ok(f"/users/{target}/relationship")["data"]["outgoing_status"] == "follows"
     assert ids(mine.ok(f"/users/{target}/media/recent")["data"]) == world.media_ids_of_user(target)[:20]
+
+
+def _requester_followed_back(world: World) -> tuple[str, str]:
+    """(requester, target): a pending request to private `target`, who follows the requester."""
+    for target in world.user_ids():
+        if not world.is_private(target):
+            continue
+        for requester in world.follows(target):
+            relation = world.relationship(requester, target)
+            if relation["outgoing_status"] == "none" and not world.is_private(requester):
+                world.follow(requester, target)  # a request: the target is private
+                return requester, target
+    raise AssertionError("the test world has no private user following a public one")
+
+
+@pytest.mark.parametrize("era", ["2016", "legacy"])
+def test_every_action_answers_as_the_reference(serve, world: World, era: str) -> None:
+    """API.md §2.2 (the recorded answers): follow → follows (a public target) or requested (a
+    private one); unfollow, block, unblock → none; approve → follows; ignore and deny → none.
+    For approve and ignore the status is that of the request answered, even when the one
+    answering follows the requester: theirs is not what the answer reports."""
+    emu = serve(world, era=era)
+    mine = Client(emu)
+    public, private = public_stranger(world), private_stranger(world)
+
+    def act(client: Client, target: str, action: str) -> str:
+        answer = client.post(f"/users/{target}/relationship", action=action).json()
+        assert answer["meta"] == {"code": 200}, answer
+        viewer = world.user_for_token(client.token)[0]
+        expected_keys = {"outgoing_status", "incoming_status"} if era == "legacy" else {"outgoing_status"}
+        assert set(answer["data"]) == expected_keys
+        if era == "legacy":
+            assert answer["data"]["incoming_status"] == world.relationship(viewer, target)["incoming_status"]
+        return answer["data"]["outgoing_status"]
+
+    assert act(mine, public, "follow") == "follows"
+    assert act(mine, public, "unfollow") == "none"
+    assert act(mine, private, "follow") == "requested"
+    assert act(mine, private, "unfollow") == "none"
+    assert act(mine, public, "block") == "none"
+    assert act(mine, public, "unblock") == "none"
+    for action in ("approve", "ignore", "deny"):
+        requester, target = _requester_followed_back(world)
+        expected = "follows" if action == "approve" else "none"
+        assert act(Client(emu, world.token_for(target)), requester, action) == expected, action
+        assert world.relationship(requester, target)["outgoing_status"] == expected
+        assert world.relationship(target, requester)["outgoing_status"] == "follows", "unchanged"
 
 
 def test_block_ignore_and_refused_actions(client: Client, world: World, me: str) -> None:
