@@ -419,7 +419,7 @@ def delete_like(call: Call) -> Reply:
 
 
 def get_tag(call: Call) -> Reply:
-    """GET /tags/{name}: {name, media_count}."""
+    """GET /tags/{name}: {name, media_count, description, external_url}."""
     return Reply(_lookup(lambda: call.world.tag(call.path["name"]), "invalid tag name"))
 
 

@@ -806,8 +806,14 @@ class World:
         return _index_of(self._tag_index, name, "tag")
 
     def tag(self, name: str) -> dict:
-        """{name, media_count}; media_count equals len(tag_media(name))."""
-        return {"name": name, "media_count": self._taggings_by_tag.count(self._t(name))}
+        """Tag object {name, media_count, description, external_url}; media_count equals
+        len(tag_media(name)); description and external_url are null, as in every recorded answer."""
+        return {
+            "name": name,
+            "media_count": self._taggings_by_tag.count(self._t(name)),
+            "description": None,
+            "external_url": None,
+        }
 
     def tag_media(self, name: str) -> tuple[tuple[str, str], ...]:
         """(tag_sequence_id, media_id) pairs of public media, newest tagging first. Sequence

@@ -102,6 +102,20 @@ def test_tags(client: Client, world: World) -> None:
     assert client.ok("/tags/search", q=query)["data"] == expected
 
 
+@pytest.mark.parametrize("era", ["2016", "legacy"])
+def test_tag_objects_carry_every_key_of_the_reference(serve, world: World, era: str) -> None:
+    """API.md §4.4: a Tag is {name, media_count} plus `description` and `external_url`, both null
+    in the recorded answers (the ruby gem's tag.json and tag_search.json)."""
+    client = Client(serve(world, era=era))
+    tag = world.tag_names()[0]
+    found = client.ok("/tags/search", q=tag[:2])["data"]
+    assert found
+    for answer in [client.ok(f"/tags/{tag}")["data"], *found]:
+        assert set(answer) == {"name", "media_count", "description", "external_url"}, answer
+        assert answer["description"] is None and answer["external_url"] is None
+        assert isinstance(answer["name"], str) and isinstance(answer["media_count"], int)
+
+
 def test_locations(client: Client, world: World) -> None:
     location_id, place = _place_with_media(world)
     assert client.ok(f"/locations/{location_id}")["data"] == place
