@@ -186,3 +186,47 @@ def test_the_comparison_catches_differences() -> None:
     assert_same_shape(
         {"user": {"id": 3, "username": "k", "first_name": "K", "type": "user"}}, {"user": {"id": "3", "username": "k"}}
     )
+
+
+# ----------------------------------------------------------------------------- the reference's objects
+
+# API.md §4: the keys each object carries (beyond what the python-instagram fixtures show:
+# the Tag's `description` / `external_url`, the User's `counts` and `is_business`, ...).
+REFERENCE_KEYS = {
+    "user": {"id", "username", "full_name", "profile_picture", "bio", "website", "counts", "is_business"},
+    "short user": {"id", "username", "full_name", "profile_picture"},
+    "media": set(
+        "id type created_time link filter tags location comments likes images caption user users_in_photo"
+        " attribution user_has_liked".split()
+    ),
+    "comment": {"id", "text", "created_time", "from"},
+    "tag": {"name", "media_count", "description", "external_url"},
+    "location": {"id", "name", "latitude", "longitude", "street_address"},
+    "relationship": {"outgoing_status", "incoming_status", "target_user_is_private"},
+}
+
+
+def test_objects_carry_every_key_of_the_reference(serve) -> None:
+    world = World(WorldConfig(seed=3, users=300))
+    client = Client(serve(world))
+    media_id = _rich_media(world)
+    place = _place(world)
+    tag = world.tag_names()[0]
+    answers = {
+        "user": client.ok("/users/self")["data"],
+        "short user": client.ok(f"/media/{media_id}/likes")["data"][0],
+        "media": client.ok(f"/media/{media_id}")["data"],
+        "comment": client.ok(f"/media/{media_id}/comments")["data"][0],
+        "tag": client.ok(f"/tags/{tag}")["data"],
+        "location": client.ok(f"/locations/{place['id']}")["data"],
+        "relationship": client.ok(f"/users/{public_stranger(world)}/relationship")["data"],
+    }
+    for kind, answer in answers.items():
+        assert REFERENCE_KEYS[kind] <= set(answer), f"{kind}: {sorted(REFERENCE_KEYS[kind] - set(answer))} missing"
+    media = answers["media"]
+    assert REFERENCE_KEYS["comment"] <= set(media["caption"]) and REFERENCE_KEYS["short user"] <= set(media["user"])
+    by_type = {world.media(m)["type"]: client.ok(f"/media/{m}")["data"] for m in world.feed(world.default_user_id)}
+    assert "videos" in by_type["video"] and "carousel_media" in by_type["carousel"]
+    for item in by_type["carousel"]["carousel_media"]:
+        assert {"type", "images", "users_in_photo"} <= set(item) and ("videos" in item) == (item["type"] == "video")
+    assert REFERENCE_KEYS["tag"] == set(client.ok("/tags/search", q=tag[:2])["data"][0])
