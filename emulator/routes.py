@@ -1,4 +1,4 @@
-"""The v1 endpoints (API.md §2): the route table and one handler per endpoint.
+"""The v1 endpoints (docs/api.md §2): the route table and one handler per endpoint.
 
 Handlers read and change the world and return a `Reply` (data and, on paging endpoints,
 pagination); `emulator.api` does everything around them (auth, limits, signatures, faults,
@@ -100,7 +100,7 @@ class Call:
             raise errors.missing_scope(scope)
 
     def require_unless_owner(self, scope: str, owner: str) -> None:
-        """`public_content unless it is the owner` (API.md §2)."""
+        """`public_content unless it is the owner` (docs/api.md §2)."""
         if owner != self.viewer:
             self.require(scope)
 
@@ -296,7 +296,7 @@ def post_relationship(call: Call) -> Reply:
         raise errors.invalid_parameters(f"Invalid action {action}; expected one of {', '.join(RELATIONSHIP_ACTIONS)}.")
     action = "ignore" if action == "deny" else action
     result = _world_write(lambda: getattr(call.world, action)(call.me, target))
-    # approve / ignore answer the status of the request they answered (API.md §2.2: approve →
+    # approve / ignore answer the status of the request they answered (docs/api.md §2.2: approve →
     # follows, ignore → none), not whether the one answering follows the requester
     outgoing = ANSWERED_REQUEST_STATUS.get(action, result["outgoing_status"])
     if call.options.legacy:  # python-instagram's fixture carries both statuses
@@ -424,7 +424,7 @@ def get_tag(call: Call) -> Reply:
 
 
 def get_tag_media(call: Call) -> Reply:
-    """Tag pagination (API.md §3.2): `max_tag_id` pages to older taggings, `min_tag_id` polls
+    """Tag pagination (docs/api.md §3.2): `max_tag_id` pages to older taggings, `min_tag_id` polls
     for newer ones; the deprecated `max_id` / `min_id` are still accepted."""
     entries = _lookup(lambda: call.listings.tag(call.path["name"]), "invalid tag name")
     count = paging.MEDIA_COUNT.parse(call.params)
@@ -468,7 +468,7 @@ def get_location_media(call: Call) -> Reply:
 
 
 def search_locations(call: Call) -> Reply:
-    """GET /locations/search: by lat/lng (nearest first), or by a venue id (API.md §2.7):
+    """GET /locations/search: by lat/lng (nearest first), or by a venue id (docs/api.md §2.7):
     `facebook_places_id`, or the older `foursquare_v2_id` / `foursquare_id`; a venue id makes
     lat/lng unnecessary and wins over them (the first given, in that order)."""
     venue_ids = {name: call.params.get(name) or None for name in LOCATION_VENUE_IDS}

@@ -61,7 +61,7 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 
 def _is_form(headers: Message) -> bool:
     """Whether a body is form fields: declared as form-urlencoded (any case, any parameters), or
-    sent with no Content-Type at all, as real clients did and the API accepted (API.md §1).
+    sent with no Content-Type at all, as real clients did and the API accepted (docs/api.md §1).
     A body of any other declared type is not read."""
     declared = (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
     return declared in ("", FORM_TYPE)

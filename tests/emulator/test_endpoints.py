@@ -1,5 +1,5 @@
 """Every endpoint answers the world's truth, in the envelope and with the transport
-conventions of API.md §1-§3."""
+conventions of docs/api.md §1-§3."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def test_tags(client: Client, world: World) -> None:
 
 @pytest.mark.parametrize("era", ["2016", "legacy"])
 def test_tag_objects_carry_every_key_of_the_reference(serve, world: World, era: str) -> None:
-    """API.md §4.4: a Tag is {name, media_count} plus `description` and `external_url`, both null
+    """docs/api.md §4.4: a Tag is {name, media_count} plus `description` and `external_url`, both null
     in the recorded answers (the ruby gem's tag.json and tag_search.json)."""
     client = Client(serve(world, era=era))
     tag = world.tag_names()[0]
@@ -130,7 +130,7 @@ def test_locations(client: Client, world: World) -> None:
 
 @pytest.mark.parametrize("key", ["facebook_places_id", "foursquare_v2_id", "foursquare_id"])
 def test_location_search_by_venue_id(client: Client, world: World, key: str) -> None:
-    """API.md §2.7: any of these ids makes lat/lng unnecessary (and wins over them)."""
+    """docs/api.md §2.7: any of these ids makes lat/lng unnecessary (and wins over them)."""
     unknown = client.get("/locations/search", **{key: "0"})
     assert unknown.status_code == 200, unknown.text
     assert unknown.json()["data"] == []
@@ -201,7 +201,7 @@ def _requester_followed_back(world: World) -> tuple[str, str]:
 
 @pytest.mark.parametrize("era", ["2016", "legacy"])
 def test_every_action_answers_as_the_reference(serve, world: World, era: str) -> None:
-    """API.md §2.2 (the recorded answers): follow → follows (a public target) or requested (a
+    """docs/api.md §2.2 (the recorded answers): follow → follows (a public target) or requested (a
     private one); unfollow, block, unblock → none; approve → follows; ignore and deny → none.
     For approve and ignore the status is that of the request answered, even when the one
     answering follows the requester: theirs is not what the answer reports."""
@@ -337,7 +337,7 @@ def _raw_post(emu, path: str, body: str, headers: dict[str, str]) -> tuple[int, 
 
 def test_a_form_body_without_content_type_is_read_as_a_form(client: Client, world: World, me: str) -> None:
     """python-instagram's own OAuth POST, like other real clients, sent a urlencoded body with no
-    Content-Type; the API read it as a form (API.md §1)."""
+    Content-Type; the API read it as a form (docs/api.md §1)."""
     media_id = next(m for m in world.feed(me) if m not in world.liked_media(me))
     body = urlencode({"access_token": client.token})
     status, answer = _raw_post(client.emulator, f"/media/{media_id}/likes", body, {})
@@ -365,7 +365,7 @@ def test_form_content_types_are_read_whatever_their_spelling(client: Client, wor
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", "multipart/form-data; boundary=x"])
 def test_bodies_of_other_content_types_are_not_read_as_forms(client: Client, world: World, content_type: str) -> None:
-    """API.md §1: POST bodies are form-urlencoded; a body declared as something else is ignored."""
+    """docs/api.md §1: POST bodies are form-urlencoded; a body declared as something else is ignored."""
     target = public_stranger(world)
     body = urlencode({"access_token": client.token, "action": "follow"})
     status, answer = _raw_post(client.emulator, f"/users/{target}/relationship", body, {"Content-Type": content_type})

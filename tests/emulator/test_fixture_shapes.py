@@ -11,14 +11,14 @@ of the same JSON type. The rules that allow a difference are explicit:
 2. LEGACY USER FIELDS: the 2011 development fixtures' users carry `first_name`,
    `last_name` and `type: "user"`, which the emulator (like the public API) does not send.
 3. INTEGER IDS: 2011 development fixtures have some ids and cursors as integers
-   (`next_max_id: 3382520`); the emulator always sends strings (API.md "Decisions" 4).
+   (`next_max_id: 3382520`); the emulator always sends strings (docs/api.md "Decisions" 4).
 4. NULLABLE FIELDS: `caption`, `location` (and its `id` / `name`), `attribution` and
    `users_in_photo` may be null on either side, and so may `filter` and `link` (null in
    the 2011 real captures); `data` of writes must be null on both.
 5. NUMBERS: int and float are one type (coordinates, `distance`).
 6. LISTS: each fixture item is compared with an answer item of the same media `type` if
    there is one (else the first); empty lists on either side compare as lists only.
-7. MEDIA OWNER: the 2014 capture's media `user` also has `bio` and `website` (API.md §4.1:
+7. MEDIA OWNER: the 2014 capture's media `user` also has `bio` and `website` (docs/api.md §4.1:
    "sometimes"); the emulator sends the short User there.
 """
 
@@ -190,7 +190,7 @@ def test_the_comparison_catches_differences() -> None:
 
 # ----------------------------------------------------------------------------- the reference's objects
 
-# API.md §4: the keys each object carries (beyond what the python-instagram fixtures show:
+# docs/api.md §4: the keys each object carries (beyond what the python-instagram fixtures show:
 # the Tag's `description` / `external_url`, the User's `counts` and `is_business`, ...).
 REFERENCE_KEYS = {
     "user": {"id", "username", "full_name", "profile_picture", "bio", "website", "counts", "is_business"},

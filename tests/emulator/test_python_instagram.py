@@ -1,5 +1,5 @@
 """Compatibility with python-instagram 1.3.2, a client written for the real v1 API
-(API.md §9): it pages every list to the end and parses the answers with its models."""
+(docs/api.md §9): it pages every list to the end and parses the answers with its models."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def test_writes(legacy: Emulator, world: World) -> None:
 
 
 def test_answering_follow_requests(legacy: Emulator, world: World) -> None:
-    """approve_user_request / ignore_user_request (API.md §9.1), answered as recorded (§2.2)."""
+    """approve_user_request / ignore_user_request (docs/api.md §9.1), answered as recorded (§2.2)."""
     target = private_stranger(world)
     requesters = [u for u in world.user_ids() if u != target and not world.is_private(u)][:2]
     for uid in requesters:

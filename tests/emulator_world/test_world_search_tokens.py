@@ -47,7 +47,7 @@ def test_search_locations_by_facebook_places_id(shared_world):
     ],
 )
 def test_search_locations_by_foursquare_ids(shared_world, key, lookup, shape):
-    """API.md §2.7: locations/search also takes the older Foursquare venue ids, instead of lat/lng."""
+    """docs/api.md §2.7: locations/search also takes the older Foursquare venue ids, instead of lat/lng."""
     world = shared_world
     assert world.search_locations(0, 0, 1, **{key: "nope"}) == []
     venue_ids = [getattr(world, lookup)(lid) for lid in world.location_ids()]
