@@ -51,7 +51,7 @@ GATEWAY_PAGES = {
 
 @dataclass(frozen=True)
 class LimitOptions:
-    """Rate limits (API.md §5) and signing enforcement (§7.4, §7.5)."""
+    """Rate limits (docs/api.md §5) and signing enforcement (§7.4, §7.5)."""
 
     rate_limit: int = 5000
     rate_window: float = 3600.0

@@ -122,17 +122,20 @@ class ControlInterface:
 
 
 def _fields(request: Request) -> dict:
-    """The request's fields: form fields, else a JSON object body, else the query."""
-    if request.form:
-        return dict(request.form)
-    if request.body:
+    """The request's fields: a JSON object body (whatever its Content-Type: `curl -d` declares
+    JSON as a form), else form fields, else the query."""
+    if request.body.lstrip().startswith((b"{", b"[")):
         try:
             fields = orjson.loads(request.body)
         except orjson.JSONDecodeError as error:
-            raise ControlError(f"the body is neither form fields nor valid JSON: {error}") from None
+            raise ControlError(f"the body is not valid JSON: {error}") from None
         if not isinstance(fields, dict):
             raise ControlError("the body must be a JSON object")
         return fields
+    if request.form:
+        return dict(request.form)
+    if request.body:
+        raise ControlError("the body is neither a JSON object nor form fields")
     return dict(request.query)
 
 

@@ -1,4 +1,4 @@
-"""The v1 API's error answers (API.md §6), raised by handlers and rendered by the server.
+"""The v1 API's error answers (docs/api.md §6), raised by handlers and rendered by the server.
 
 Messages are the ones the real API sent where they are known; the others are marked
 "inferred" and listed in docs/emulator.md.

@@ -387,6 +387,8 @@ class Snapshot:
     location_lng: np.ndarray
     location_geography: np.ndarray  # int32
     location_places_id: np.ndarray  # int64, the facebook_places_id
+    location_foursquare_v2_id: list[str]  # 24 hex digits, like Foursquare's v2 venue ids
+    location_foursquare_id: np.ndarray  # int64, the older (v1, numeric) Foursquare venue id
     # tags, most popular first
     tag_name: list[str]
     # media, oldest first
@@ -589,7 +591,18 @@ def _places(config: WorldConfig, rng: np.random.Generator) -> dict:
         location_lng=np.round(lng, 6),
         location_geography=geography,
         location_places_id=_unique_ids(rng, m, 100_000_000_000_000, 200_000_000_000_000),
+        # Drawn after everything above, so that they change none of the earlier draws.
+        location_foursquare_v2_id=_foursquare_v2_ids(rng, m),
+        location_foursquare_id=rng.permutation(_unique_ids(rng, m, 10_000, 20_000_000)),
     )
+
+
+def _foursquare_v2_ids(rng: np.random.Generator, count: int) -> list[str]:
+    """`count` distinct ids shaped like Foursquare's v2 venue ids (MongoDB object ids: 8 hex
+    digits of a 2009-2013 creation time, then 16 more); distinct by their last 16 digits."""
+    created = rng.integers(0x4A000000, 0x51000000, count).tolist()
+    rest = rng.permutation(_unique_ids(rng, count, 0, 1 << 62)).tolist()
+    return [f"{time:08x}{tail:016x}" for time, tail in zip(created, rest)]
 
 
 def tag_vocabulary(size: int) -> list[str]:

@@ -1,4 +1,4 @@
-"""Page sizes, cursors and `next_url`s (API.md §3.2).
+"""Page sizes, cursors and `next_url`s (docs/api.md §3.2).
 
 Every list is newest first. A page is cut from a list of `(key, item)` entries whose integer
 keys strictly decrease along the list; cursors are those keys, so a cursor keeps pointing at

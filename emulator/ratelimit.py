@@ -1,4 +1,4 @@
-"""Sliding-window request counting, per key (API.md §5).
+"""Sliding-window request counting, per key (docs/api.md §5).
 
 The window runs on the real (monotonic) clock, not the world clock: a rate limit is about how
 fast a client calls, and a client that backs off must see its allowance come back.

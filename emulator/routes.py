@@ -1,4 +1,4 @@
-"""The v1 endpoints (API.md §2): the route table and one handler per endpoint.
+"""The v1 endpoints (docs/api.md §2): the route table and one handler per endpoint.
 
 Handlers read and change the world and return a `Reply` (data and, on paging endpoints,
 pagination); `emulator.api` does everything around them (auth, limits, signatures, faults,
@@ -27,6 +27,7 @@ LEGACY_INLINE_COMMENTS = 8  # comments.data: the newest comments, oldest first (
 MEDIA_SEARCH_WINDOW = 5 * 86400  # default min_timestamp: 5 days before max_timestamp
 MEDIA_SEARCH_MAX_WINDOW = 7 * 86400
 RELATIONSHIP_ACTIONS = ("follow", "unfollow", "approve", "ignore", "deny", "block", "unblock")
+ANSWERED_REQUEST_STATUS = {"approve": "follows", "ignore": "none"}  # POST relationship answers
 COMMENT_MAX_CHARS, COMMENT_MAX_HASHTAGS, COMMENT_MAX_URLS = 300, 4, 1
 HASHTAG = re.compile(r"#\w+")
 URL = re.compile(r"(?:https?://|www\.)\S+")  # one match per URL, `http://www.` included
@@ -43,6 +44,8 @@ class SearchDistance:
 # locations/search: 2016 docs 500/750 m; 2015 swagger (legacy) 1000/5000 m.
 LOCATION_SEARCH_DISTANCE = {"2016": SearchDistance(500, 750), "legacy": SearchDistance(1000, 5000)}
 MEDIA_SEARCH_DISTANCE = SearchDistance(1000, 5000)
+# locations/search without lat/lng: by one of these venue ids (the first given wins)
+LOCATION_VENUE_IDS = ("facebook_places_id", "foursquare_v2_id", "foursquare_id")
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class Call:
             raise errors.missing_scope(scope)
 
     def require_unless_owner(self, scope: str, owner: str) -> None:
-        """`public_content unless it is the owner` (API.md §2)."""
+        """`public_content unless it is the owner` (docs/api.md §2)."""
         if owner != self.viewer:
             self.require(scope)
 
@@ -291,11 +294,14 @@ def post_relationship(call: Call) -> Reply:
     action = _required(call.params, "action")
     if action not in RELATIONSHIP_ACTIONS:
         raise errors.invalid_parameters(f"Invalid action {action}; expected one of {', '.join(RELATIONSHIP_ACTIONS)}.")
-    change = getattr(call.world, "ignore" if action == "deny" else action)
-    result = _world_write(lambda: change(call.me, target))
+    action = "ignore" if action == "deny" else action
+    result = _world_write(lambda: getattr(call.world, action)(call.me, target))
+    # approve / ignore answer the status of the request they answered (docs/api.md §2.2: approve →
+    # follows, ignore → none), not whether the one answering follows the requester
+    outgoing = ANSWERED_REQUEST_STATUS.get(action, result["outgoing_status"])
     if call.options.legacy:  # python-instagram's fixture carries both statuses
-        return Reply({"outgoing_status": result["outgoing_status"], "incoming_status": result["incoming_status"]})
-    return Reply({"outgoing_status": result["outgoing_status"]})
+        return Reply({"outgoing_status": outgoing, "incoming_status": result["incoming_status"]})
+    return Reply({"outgoing_status": outgoing})
 
 
 # ----------------------------------------------------------------------------- media
@@ -413,12 +419,12 @@ def delete_like(call: Call) -> Reply:
 
 
 def get_tag(call: Call) -> Reply:
-    """GET /tags/{name}: {name, media_count}."""
+    """GET /tags/{name}: {name, media_count, description, external_url}."""
     return Reply(_lookup(lambda: call.world.tag(call.path["name"]), "invalid tag name"))
 
 
 def get_tag_media(call: Call) -> Reply:
-    """Tag pagination (API.md §3.2): `max_tag_id` pages to older taggings, `min_tag_id` polls
+    """Tag pagination (docs/api.md §3.2): `max_tag_id` pages to older taggings, `min_tag_id` polls
     for newer ones; the deprecated `max_id` / `min_id` are still accepted."""
     entries = _lookup(lambda: call.listings.tag(call.path["name"]), "invalid tag name")
     count = paging.MEDIA_COUNT.parse(call.params)
@@ -462,14 +468,16 @@ def get_location_media(call: Call) -> Reply:
 
 
 def search_locations(call: Call) -> Reply:
-    """GET /locations/search: by lat/lng (nearest first) or facebook_places_id."""
-    places_id = call.params.get("facebook_places_id") or None
+    """GET /locations/search: by lat/lng (nearest first), or by a venue id (docs/api.md §2.7):
+    `facebook_places_id`, or the older `foursquare_v2_id` / `foursquare_id`; a venue id makes
+    lat/lng unnecessary and wins over them (the first given, in that order)."""
+    venue_ids = {name: call.params.get(name) or None for name in LOCATION_VENUE_IDS}
     lat, lng = _coordinate(call.params, "lat"), _coordinate(call.params, "lng")
-    if places_id is None and (lat is None or lng is None):
+    if not any(venue_ids.values()) and (lat is None or lng is None):
         raise errors.invalid_parameters("Missing required parameters lat and lng, or facebook_places_id.")
     distance = _distance(call.params, LOCATION_SEARCH_DISTANCE[call.options.era])
     count = paging.SEARCH_COUNT.parse(call.params)
-    found = call.world.search_locations(lat or 0.0, lng or 0.0, distance, places_id)[:count]
+    found = call.world.search_locations(lat or 0.0, lng or 0.0, distance, **venue_ids)[:count]
     return Reply([call.world.location(lid) for lid in found])
 
 

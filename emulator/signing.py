@@ -1,4 +1,4 @@
-"""Signed requests (`sig`, API.md §7.4) and the `X-Insta-Forwarded-For` header (§7.5)."""
+"""Signed requests (`sig`, docs/api.md §7.4) and the `X-Insta-Forwarded-For` header (§7.5)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ class Request:
     method: str
     path: str  # as received, without the query string
     query: list[tuple[str, str]]
-    form: list[tuple[str, str]]  # form fields of a urlencoded body
+    form: list[tuple[str, str]]  # form fields of a urlencoded body (or of one with no Content-Type)
     body: bytes
     headers: Message
     client_ip: str
@@ -56,6 +56,15 @@ class Response:
 
 
 Application = Callable[[Request], Response]
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _is_form(headers: Message) -> bool:
+    """Whether a body is form fields: declared as form-urlencoded (any case, any parameters), or
+    sent with no Content-Type at all, as real clients did and the API accepted (docs/api.md §1).
+    A body of any other declared type is not read."""
+    declared = (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    return declared in ("", FORM_TYPE)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -94,9 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             return None
         body = self.rfile.read(length) if length else b""
-        form = []
-        if body and "form-urlencoded" in (self.headers.get("Content-Type") or ""):
-            form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True) if _is_form(self.headers) else []
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         return Request(
             method=self.command,

@@ -12,7 +12,8 @@ server may use on top of it (allowed additions to the contract):
   `(seq, user_id)` pairs, newest first. `seq` is an int that only grows as edges are created,
   so a cursor "items with seq < the last one seen" stays stable while the world changes.
 - `has_liked(uid, mid)`, `media_owner_id(mid)`, `comment_object(mid, cid)`,
-  `location_facebook_places_id(lid)`.
+  `location_facebook_places_id(lid)`, `location_foursquare_v2_id(lid)`,
+  `location_foursquare_id(lid)` (the venue ids `search_locations` can look up by).
 - `media_likers_with_seq(mid)`, `liked_media_with_seq(uid)`: the same, for likes.
 
 Writes: `follow`, `unfollow`, `approve`, `ignore`, `block`, `unblock` return the
@@ -373,6 +374,10 @@ class World:
         self._location_ids = tuple(str(v) for v in snap.location_id.tolist())
         self._location_index = {lid: i for i, lid in enumerate(self._location_ids)}
         self._places_index = {str(v): i for i, v in enumerate(snap.location_places_id.tolist())}
+        self._venue_index = {
+            "foursquare_v2_id": {v: i for i, v in enumerate(snap.location_foursquare_v2_id)},
+            "foursquare_id": {str(v): i for i, v in enumerate(snap.location_foursquare_id.tolist())},
+        }
         self._geography_ids = tuple(str(v) for v in snap.geography_id.tolist())
         self._geography_index = {gid: i for i, gid in enumerate(self._geography_ids)}
         self._tag_index = {name: i for i, name in enumerate(snap.tag_name)}
@@ -801,8 +806,14 @@ class World:
         return _index_of(self._tag_index, name, "tag")
 
     def tag(self, name: str) -> dict:
-        """{name, media_count}; media_count equals len(tag_media(name))."""
-        return {"name": name, "media_count": self._taggings_by_tag.count(self._t(name))}
+        """Tag object {name, media_count, description, external_url}; media_count equals
+        len(tag_media(name)); description and external_url are null, as in every recorded answer."""
+        return {
+            "name": name,
+            "media_count": self._taggings_by_tag.count(self._t(name)),
+            "description": None,
+            "external_url": None,
+        }
 
     def tag_media(self, name: str) -> tuple[tuple[str, str], ...]:
         """(tag_sequence_id, media_id) pairs of public media, newest tagging first. Sequence
@@ -829,6 +840,14 @@ class World:
     def location_facebook_places_id(self, lid: str) -> str:
         """The location's Facebook Places id (what `search_locations` can look up by)."""
         return str(int(self._snap.location_places_id[self._l(lid)]))
+
+    def location_foursquare_v2_id(self, lid: str) -> str:
+        """The location's Foursquare v2 venue id (24 hex digits; `search_locations` finds it)."""
+        return self._snap.location_foursquare_v2_id[self._l(lid)]
+
+    def location_foursquare_id(self, lid: str) -> str:
+        """The location's older, numeric (v1) Foursquare venue id."""
+        return str(int(self._snap.location_foursquare_id[self._l(lid)]))
 
     def location_media(self, lid: str) -> list[str]:
         """Public media at the location, newest first."""
@@ -871,13 +890,25 @@ class World:
         return [name for *_, name in sorted(found)]
 
     def search_locations(
-        self, lat: float, lng: float, distance_m: float, facebook_places_id: str | None = None
+        self,
+        lat: float,
+        lng: float,
+        distance_m: float,
+        facebook_places_id: str | None = None,
+        foursquare_v2_id: str | None = None,
+        foursquare_id: str | None = None,
     ) -> list[str]:
-        """Location ids within `distance_m` of (lat, lng), nearest first; with
-        `facebook_places_id`, the location with that id (coordinates are then ignored)."""
-        if facebook_places_id is not None:
-            index = self._places_index.get(str(facebook_places_id))
-            return [] if index is None else [self._location_ids[index]]
+        """Location ids within `distance_m` of (lat, lng), nearest first. With a venue id
+        (`facebook_places_id`, else `foursquare_v2_id`, else `foursquare_id`), the location with
+        that id, or none (coordinates are then ignored)."""
+        for index_of, venue_id in (
+            (self._places_index, facebook_places_id),
+            (self._venue_index["foursquare_v2_id"], foursquare_v2_id),
+            (self._venue_index["foursquare_id"], foursquare_id),
+        ):
+            if venue_id is not None:
+                index = index_of.get(str(venue_id))
+                return [] if index is None else [self._location_ids[index]]
         distance = _haversine_m(lat, lng, self._snap.location_lat, self._snap.location_lng)
         near = np.flatnonzero(distance <= distance_m)
         near = near[np.lexsort((near, distance[near]))]

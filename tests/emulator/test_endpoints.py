@@ -1,10 +1,12 @@
 """Every endpoint answers the world's truth, in the envelope and with the transport
-conventions of API.md §1-§3."""
+conventions of docs/api.md §1-§3."""
 
 from __future__ import annotations
 
+import http.client
+import json
 from email.utils import formatdate
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -100,6 +102,20 @@ def test_tags(client: Client, world: World) -> None:
     assert client.ok("/tags/search", q=query)["data"] == expected
 
 
+@pytest.mark.parametrize("era", ["2016", "legacy"])
+def test_tag_objects_carry_every_key_of_the_reference(serve, world: World, era: str) -> None:
+    """docs/api.md §4.4: a Tag is {name, media_count} plus `description` and `external_url`, both null
+    in the recorded answers (the ruby gem's tag.json and tag_search.json)."""
+    client = Client(serve(world, era=era))
+    tag = world.tag_names()[0]
+    found = client.ok("/tags/search", q=tag[:2])["data"]
+    assert found
+    for answer in [client.ok(f"/tags/{tag}")["data"], *found]:
+        assert set(answer) == {"name", "media_count", "description", "external_url"}, answer
+        assert answer["description"] is None and answer["external_url"] is None
+        assert isinstance(answer["name"], str) and isinstance(answer["media_count"], int)
+
+
 def test_locations(client: Client, world: World) -> None:
     location_id, place = _place_with_media(world)
     assert client.ok(f"/locations/{location_id}")["data"] == place
@@ -110,6 +126,19 @@ def test_locations(client: Client, world: World) -> None:
         ids(client.ok("/locations/search", lat=lat, lng=lng, distance=99999)["data"])
         == world.search_locations(lat, lng, 750)[:50]
     ), "distance is capped at 750 m (2016 docs)"
+
+
+@pytest.mark.parametrize("key", ["facebook_places_id", "foursquare_v2_id", "foursquare_id"])
+def test_location_search_by_venue_id(client: Client, world: World, key: str) -> None:
+    """docs/api.md §2.7: any of these ids makes lat/lng unnecessary (and wins over them)."""
+    unknown = client.get("/locations/search", **{key: "0"})
+    assert unknown.status_code == 200, unknown.text
+    assert unknown.json()["data"] == []
+    location_id, place = _place_with_media(world)
+    venue_id = getattr(world, f"location_{key}")(location_id)
+    body = client.ok("/locations/search", **{key: venue_id})
+    assert body["data"] == [place] and "pagination" not in body
+    assert client.ok("/locations/search", lat=0, lng=0, **{key: venue_id})["data"] == [place]
 
 
 def test_relationship_lists(client: Client, world: World, me: str) -> None:
@@ -152,9 +181,56 @@ def test_follow_request_to_a_private_user_then_approve(serve, world: World, me: 
         "outgoing_status": "requested"
     }
     assert me in ids(theirs.ok("/users/self/requested-by")["data"])
-    assert theirs.post(f"/users/{me}/relationship", action="approve").json()["data"] == {"outgoing_status": "none"}
+    assert theirs.post(f"/users/{me}/relationship", action="approve").json()["data"] == {"outgoing_status": "follows"}
     assert mine.ok(f"/users/{target}/relationship")["data"]["outgoing_status"] == "follows"
     assert ids(mine.ok(f"/users/{target}/media/recent")["data"]) == world.media_ids_of_user(target)[:20]
+
+
+def _requester_followed_back(world: World) -> tuple[str, str]:
+    """(requester, target): a pending request to private `target`, who follows the requester."""
+    for target in world.user_ids():
+        if not world.is_private(target):
+            continue
+        for requester in world.follows(target):
+            relation = world.relationship(requester, target)
+            if relation["outgoing_status"] == "none" and not world.is_private(requester):
+                world.follow(requester, target)  # a request: the target is private
+                return requester, target
+    raise AssertionError("the test world has no private user following a public one")
+
+
+@pytest.mark.parametrize("era", ["2016", "legacy"])
+def test_every_action_answers_as_the_reference(serve, world: World, era: str) -> None:
+    """docs/api.md §2.2 (the recorded answers): follow → follows (a public target) or requested (a
+    private one); unfollow, block, unblock → none; approve → follows; ignore and deny → none.
+    For approve and ignore the status is that of the request answered, even when the one
+    answering follows the requester: theirs is not what the answer reports."""
+    emu = serve(world, era=era)
+    mine = Client(emu)
+    public, private = public_stranger(world), private_stranger(world)
+
+    def act(client: Client, target: str, action: str) -> str:
+        answer = client.post(f"/users/{target}/relationship", action=action).json()
+        assert answer["meta"] == {"code": 200}, answer
+        viewer = world.user_for_token(client.token)[0]
+        expected_keys = {"outgoing_status", "incoming_status"} if era == "legacy" else {"outgoing_status"}
+        assert set(answer["data"]) == expected_keys
+        if era == "legacy":
+            assert answer["data"]["incoming_status"] == world.relationship(viewer, target)["incoming_status"]
+        return answer["data"]["outgoing_status"]
+
+    assert act(mine, public, "follow") == "follows"
+    assert act(mine, public, "unfollow") == "none"
+    assert act(mine, private, "follow") == "requested"
+    assert act(mine, private, "unfollow") == "none"
+    assert act(mine, public, "block") == "none"
+    assert act(mine, public, "unblock") == "none"
+    for action in ("approve", "ignore", "deny"):
+        requester, target = _requester_followed_back(world)
+        expected = "follows" if action == "approve" else "none"
+        assert act(Client(emu, world.token_for(target)), requester, action) == expected, action
+        assert world.relationship(requester, target)["outgoing_status"] == expected
+        assert world.relationship(target, requester)["outgoing_status"] == "follows", "unchanged"
 
 
 def test_block_ignore_and_refused_actions(client: Client, world: World, me: str) -> None:
@@ -246,6 +322,56 @@ def test_deleting_someone_elses_comment_is_refused(client: Client, world: World,
 
 
 # ----------------------------------------------------------------------------- transport
+
+
+def _raw_post(emu, path: str, body: str, headers: dict[str, str]) -> tuple[int, dict]:
+    """POST `body` exactly as given, with only the `headers` given (no Content-Type unless named)."""
+    connection = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=10)
+    try:
+        connection.request("POST", "/v1" + path, body=body.encode(), headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_a_form_body_without_content_type_is_read_as_a_form(client: Client, world: World, me: str) -> None:
+    """python-instagram's own OAuth POST, like other real clients, sent a urlencoded body with no
+    Content-Type; the API read it as a form (docs/api.md §1)."""
+    media_id = next(m for m in world.feed(me) if m not in world.liked_media(me))
+    body = urlencode({"access_token": client.token})
+    status, answer = _raw_post(client.emulator, f"/media/{media_id}/likes", body, {})
+    assert (status, answer) == (200, {"meta": {"code": 200}, "data": None})
+    assert media_id in world.liked_media(me)
+    target = public_stranger(world)
+    status, answer = _raw_post(
+        client.emulator,
+        f"/users/{target}/relationship",
+        urlencode({"access_token": client.token, "action": "follow"}),
+        {},
+    )
+    assert answer["data"] == {"outgoing_status": "follows"}
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded; charset=UTF-8", "Application/X-WWW-Form-URLEncoded"]
+)
+def test_form_content_types_are_read_whatever_their_spelling(client: Client, world: World, content_type: str) -> None:
+    target = public_stranger(world)
+    body = urlencode({"access_token": client.token, "action": "follow"})
+    status, answer = _raw_post(client.emulator, f"/users/{target}/relationship", body, {"Content-Type": content_type})
+    assert (status, answer["data"]) == (200, {"outgoing_status": "follows"})
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "multipart/form-data; boundary=x"])
+def test_bodies_of_other_content_types_are_not_read_as_forms(client: Client, world: World, content_type: str) -> None:
+    """docs/api.md §1: POST bodies are form-urlencoded; a body declared as something else is ignored."""
+    target = public_stranger(world)
+    body = urlencode({"access_token": client.token, "action": "follow"})
+    status, answer = _raw_post(client.emulator, f"/users/{target}/relationship", body, {"Content-Type": content_type})
+    assert status == 400
+    assert answer["meta"]["error_message"] == "Missing access_token URL parameter."
+    assert world.relationship(world.default_user_id, target)["outgoing_status"] == "none"
 
 
 def test_json_suffix_trailing_slash_and_self(client: Client, me: str) -> None:

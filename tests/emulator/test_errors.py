@@ -1,4 +1,4 @@
-"""Error answers: status, shape, error_type and message as in API.md §6, and the era
+"""Error answers: status, shape, error_type and message as in docs/api.md §6, and the era
 differences (§0, "Decisions for this project")."""
 
 from __future__ import annotations

@@ -195,3 +195,19 @@ def test_control_advance_world_and_token(serve, world: World) -> None:
     assert requests.post(control + "/advance", json={"secs": 1}, timeout=5).status_code == 400
     assert requests.get(control + "/nothing", timeout=5).status_code == 404
     assert emu.stats.total == 0, "control requests are not API requests"
+
+
+@pytest.mark.parametrize("headers", [{"Content-Type": "application/x-www-form-urlencoded"}, {}])
+def test_control_reads_json_bodies_whatever_their_content_type(serve, headers: dict) -> None:
+    """`curl -d '{...}'` (docs/emulator.md) declares its JSON body as form-urlencoded; a bare
+    HTTP client may declare nothing. Both bodies are JSON objects, and are read as such."""
+    emu = serve()
+    control = emu.root_url + "/_emulator"
+    plan = b'{"seed": 1, "rates": {"truncated": 0.1}, "schedule": {"3": "stall"}}'
+    installed = requests.post(control + "/faults", data=plan, headers=headers, timeout=5)
+    assert installed.status_code == 200, installed.text
+    assert installed.json()["plan"]["schedule"] == {"3": "stall"}
+    start = emu.world.now
+    advanced = requests.post(control + "/advance", data=b'{"seconds": 60}', headers=headers, timeout=5)
+    assert advanced.status_code == 200, advanced.text
+    assert emu.world.now == start + 60

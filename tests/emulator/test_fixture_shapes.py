@@ -11,14 +11,14 @@ of the same JSON type. The rules that allow a difference are explicit:
 2. LEGACY USER FIELDS: the 2011 development fixtures' users carry `first_name`,
    `last_name` and `type: "user"`, which the emulator (like the public API) does not send.
 3. INTEGER IDS: 2011 development fixtures have some ids and cursors as integers
-   (`next_max_id: 3382520`); the emulator always sends strings (API.md "Decisions" 4).
+   (`next_max_id: 3382520`); the emulator always sends strings (docs/api.md "Decisions" 4).
 4. NULLABLE FIELDS: `caption`, `location` (and its `id` / `name`), `attribution` and
    `users_in_photo` may be null on either side, and so may `filter` and `link` (null in
    the 2011 real captures); `data` of writes must be null on both.
 5. NUMBERS: int and float are one type (coordinates, `distance`).
 6. LISTS: each fixture item is compared with an answer item of the same media `type` if
    there is one (else the first); empty lists on either side compare as lists only.
-7. MEDIA OWNER: the 2014 capture's media `user` also has `bio` and `website` (API.md §4.1:
+7. MEDIA OWNER: the 2014 capture's media `user` also has `bio` and `website` (docs/api.md §4.1:
    "sometimes"); the emulator sends the short User there.
 """
 
@@ -186,3 +186,47 @@ def test_the_comparison_catches_differences() -> None:
     assert_same_shape(
         {"user": {"id": 3, "username": "k", "first_name": "K", "type": "user"}}, {"user": {"id": "3", "username": "k"}}
     )
+
+
+# ----------------------------------------------------------------------------- the reference's objects
+
+# docs/api.md §4: the keys each object carries (beyond what the python-instagram fixtures show:
+# the Tag's `description` / `external_url`, the User's `counts` and `is_business`, ...).
+REFERENCE_KEYS = {
+    "user": {"id", "username", "full_name", "profile_picture", "bio", "website", "counts", "is_business"},
+    "short user": {"id", "username", "full_name", "profile_picture"},
+    "media": set(
+        "id type created_time link filter tags location comments likes images caption user users_in_photo"
+        " attribution user_has_liked".split()
+    ),
+    "comment": {"id", "text", "created_time", "from"},
+    "tag": {"name", "media_count", "description", "external_url"},
+    "location": {"id", "name", "latitude", "longitude", "street_address"},
+    "relationship": {"outgoing_status", "incoming_status", "target_user_is_private"},
+}
+
+
+def test_objects_carry_every_key_of_the_reference(serve) -> None:
+    world = World(WorldConfig(seed=3, users=300))
+    client = Client(serve(world))
+    media_id = _rich_media(world)
+    place = _place(world)
+    tag = world.tag_names()[0]
+    answers = {
+        "user": client.ok("/users/self")["data"],
+        "short user": client.ok(f"/media/{media_id}/likes")["data"][0],
+        "media": client.ok(f"/media/{media_id}")["data"],
+        "comment": client.ok(f"/media/{media_id}/comments")["data"][0],
+        "tag": client.ok(f"/tags/{tag}")["data"],
+        "location": client.ok(f"/locations/{place['id']}")["data"],
+        "relationship": client.ok(f"/users/{public_stranger(world)}/relationship")["data"],
+    }
+    for kind, answer in answers.items():
+        assert REFERENCE_KEYS[kind] <= set(answer), f"{kind}: {sorted(REFERENCE_KEYS[kind] - set(answer))} missing"
+    media = answers["media"]
+    assert REFERENCE_KEYS["comment"] <= set(media["caption"]) and REFERENCE_KEYS["short user"] <= set(media["user"])
+    by_type = {world.media(m)["type"]: client.ok(f"/media/{m}")["data"] for m in world.feed(world.default_user_id)}
+    assert "videos" in by_type["video"] and "carousel_media" in by_type["carousel"]
+    for item in by_type["carousel"]["carousel_media"]:
+        assert {"type", "images", "users_in_photo"} <= set(item) and ("videos" in item) == (item["type"] == "video")
+    assert REFERENCE_KEYS["tag"] == set(client.ok("/tags/search", q=tag[:2])["data"][0])

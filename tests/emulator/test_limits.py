@@ -1,4 +1,4 @@
-"""Rate limits (API.md §5) and signed requests (§7.4, §7.5)."""
+"""Rate limits (docs/api.md §5) and signed requests (§7.4, §7.5)."""
 
 from __future__ import annotations
 

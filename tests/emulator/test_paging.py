@@ -1,4 +1,4 @@
-"""Pagination (API.md §3.2): every family paged to the end equals the world's list, newer
+"""Pagination (docs/api.md §3.2): every family paged to the end equals the world's list, newer
 items via min_id / min_tag_id, cursors that stay put while the world changes."""
 
 from __future__ import annotations

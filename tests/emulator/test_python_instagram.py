@@ -1,5 +1,5 @@
 """Compatibility with python-instagram 1.3.2, a client written for the real v1 API
-(API.md §9): it pages every list to the end and parses the answers with its models."""
+(docs/api.md §9): it pages every list to the end and parses the answers with its models."""
 
 from __future__ import annotations
 
@@ -81,11 +81,18 @@ def test_models_parse_single_objects_and_searches(legacy: Emulator, world: World
     assert [u.id for u in api.user_search(q="an")] == world.search_users("an")[:50]
     tags, _ = api.tag_search(q="lo")
     assert [t.name for t in tags] == world.search_tags("lo")[:50]
-    assert api.tag(world.tag_names()[0]).media_count == world.tag(world.tag_names()[0])["media_count"]
+    tag = api.tag(world.tag_names()[0])
+    assert tag.media_count == world.tag(world.tag_names()[0])["media_count"]
+    assert tag.description is None and tag.external_url is None
     place = world.location(busiest(list(world.location_ids()), world.location_media))
     assert api.location(place["id"]).name == place["name"]
     found = api.location_search(lat=place["latitude"], lng=place["longitude"])
     assert [loc.id for loc in found] == world.search_locations(place["latitude"], place["longitude"], 1000)[:50]
+    venue = api.location_search(foursquare_v2_id=world.location_foursquare_v2_id(place["id"]))
+    assert [loc.id for loc in venue] == [place["id"]]
+    assert [loc.id for loc in api.location_search(foursquare_id=world.location_foursquare_id(place["id"]))] == [
+        place["id"]
+    ]
     assert [m.id for m in api.media_popular()] == world.popular()
     nearby = api.media_search(lat=place["latitude"], lng=place["longitude"], distance=5000)
     assert [m.id for m in nearby] == [
@@ -112,6 +119,26 @@ def test_writes(legacy: Emulator, world: World) -> None:
     assert world.relationship(me, target)["outgoing_status"] == "follows"
     api.unfollow_user(user_id=target)
     assert world.relationship(me, target)["outgoing_status"] == "none"
+    api.block_user(user_id=target)
+    assert world.relationship(me, target)["incoming_status"] == "blocked_by_you"
+    api.unblock_user(user_id=target)
+    assert world.relationship(me, target)["incoming_status"] == "none"
+
+
+def test_answering_follow_requests(legacy: Emulator, world: World) -> None:
+    """approve_user_request / ignore_user_request (docs/api.md §9.1), answered as recorded (§2.2)."""
+    target = private_stranger(world)
+    requesters = [u for u in world.user_ids() if u != target and not world.is_private(u)][:2]
+    for uid in requesters:
+        world.follow(uid, target)
+    api = _client(legacy, world.token_for(target))
+    assert [u.id for u in api.user_incoming_requests()] == world.requested_by(target)
+    approved, ignored = requesters
+    api.approve_user_request(user_id=approved)
+    api.ignore_user_request(user_id=ignored)
+    assert world.relationship(approved, target)["outgoing_status"] == "follows"
+    assert world.relationship(ignored, target)["outgoing_status"] == "none"
+    assert not set(requesters) & set(world.requested_by(target))
 
 
 def test_its_error_handling_understands_the_answers(legacy: Emulator, world: World) -> None:

@@ -1,6 +1,7 @@
 """Search answers match a brute-force reading of the world; tokens map back to users."""
 
 import math
+import re
 
 import pytest
 
@@ -36,6 +37,26 @@ def test_search_locations_by_facebook_places_id(shared_world):
     places_id = world.location_facebook_places_id(lid)
     assert world.search_locations(0, 0, 1, facebook_places_id=places_id) == [lid]
     assert len({world.location_facebook_places_id(x) for x in world.location_ids()}) == len(world.location_ids())
+
+
+@pytest.mark.parametrize(
+    ("key", "lookup", "shape"),
+    [
+        ("foursquare_v2_id", "location_foursquare_v2_id", r"[0-9a-f]{24}"),  # a v2 venue id
+        ("foursquare_id", "location_foursquare_id", r"[1-9][0-9]*"),  # a v1 (numeric) venue id
+    ],
+)
+def test_search_locations_by_foursquare_ids(shared_world, key, lookup, shape):
+    """docs/api.md §2.7: locations/search also takes the older Foursquare venue ids, instead of lat/lng."""
+    world = shared_world
+    assert world.search_locations(0, 0, 1, **{key: "nope"}) == []
+    venue_ids = [getattr(world, lookup)(lid) for lid in world.location_ids()]
+    assert len(set(venue_ids)) == len(venue_ids), "one venue id per location"
+    assert all(re.fullmatch(shape, venue_id) for venue_id in venue_ids)
+    for lid, venue_id in list(zip(world.location_ids(), venue_ids))[:20]:
+        assert world.search_locations(0, 0, 1, **{key: venue_id}) == [lid]
+    again = World(world.config)
+    assert [getattr(again, lookup)(lid) for lid in again.location_ids()] == venue_ids, "deterministic"
 
 
 def test_search_media_matches_brute_force(shared_world):
