@@ -10,8 +10,6 @@ REPO = Path(__file__).resolve().parents[1]
 API_DOC = REPO / "docs" / "api.md"
 SELF = Path(__file__).resolve().relative_to(REPO)  # its examples are not citations
 SKIPPED_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
-# Still citing the reference outside the repository ("API.md §..."), to be replaced by their owners.
-PENDING_DIRS = ("sources", "pipelines", "transforms")
 
 HEADING = re.compile(r"^#{2,3}\s+(?:(\d+(?:\.\d+)*)\.?\s+)?(.+?)\s*$", re.MULTILINE)
 # "docs/api.md §2.1", "docs/api.md §1-§3", "docs/api.md §7.4, §7.5 and §9"
@@ -78,12 +76,10 @@ def test_every_citation_names_a_section_of_the_doc() -> None:
 
 
 def test_no_citation_points_outside_the_repository() -> None:
-    """The spec lives in the repository now: cite docs/api.md, not the team's API.md (the
-    directories of PENDING_DIRS excepted until their owners switch)."""
+    """The spec lives in the repository now: cite docs/api.md, not the team's API.md."""
     stale = [
         f"{path}:{text.count(chr(10), 0, match.start()) + 1}"
         for path, text in repository_texts().items()
-        if path.split("/", 1)[0] not in PENDING_DIRS
         for match in OUTSIDE_CITATION.finditer(text)
     ]
     assert not stale, f"replace 'API.md §' by 'docs/api.md §' at {stale}"

@@ -111,7 +111,7 @@ def instagram(
 
     Args:
         access_token: the API token (secret).
-        client_secret: set when the app enforces signed requests (adds `sig`, API.md §7.4).
+        client_secret: set when the app enforces signed requests (adds `sig`, docs/api.md §7.4).
         base_url: any server that speaks v1, e.g. the emulator's `http://127.0.0.1:PORT/v1`.
         user_ids: users whose profile and media are read, and the seeds of the follow crawl.
         tags, location_ids, geography_ids: feeds to read (with tag and location details).

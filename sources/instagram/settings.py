@@ -12,9 +12,9 @@ from ..instagram_contract import TABLES as TABLES
 
 DEFAULT_BASE_URL = "https://api.instagram.com/v1"
 
-# Largest page the v1 API served on media lists (API.md §2.1, §2.6; python-instagram #136).
+# Largest page the v1 API served on media lists (docs/api.md §2.1, §2.6; python-instagram #136).
 MAX_MEDIA_PAGE_SIZE = 33
-# Follow lists: 50 per page is what python-instagram's recorded fixture shows (API.md §2.2).
+# Follow lists: 50 per page is what python-instagram's recorded fixture shows (docs/api.md §2.2).
 MAX_FOLLOW_PAGE_SIZE = 50
 # `count` of a user search: the most the v1 API answered with.
 MAX_USER_SEARCH_COUNT = 50
@@ -32,7 +32,7 @@ DEFAULT_FAILURE_MAX_RUNS = 5
 # Rows gathered per table before they are handed to dlt as one Arrow table.
 ROWS_PER_BATCH = 5000
 
-# Paging families (API.md §3.2): the pagination key holding the next cursor, and the query
+# Paging families (docs/api.md §3.2): the pagination key holding the next cursor, and the query
 # parameter that sends it back. `None`: the endpoint does not page.
 PAGING: dict[str, tuple[str, str] | None] = {
     "id": ("next_max_id", "max_id"),

@@ -68,7 +68,7 @@ def stop_requested() -> bool:
 
 
 def sign(endpoint: str, params: Mapping[str, str], client_secret: str) -> str:
-    """The v1 `sig` parameter (API.md §7.4): HMAC-SHA256 of `endpoint|k=v|...` sorted by key."""
+    """The v1 `sig` parameter (docs/api.md §7.4): HMAC-SHA256 of `endpoint|k=v|...` sorted by key."""
     parts = [endpoint] + [f"{key}={params[key]}" for key in sorted(params)]
     return hmac.new(client_secret.encode(), "|".join(parts).encode(), hashlib.sha256).hexdigest()
 
@@ -349,7 +349,7 @@ class InstagramClient:
         raise ENTITY_ERRORS.get(error_type, InstagramBadRequest)(message, **kwargs)
 
     def _not_v1(self, status: int, safe: str, endpoint: str, observed_at: datetime) -> Answer:
-        """Classify an answer without the v1 envelope (API.md §1): a 5xx page from a proxy or a
+        """Classify an answer without the v1 envelope (docs/api.md §1): a 5xx page from a proxy or a
         damaged body is transient; a URI too long concerns the entity; an HTML 404 is an unknown
         route, which only a wrong server gives before any v1 answer; anything else before a v1
         answer means the server is not v1."""
