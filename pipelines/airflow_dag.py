@@ -32,8 +32,16 @@ from dlt.extract import DltSource
 from dlt.helpers.airflow_helper import PipelineTasksGroup
 from tenacity import Retrying, stop_after_delay, wait_exponential
 
-from sources.instagram import instagram, remove_rows_loaded_twice
-from transforms import run_transforms
+from pipelines.recipe import (
+    PIPELINE_NAME,
+    RAW_DATASET,
+    build_analytics,
+    build_pipeline,
+    duckdb_destination,
+    raise_if_the_run_stopped,
+    repair_after_load,
+)
+from sources.instagram import instagram
 
 try:  # Airflow 3: the task SDK
     from airflow.providers.standard.operators.python import PythonOperator
@@ -46,8 +54,6 @@ except ImportError:  # Airflow 2.9 to 2.11
     from airflow.operators.python import PythonOperator
     from airflow.utils.log.secrets_masker import mask_secret
 
-PIPELINE_NAME = "instagram"
-RAW_DATASET = "instagram_raw"
 CONNECTION_ID = "instagram_api"
 DUCKDB_PATH_VARIABLE = "instagram_duckdb_path"
 LOAD_RETRY_SECONDS = 120
@@ -126,16 +132,14 @@ class SourcePartBuiltInTask(DltSource):
 
 def run_transforms_on_loaded_data() -> None:
     """Repair the follow history after an interrupted load, then build `instagram_analytics`
-    from the raw tables in the configured DuckDB file."""
+    from the raw tables in the configured DuckDB file; then fail the task if the source's last
+    run stopped early (a refused token, a server that is not v1 or is down)."""
     with tempfile.TemporaryDirectory(prefix="dlt_transforms_") as working_dir:
-        pipeline = dlt.pipeline(
-            pipeline_name=PIPELINE_NAME,
-            destination=dlt.destinations.duckdb(str(duckdb_path())),
-            dataset_name=RAW_DATASET,
-            pipelines_dir=working_dir,
-        )
-        remove_rows_loaded_twice(pipeline)
-        run_transforms(pipeline)
+        pipeline = build_pipeline(duckdb_destination(duckdb_path()), working_dir, progress=False)
+        repair_after_load(pipeline)
+        build_analytics(pipeline)
+        pipeline.sync_destination()  # the state the load tasks committed, with their `last_run`
+        raise_if_the_run_stopped(pipeline)
 
 
 with DAG(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from emulator import Emulator, World, WorldConfig
 
@@ -22,40 +22,42 @@ DEMO_CRAWL_DEPTH = 2
 DEMO_CRAWL_MAX_USERS = 300
 
 
-def source_config_for(world: World) -> dict[str, str]:
-    """dlt configuration (as environment variables) naming entities that exist in `world`."""
+def source_config_for(world: World) -> dict[str, Any]:
+    """Source settings (arguments of `instagram(...)`) naming entities that exist in `world`."""
     tags = sorted(world.tag_names(), key=lambda name: -world.tag(name)["media_count"])[:DEMO_TAGS]
     locations = sorted(world.location_ids(), key=lambda lid: -len(world.location_media(lid)))
     city = world.location(locations[0])
     me = world.default_user_id
     contacts = world.follows(me)[:DEMO_CONTACTS] + world.followed_by(me)[:DEMO_CONTACTS]
     return {
-        "TAGS": json.dumps(tags),
-        "LOCATION_IDS": json.dumps(locations[:DEMO_LOCATIONS]),
-        "GEOGRAPHY_IDS": json.dumps(sorted(world.geography_ids())[:1]),
+        "tags": tags,
+        "location_ids": locations[:DEMO_LOCATIONS],
+        "geography_ids": sorted(world.geography_ids())[:1],
         # self and a few of its contacts, so relationships have something to say
-        "USER_IDS": json.dumps(["self", *contacts]),
-        "USER_SEARCH_QUERIES": json.dumps([world.user(me)["username"][:3]]),
-        "TAG_SEARCH_QUERIES": json.dumps(tags[:1]),
-        "LOCATION_SEARCH_POINTS": json.dumps([[city["latitude"], city["longitude"], 750]]),
-        "MEDIA_SEARCH_POINTS": json.dumps([[city["latitude"], city["longitude"], 1000]]),
-        "CRAWL_DEPTH": str(DEMO_CRAWL_DEPTH),
-        "CRAWL_MAX_USERS": str(DEMO_CRAWL_MAX_USERS),
+        "user_ids": ["self", *contacts],
+        "user_search_queries": [world.user(me)["username"][:3]],
+        "tag_search_queries": tags[:1],
+        "location_search_points": [[city["latitude"], city["longitude"], 750]],
+        "media_search_points": [[city["latitude"], city["longitude"], 1000]],
+        "crawl_depth": DEMO_CRAWL_DEPTH,
+        "crawl_max_users": DEMO_CRAWL_MAX_USERS,
     }
 
 
 @contextlib.contextmanager
-def emulator_for_demo(args: argparse.Namespace) -> Iterator[Emulator]:
-    """Serve a seeded world (follow lists of any user, so the crawl finds a real graph)."""
+def emulator_for_demo(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """Serve a seeded world (follow lists of any user, so the crawl finds a real graph) and
+    give the source settings that read it. Settings the user configured in the environment
+    (`SOURCES__INSTAGRAM__...`) win over the demo's choices; the emulator's URL and token
+    always apply (the token as an argument in memory, never in argv or a log)."""
     world = World(WorldConfig(seed=args.seed, users=args.demo_users))
     with Emulator(world, follows_any_user=True) as emulator:
-        for key, value in source_config_for(world).items():
-            # flags and variables the user set win over the demo's choices
-            os.environ.setdefault(f"SOURCES__INSTAGRAM__{key}", value)
-        # the token reaches the source through dlt's secret lookup, never through argv or logs
-        os.environ["SOURCES__INSTAGRAM__BASE_URL"] = emulator.base_url
-        os.environ["SOURCES__INSTAGRAM__ACCESS_TOKEN"] = emulator.access_token
-        yield emulator
+        settings = {
+            key: value
+            for key, value in source_config_for(world).items()
+            if f"SOURCES__INSTAGRAM__{key.upper()}" not in os.environ
+        }
+        yield {**settings, "base_url": emulator.base_url, "access_token": emulator.access_token}
 
 
 def print_next_steps(database: Path) -> None:

@@ -1,9 +1,10 @@
 """`python -m pipelines.run`: extract Instagram with dlt, load it, then build the analytics tables.
 
-The same command serves a newcomer (`--demo`, against the bundled emulator), cron and Airflow.
-Configuration follows dlt's conventions (`.dlt/config.toml`, `.dlt/secrets.toml`, environment
-variables such as `SOURCES__INSTAGRAM__TAGS`); the flags below override the common keys. The
-access token is never taken on the command line.
+The same command serves a newcomer (`--demo`, against the bundled emulator), cron and Airflow
+(which share its recipe, `pipelines.recipe`). Configuration follows dlt's conventions
+(`.dlt/config.toml`, `.dlt/secrets.toml`, environment variables such as
+`SOURCES__INSTAGRAM__TAGS`); the flags below override the common keys. The access token is
+never taken on the command line.
 """
 
 from __future__ import annotations
@@ -11,41 +12,45 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
-import json
 import logging
 import os
+import signal
 import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
+from dlt.common.destination.exceptions import DestinationException, UnknownDestinationModule
+from dlt.common.exceptions import SignalReceivedException
 from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.helpers import retry_load
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_delay,
-    wait_exponential,
-)
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from pipelines import demo
+from pipelines.recipe import (
+    DEFAULT_DUCKDB_FILE,
+    RunStopped,
+    build_analytics,
+    build_pipeline,
+    duckdb_destination,
+    last_run,
+    raise_if_the_run_stopped,
+    repair_after_load,
+)
 from sources.instagram import (
     InstagramAuthError,
+    InstagramConfigError,
     instagram,
     install_secret_filter,
-    remove_rows_loaded_twice,
+    request_stop,
 )
-
-PIPELINE_NAME = "instagram"
-RAW_DATASET = "instagram_raw"
-DEFAULT_DUCKDB_FILE = "instagram.duckdb"
-PROGRESS_LOG_SECONDS = 10.0
+from transforms import TransformInterrupted
 
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
@@ -53,16 +58,27 @@ EXIT_CONFIG_ERROR = 2
 EXIT_AUTH_ERROR = 3
 EXIT_PARTIAL = 4
 EXIT_ALREADY_RUNNING = 5
+EXIT_ENTITIES_FAILED = 6
+# 128 + the signal's number, as shells report a process that a signal stopped
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 EXIT_CODES_HELP = """exit codes:
-  0  success: everything configured was extracted, loaded and transformed
-  1  failure: an error outlasted its retries; whatever was extracted stays pending and the
-     next run loads it first
-  2  configuration error (missing token, bad option, unknown destination)
-  3  authentication error (invalid or revoked token, missing scope)
-  4  partial: the rate budget ran out; completed pages are loaded, cursors saved, and the
-     next run continues where this one stopped
-  5  already running: another run holds the lock; this one touched nothing
+  0    success: everything configured was extracted, loaded and transformed
+  1    failure: the server is not a v1 API or is down, the destination failed or stayed busy
+       for --load-wait seconds; whatever was read is loaded (or pending, and the next run
+       loads it first)
+  2    configuration error (missing token, bad option or setting, unknown destination, a
+       DuckDB path that is a folder or not a DuckDB file, nothing configured to extract)
+  3    authentication error (invalid or revoked token, wrong client secret); what was read
+       before is loaded
+  4    partial: the rate budget ran out; completed pages are loaded, cursors saved, and the
+       next run continues where this one stopped
+  5    already running: another run holds the lock; this one touched nothing
+  6    partial: some entities failed after their retries (see extraction_errors); the rest
+       is loaded, and later runs retry them with backoff until they give up
+  130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: reading stopped at once, what was read
+       is loaded and the next run continues; a second signal stops at once, leaving what was
+       extracted pending for the next run
 """
 
 log = logging.getLogger("pipelines.run")
@@ -70,6 +86,10 @@ log = logging.getLogger("pipelines.run")
 
 class AlreadyRunning(Exception):
     """Another run holds the pipeline's lock."""
+
+
+class NothingToExtract(Exception):
+    """The selected resources have nothing configured to read."""
 
 
 @dataclass
@@ -80,8 +100,40 @@ class RunReport:
     requests: int | None = None
     rate_limit_remaining: int | None = None
     work_remaining: bool = False
+    budget_exhausted: bool = False
+    entities_failed: int = 0
     transform_seconds: float | None = None
     seconds: float = 0.0
+
+    def exit_code(self) -> int:
+        if self.entities_failed:
+            return EXIT_ENTITIES_FAILED
+        return EXIT_PARTIAL if self.work_remaining else EXIT_SUCCESS
+
+
+class Interruption:
+    """SIGINT and SIGTERM: the first stops reading (what was read is loaded); a second one
+    stops at once (KeyboardInterrupt). During dlt's normalize and load, dlt's own handler
+    finishes the jobs in flight and raises `SignalReceivedException`."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+    def install(self) -> None:
+        for signum in EXIT_INTERRUPTED:
+            signal.signal(signum, self._receive)
+
+    def _receive(self, signum: int, _frame: Any) -> None:
+        if self.signal is not None:
+            raise KeyboardInterrupt
+        self.signal = signum
+        request_stop()
+        log.warning(
+            "%s received: stopping; what was read is loaded (again to stop at once)", signal.Signals(signum).name
+        )
+
+    def requested(self) -> bool:
+        return self.signal is not None
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -141,61 +193,71 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def apply_flags_to_config(args: argparse.Namespace) -> None:
-    """Turn flags into dlt configuration (environment variables win over the TOML files)."""
+def source_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags that override source settings, as arguments of `instagram(...)`."""
 
-    def set_list(key: str, value: str | None) -> None:
-        if value:
-            items = [item.strip() for item in value.split(",") if item.strip()]
-            os.environ[f"SOURCES__INSTAGRAM__{key}"] = json.dumps(items)
+    def split(value: str) -> list[str]:
+        return [item.strip() for item in value.split(",") if item.strip()]
 
-    set_list("TAGS", args.tags)
-    set_list("LOCATION_IDS", args.locations)
-    set_list("USER_IDS", args.users)
-    if args.crawl_depth is not None:
-        os.environ["SOURCES__INSTAGRAM__CRAWL_DEPTH"] = str(args.crawl_depth)
-    if args.crawl_max_users is not None:
-        os.environ["SOURCES__INSTAGRAM__CRAWL_MAX_USERS"] = str(args.crawl_max_users)
-    if args.duckdb:
-        os.environ["DESTINATION__DUCKDB__CREDENTIALS"] = str(Path(args.duckdb).resolve())
-    # dlt narrates every job at INFO; its warnings and errors are what an operator needs
-    os.environ["RUNTIME__LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
+    overrides: dict[str, Any] = {}
+    for flag, setting in (("tags", "tags"), ("locations", "location_ids"), ("users", "user_ids")):
+        if getattr(args, flag):
+            overrides[setting] = split(getattr(args, flag))
+    for setting in ("crawl_depth", "crawl_max_users"):
+        if getattr(args, setting) is not None:
+            overrides[setting] = getattr(args, setting)
+    return overrides
 
 
-def duckdb_path() -> Path:
-    """The DuckDB file dlt will load into, resolved the way dlt resolves it."""
-    configured = os.environ.get("DESTINATION__DUCKDB__CREDENTIALS")
+def duckdb_path(args: argparse.Namespace) -> Path:
+    """The DuckDB file to load into: `--duckdb`, else dlt's configuration, else the default."""
+    configured: str | None = args.duckdb or os.environ.get("DESTINATION__DUCKDB__CREDENTIALS")
     if configured is None:
         with contextlib.suppress(KeyError, ConfigurationException):
             configured = dlt.config["destination.duckdb.credentials"]
     return Path(configured or DEFAULT_DUCKDB_FILE).resolve()
 
 
+# A DuckDB database file holds this at offset 8 (its header).
+DUCKDB_MAGIC = (8, b"DUCK")
+
+
+def check_duckdb_file(path: Path) -> None:
+    """A path that cannot be a DuckDB database is a configuration error, found at once."""
+    if path.is_dir():
+        raise InstagramConfigError(f"{path} is a folder, not a DuckDB file: point --duckdb at a file")
+    if path.exists():
+        offset, magic = DUCKDB_MAGIC
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            if handle.read(len(magic)) != magic:
+                raise InstagramConfigError(
+                    f"{path} is not a DuckDB database (empty, truncated or another kind of file): move it"
+                    " away to extract everything again into a new file, or point --duckdb at the right one"
+                )
+
+
 @contextlib.contextmanager
 def run_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking lock for the whole run; the OS frees it if we die."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
+    """Hold an exclusive, non-blocking lock for the whole run; the OS frees it when the process
+    ends, however it ends. The lock file names the holder's pid."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
+    except OSError as error:
+        raise InstagramConfigError(f"cannot write the lock file {path}: {error.strerror}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise AlreadyRunning(f"another run holds {path}") from None
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise AlreadyRunning(f"another run (pid {holder}) holds {path}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
         yield
-
-
-def build_pipeline(args: argparse.Namespace) -> dlt.Pipeline:
-    return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
-        destination=args.destination,
-        dataset_name=RAW_DATASET,
-        pipelines_dir=args.pipelines_dir,
-        # rows and jobs per step, through our logging (and so its secret filter)
-        progress=dlt.progress.log(
-            log_period=PROGRESS_LOG_SECONDS,
-            logger=logging.getLogger("pipelines.progress"),
-            dump_system_stats=False,
-        ),
-    )
 
 
 def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path) -> None:
@@ -219,37 +281,53 @@ def causes_of(error: BaseException) -> Iterator[BaseException]:
         cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
 
 
+# What DuckDB says when another process holds the file.
+DUCKDB_LOCKED = "Could not set lock on file"
+
+
 def destination_is_busy(error: BaseException) -> bool:
     """The destination could not be opened (a DuckDB file held by another process, a database
     that is down) when dlt synced state before extracting or loaded after it: worth retrying.
-    Schema, data and configuration errors are not."""
-    if not retry_load(("sync", "load"))(error):
+    Schema, data and configuration errors are not, nor a file that is not a database."""
+    if not retry_load(("sync", "load"))(error) and not isinstance(error, PipelineStepFailed):
         return False
-    return any(isinstance(cause, DestinationConnectionError) for cause in causes_of(error))
+    causes = list(causes_of(error))
+    if any(DUCKDB_LOCKED in str(cause) for cause in causes):
+        return True
+    return any(isinstance(cause, DestinationConnectionError) for cause in causes) and not any(
+        "not a valid DuckDB database" in str(cause) for cause in causes
+    )
 
 
 def run_retrying_while_busy(
-    pipeline: dlt.Pipeline, args: argparse.Namespace, source=None, refresh=None
+    pipeline: dlt.Pipeline, load_wait: float, source: Any = None, refresh: str | None = None
 ) -> dict[str, int]:
-    """`pipeline.run`, retried while the destination is busy, for at most `--load-wait` seconds.
-    Returns the rows normalized per table.
+    """`pipeline.run`, retried while the destination is busy, for at most `load_wait` seconds
+    from when it was first found busy. Returns the rows normalized per table.
 
     An attempt that failed at the load left its package pending: the next attempt loads that
     package and never extracts again (so its rows are counted from the attempt that did). With
     no `source`, it loads the packages an earlier run left pending.
     """
     rows_by_table: dict[str, int] = {}
+    busy_since: float | None = None
+
+    def waited_long_enough(_: RetryCallState) -> bool:
+        nonlocal busy_since
+        now = time.monotonic()
+        busy_since = now if busy_since is None else busy_since
+        return now - busy_since >= load_wait
 
     def log_retry(retry_state: RetryCallState) -> None:
         log.warning(
             "destination busy (is another process holding it?); retrying in %.1f s, for at most %.0f s in all",
             retry_state.upcoming_sleep,
-            args.load_wait,
+            load_wait,
         )
 
     for attempt in Retrying(
         retry=retry_if_exception(destination_is_busy),
-        stop=stop_after_delay(args.load_wait),
+        stop=waited_long_enough,
         wait=wait_exponential(multiplier=0.5, max=10),
         before_sleep=log_retry,
         reraise=True,
@@ -270,36 +348,57 @@ def run_retrying_while_busy(
     return rows_by_table
 
 
-def run(args: argparse.Namespace) -> RunReport:
+def run(args: argparse.Namespace, interruption: Interruption, source_overrides: dict[str, Any]) -> RunReport:
     started = time.monotonic()
     report = RunReport()
-    pipeline = build_pipeline(args)
+    destination: Any = args.destination
     if args.destination == "duckdb":
-        forget_state_of_a_missing_duckdb_file(pipeline, duckdb_path())
+        database = duckdb_path(args)
+        check_duckdb_file(database)
+        destination = duckdb_destination(database)
+    try:
+        pipeline = build_pipeline(destination, args.pipelines_dir)
+    except (UnknownDestinationModule, DestinationException) as error:
+        raise InstagramConfigError(f"unknown or unusable destination {args.destination!r}: {error}") from None
+    if args.destination == "duckdb":
+        forget_state_of_a_missing_duckdb_file(pipeline, database)
     loaded: Counter[str] = Counter()
     if pipeline.has_pending_data:
         log.info("loading packages left pending by an earlier run")
-        loaded.update(run_retrying_while_busy(pipeline, args))
+        loaded.update(run_retrying_while_busy(pipeline, args.load_wait))
 
-    source = instagram()
+    source = instagram(**source_overrides)
     if args.resources:
-        source = source.with_resources(*[r.strip() for r in args.resources.split(",")])
+        names = [name.strip() for name in args.resources.split(",") if name.strip()]
+        unknown = sorted(set(names) - set(source.resources))
+        if unknown:
+            raise InstagramConfigError(f"unknown resources {unknown}; known: {', '.join(source.resources)}")
+        source = source.with_resources(*names)
     refresh = "drop_sources" if args.full_refresh else None
-    loaded.update(run_retrying_while_busy(pipeline, args, source, refresh))
-    remove_rows_loaded_twice(pipeline)
+    loaded.update(run_retrying_while_busy(pipeline, args.load_wait, source, refresh))
+    repair_after_load(pipeline)
     report.rows_by_table = {table: count for table, count in loaded.items() if not table.startswith("_dlt")}
-    last_run = pipeline.state.get("sources", {}).get("instagram", {}).get("last_run", {})
-    report.requests = last_run.get("requests")
-    report.rate_limit_remaining = last_run.get("rate_limit_remaining")
-    report.work_remaining = bool(last_run.get("work_remaining"))
-
-    if not args.no_transforms:
-        from transforms import run_transforms
-
-        transform_started = time.monotonic()
-        run_transforms(pipeline)
-        report.transform_seconds = time.monotonic() - transform_started
+    figures = last_run(pipeline)
+    report.requests = figures.get("requests")
+    report.rate_limit_remaining = figures.get("rate_limit_remaining")
+    report.work_remaining = bool(figures.get("work_remaining"))
+    report.budget_exhausted = bool(figures.get("budget_exhausted"))
+    report.entities_failed = figures.get("entities_failed", 0)
     report.seconds = time.monotonic() - started
+    print_summary(report)
+    raise_if_the_run_stopped(pipeline)
+    if interruption.requested():
+        return report
+    if not report.requests:
+        raise NothingToExtract(
+            f"nothing was extracted: the selected resources ({', '.join(source.selected_resources)}) have no"
+            " entity configured to read (user ids, tags, locations, ...)"
+        )
+    if not args.no_transforms:
+        transform_started = time.monotonic()
+        build_analytics(pipeline, stop_requested=interruption.requested)
+        report.transform_seconds = time.monotonic() - transform_started
+        print(f"Transforms: {report.transform_seconds:.1f} s")
     return report
 
 
@@ -314,20 +413,27 @@ def print_summary(report: RunReport) -> None:
     requests = "unknown" if report.requests is None else f"{report.requests:,}"
     remaining = "unknown" if report.rate_limit_remaining is None else f"{report.rate_limit_remaining:,}"
     print(f"API requests: {requests}; rate budget left: {remaining}")
-    if report.transform_seconds is not None:
-        print(f"Transforms: {report.transform_seconds:.1f} s")
     print(f"Duration: {report.seconds:.1f} s")
-    if report.work_remaining:
+    if report.entities_failed:
+        print(
+            f"Entities failed: {report.entities_failed} reads outlasted their retries; see extraction_errors."
+            " Later runs retry them."
+        )
+    if report.budget_exhausted:
         print("Work remains: the rate budget ran out; the next run continues where this one stopped.")
+    elif report.work_remaining:
+        print("Work remains: the next run continues where this one stopped.")
     else:
         print("Work remains: no, everything configured was extracted.")
 
 
-def step_failure_exit_code(error: PipelineStepFailed) -> int:
+def exit_code_of_step_failure(error: PipelineStepFailed) -> int:
     for cause in causes_of(error):
+        if isinstance(cause, SignalReceivedException):
+            return EXIT_INTERRUPTED.get(cause.signal_code, EXIT_INTERRUPTED[signal.SIGINT])
         if isinstance(cause, InstagramAuthError):
             return EXIT_AUTH_ERROR
-        if isinstance(cause, ConfigurationException):
+        if isinstance(cause, ConfigurationException | InstagramConfigError):
             return EXIT_CONFIG_ERROR
     return EXIT_FAILURE
 
@@ -336,42 +442,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_secret_filter()
-    apply_flags_to_config(args)
+    # dlt narrates every job at INFO; its warnings and errors are what an operator needs
+    os.environ["RUNTIME__LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
+    interruption = Interruption()
+    interruption.install()
     lock_path = (
-        duckdb_path().with_suffix(".duckdb.lock")
+        duckdb_path(args).with_suffix(".duckdb.lock")
         if args.destination == "duckdb"
         else Path(args.pipelines_dir or Path.home() / ".dlt" / "pipelines") / "instagram.lock"
     )
     try:
         with run_lock(lock_path):
+            overrides = source_arguments(args)
             if args.demo:
-                with demo.emulator_for_demo(args):
-                    report = run(args)
-                print_summary(report)
-                demo.print_next_steps(duckdb_path())
+                with demo.emulator_for_demo(args) as demo_settings:
+                    report = run(args, interruption, {**demo_settings, **overrides})
+                demo.print_next_steps(duckdb_path(args))
             else:
-                report = run(args)
-                print_summary(report)
+                report = run(args, interruption, overrides)
     except AlreadyRunning as error:
         log.error("%s; exiting without touching anything", error)
         return EXIT_ALREADY_RUNNING
     except InstagramAuthError as error:
         log.error("authentication failed: %s", error)
         return EXIT_AUTH_ERROR
-    except ConfigurationException as error:
+    except (ConfigurationException, InstagramConfigError, NothingToExtract) as error:
         log.error("configuration error: %s", error)
         return EXIT_CONFIG_ERROR
+    except RunStopped as error:
+        log.error("the run stopped: %s", error)
+        return EXIT_FAILURE
+    except TransformInterrupted as error:
+        log.warning("interrupted during the transforms (%s); the next run builds them", error)
+        return EXIT_INTERRUPTED[interruption.signal or signal.SIGINT]
     except PipelineStepFailed as error:
         kept = "; what it extracted is kept for the next run" if error.has_pending_data else ""
-        log.error(
-            "step %s failed (%s)%s: %s",
-            error.step,
-            type(error.exception).__name__,
-            kept,
-            error.exception,
-        )
-        return step_failure_exit_code(error)
-    return EXIT_PARTIAL if report.work_remaining else EXIT_SUCCESS
+        code = exit_code_of_step_failure(error)
+        log.error("step %s failed (%s)%s: %s", error.step, type(error.exception).__name__, kept, error.exception)
+        return code
+    except KeyboardInterrupt:
+        log.warning("stopped at once; what was extracted stays pending for the next run")
+        return EXIT_INTERRUPTED[interruption.signal or signal.SIGINT]
+    if interruption.signal is not None:
+        log.warning("interrupted: what was read is loaded; the next run continues")
+        return EXIT_INTERRUPTED[interruption.signal]
+    return report.exit_code()
 
 
 if __name__ == "__main__":

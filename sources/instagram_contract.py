@@ -245,7 +245,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "primary_key": "error_key",
         "columns": [
             ("error_key", TEXT, "entity_kind + ':' + entity_id + ':' + error_type."),
-            ("entity_kind", TEXT, "user, media, tag, location, geography, list, search."),
+            ("entity_kind", TEXT, "user, media, likes, comments (of a media), tag, location, geography, list, search."),
             ("entity_id", TEXT, "The entity's id (or name)."),
             ("endpoint", TEXT, "Endpoint template, e.g. 'GET /users/{id}'."),
             ("error_type", TEXT, "The API's error_type (e.g. APINotFoundError), or HTTPnnn for an answer without one."),

@@ -5,6 +5,6 @@
 the same for the pipeline named `instagram`.
 """
 
-from transforms.runner import ANALYTICS_DATASET, ModelRun, TransformError, run_transforms
+from transforms.runner import ANALYTICS_DATASET, ModelRun, TransformError, TransformInterrupted, run_transforms
 
-__all__ = ["ANALYTICS_DATASET", "ModelRun", "TransformError", "run_transforms"]
+__all__ = ["ANALYTICS_DATASET", "ModelRun", "TransformError", "TransformInterrupted", "run_transforms"]

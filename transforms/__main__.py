@@ -12,11 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import dlt
-
-from transforms.runner import ANALYTICS_DATASET, RAW_DATASET, TransformError, run_transforms
-
-PIPELINE_NAME = "instagram"
+from pipelines.recipe import ANALYTICS_DATASET, build_analytics, build_pipeline, duckdb_destination
+from transforms.runner import TransformError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,12 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    destination = dlt.destinations.duckdb(str(Path(args.duckdb).resolve())) if args.duckdb else "duckdb"
-    pipeline = dlt.pipeline(
-        PIPELINE_NAME, destination=destination, dataset_name=RAW_DATASET, pipelines_dir=args.pipelines_dir
-    )
+    destination = duckdb_destination(Path(args.duckdb).resolve()) if args.duckdb else "duckdb"
+    pipeline = build_pipeline(destination, args.pipelines_dir, progress=False)
     try:
-        results = run_transforms(pipeline)
+        results = build_analytics(pipeline)
     except TransformError as error:
         logging.getLogger("transforms").error("%s", error)
         return 1

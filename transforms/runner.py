@@ -36,6 +36,7 @@ import graphlib
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -53,7 +54,6 @@ DEFAULT_MATERIALIZATION = {"staging": "view", "intermediate": "table", "marts": 
 MATERIALIZATIONS = ("view", "table", "incremental", "iterative")
 ITERATIVE_SECTIONS = ("init", "step", "converged", "final")
 
-RAW_DATASET = "instagram_raw"
 ANALYTICS_DATASET = "instagram_analytics"
 
 RAW_REFERENCE = re.compile(r"\{raw\}\.(\w+)")
@@ -64,6 +64,11 @@ SECTION_MARKER = re.compile(r"^--\s*@(\w+)\b.*$", re.MULTILINE)
 
 class TransformError(Exception):
     """A model is malformed, references something unknown, or failed to build."""
+
+
+class TransformInterrupted(TransformError):
+    """The run was asked to stop: the models built so far keep their new contents, the others
+    their previous ones."""
 
 
 class ModelRun(TypedDict, total=False):
@@ -322,16 +327,20 @@ class Runner:
 
 def run_models(
     client: SqlClientBase[Any],
-    raw_dataset: str = RAW_DATASET,
+    raw_dataset: str,
     analytics_dataset: str = ANALYTICS_DATASET,
     models: list[Model] | None = None,
+    stop_requested: Callable[[], bool] | None = None,
 ) -> dict[str, ModelRun]:
-    """Build every model, in dependency order, each in its own transaction, on an open client."""
+    """Build every model, in dependency order, each in its own transaction, on an open client.
+    When `stop_requested()` turns true, stops before the next model (`TransformInterrupted`)."""
     models = load_models() if models is None else models
     runner = Runner(client, raw_dataset, analytics_dataset)
     client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {runner.quote(analytics_dataset)}")
     results: dict[str, ModelRun] = {}
     for model in models:
+        if stop_requested is not None and stop_requested():
+            raise TransformInterrupted(f"stopped before model {model.name}; {len(results)} models were built")
         try:
             with client.begin_transaction():
                 results[model.name] = runner.build(model)
@@ -341,7 +350,11 @@ def run_models(
     return results
 
 
-def run_transforms(pipeline: dlt.Pipeline, analytics_dataset: str = ANALYTICS_DATASET) -> dict[str, ModelRun]:
+def run_transforms(
+    pipeline: dlt.Pipeline,
+    analytics_dataset: str = ANALYTICS_DATASET,
+    stop_requested: Callable[[], bool] | None = None,
+) -> dict[str, ModelRun]:
     """Build every analytics table from the pipeline's raw dataset, where the data was loaded.
 
     Reads `pipeline.dataset_name` (the raw tables) and writes `analytics_dataset` through
@@ -349,4 +362,4 @@ def run_transforms(pipeline: dlt.Pipeline, analytics_dataset: str = ANALYTICS_DA
     Returns, per model, its row count and build time (and iterations for iterative models).
     """
     with pipeline.sql_client() as client:
-        return run_models(client, pipeline.dataset_name, analytics_dataset)
+        return run_models(client, pipeline.dataset_name, analytics_dataset, stop_requested=stop_requested)

@@ -37,11 +37,12 @@ from .helpers import (
     fan_in,
     install_secret_filter,
     remove_rows_loaded_twice,
+    request_stop,
     search_queries,
 )
 from .helpers.items import FollowListRead
 from .helpers.shaping import Rows
-from .helpers.validation import InstagramConfigError, check_settings
+from .helpers.validation import InstagramConfigError, check_ids, check_settings
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_BUDGET_SHARE,
@@ -71,6 +72,7 @@ __all__ = [
     "InstagramTransientError",
     "install_secret_filter",
     "remove_rows_loaded_twice",
+    "request_stop",
 ]
 
 # A media-list reader: `(key, bookmarks, with_engagement)` → rows.
@@ -137,6 +139,11 @@ def instagram(
     Creating the source does no I/O; every request happens when the pipeline extracts. A
     setting that cannot work raises `InstagramConfigError` here.
     """
+    if not access_token:
+        raise InstagramConfigError("no access token configured (sources.instagram.access_token)")
+    check_ids(
+        {"user_ids": user_ids, "media_ids": media_ids, "location_ids": location_ids, "geography_ids": geography_ids}
+    )
     check_settings(
         base_url,
         {

@@ -117,7 +117,7 @@ def test_a_failing_model_leaves_the_previous_tables(warehouse: Warehouse, tmp_pa
     (sql_dir / "marts" / "follow_edges.sql").write_text("SELECT no_such_column FROM {analytics}.stg_follow_edges")
     with warehouse.pipeline().sql_client() as client:
         with pytest.raises(TransformError, match="follow_edges"):
-            run_models(client, models=load_models(sql_dir))
+            run_models(client, "instagram_raw", models=load_models(sql_dir))
     assert [(r["follower_id"], r["followed_id"]) for r in warehouse.rows("follow_edges")] == [("a", "b")]
 
 
@@ -214,5 +214,5 @@ def test_a_model_may_change_materialization_and_gain_columns(warehouse: Warehous
     for number, version in enumerate(versions):
         sql_dir = write_models(tmp_path / f"v{number}", version)
         with warehouse.pipeline().sql_client() as client:
-            run_models(client, models=load_models(sql_dir))
+            run_models(client, "instagram_raw", models=load_models(sql_dir))
     assert warehouse.query(f"SELECT * FROM {ANALYTICS}.summary ORDER BY as_of") == [(1, 10, None), (2, 20, 0.5)]

@@ -7,7 +7,7 @@
 after a crashed load.
 """
 
-from .client import InstagramClient, sign
+from .client import InstagramClient, request_stop, sign
 from .crawl import FollowCrawl
 from .engagement import Engagement
 from .errors import (
@@ -56,6 +56,7 @@ __all__ = [
     "fan_in",
     "install_secret_filter",
     "remove_rows_loaded_twice",
+    "request_stop",
     "search_queries",
     "sign",
 ]

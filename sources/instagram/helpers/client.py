@@ -131,6 +131,7 @@ class InstagramClient:
         self.v1_answers = 0  # answers in the v1 envelope (errors included): the server speaks v1
         self.entities_failed = 0  # reads that outlasted their retries
         self._failures_in_a_row = 0
+        self._failing_endpoints: set[str] = set()
         self.stopped_by: InstagramError | None = None  # the run-level failure that stopped the run
         _CLIENTS.add(self)
 
@@ -169,6 +170,7 @@ class InstagramClient:
             raise RunStopped() from None
         with self._count_lock:
             self._failures_in_a_row = 0
+            self._failing_endpoints.clear()
         return answer
 
     def stop(self, reason: InstagramError) -> None:
@@ -180,12 +182,16 @@ class InstagramClient:
                 logger.error("stopping the run: %s", reason)
 
     def _failed(self, error: InstagramTransientError) -> None:
-        """Count an entity read that outlasted its retries; a server that never answered in v1,
-        or failed `FAILURES_IN_A_ROW_MEAN_DOWN` reads in a row, is down for the whole run."""
+        """Count an entity read that outlasted its retries. A server that never answered in v1,
+        or failed `FAILURES_IN_A_ROW_MEAN_DOWN` reads in a row on more than one endpoint, is
+        down for the whole run (one endpoint failing always concerns its entities only)."""
         with self._count_lock:
             self.entities_failed += 1
             self._failures_in_a_row += 1
-            down = not self.v1_answers or self._failures_in_a_row >= FAILURES_IN_A_ROW_MEAN_DOWN
+            self._failing_endpoints.add(error.endpoint)
+            down = not self.v1_answers or (
+                self._failures_in_a_row >= FAILURES_IN_A_ROW_MEAN_DOWN and len(self._failing_endpoints) > 1
+            )
         if down:
             how = "no v1 answer yet" if not self.v1_answers else f"{self._failures_in_a_row} reads in a row failed"
             self.stop(InstagramUnavailable(f"the API server is unavailable ({how}); last error: {error}"))

@@ -55,7 +55,7 @@ class Engagement:
     def read(self, job: EngagementJob) -> Rows:
         """Rows of one job (or its error row)."""
         media_id, kind = job
-        answer, errors = self.run.detail("media", media_id, f"/media/{media_id}/{kind}", f"GET /media/{{id}}/{kind}")
+        answer, errors = self.run.detail(kind, media_id, f"/media/{media_id}/{kind}", f"GET /media/{{id}}/{kind}")
         if answer is None:
             return errors
         return _SHAPERS[kind](media_id, answer.data or [], answer.observed_at)

@@ -3,7 +3,8 @@ error before any request, never a run that quietly reads nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,27 @@ _LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
     "workers": (1, False),
     "failure_max_runs": (1, False),
 }
+
+
+# What the ids of each kind look like (docs/api.md §2): users `self` or digits, media
+# `<digits>_<digits>`, locations and geographies digits.
+ID_PATTERNS = {
+    "user_ids": re.compile(r"self|\d+"),
+    "media_ids": re.compile(r"\d+(_\d+)?"),
+    "location_ids": re.compile(r"\d+"),
+    "geography_ids": re.compile(r"\d+"),
+}
+
+
+def check_ids(ids: Mapping[str, Sequence[Any]]) -> None:
+    """Raise `InstagramConfigError` for an id that cannot name an entity of its kind (an id
+    is put into a URL path, so `self?count=1` must never get there)."""
+    for setting, values in ids.items():
+        if isinstance(values, str):
+            raise InstagramConfigError(f"{setting} must be a list, got the text {values!r}")
+        for value in values:
+            if not ID_PATTERNS[setting].fullmatch(str(value)):
+                raise InstagramConfigError(f"{setting} holds {value!r}, which is not a valid id")
 
 
 def check_settings(base_url: str, numbers: Mapping[str, Any]) -> None:

@@ -1,0 +1,91 @@
+"""The recipe of a run, shared by `python -m pipelines.run` (cron), the Airflow DAG and
+`python -m transforms`, so that they cannot drift apart: the names, how the pipeline is built,
+and what follows a load (repair the follow history, then build the analytics tables).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+from sources.instagram import (
+    InstagramAuthError,
+    InstagramError,
+    remove_rows_loaded_twice,
+)
+from transforms import ANALYTICS_DATASET, ModelRun, run_transforms
+
+PIPELINE_NAME = "instagram"
+RAW_DATASET = "instagram_raw"
+DEFAULT_DUCKDB_FILE = "instagram.duckdb"
+PROGRESS_LOG_SECONDS = 10.0
+
+__all__ = [
+    "ANALYTICS_DATASET",
+    "DEFAULT_DUCKDB_FILE",
+    "PIPELINE_NAME",
+    "RAW_DATASET",
+    "RunStopped",
+    "build_analytics",
+    "build_pipeline",
+    "last_run",
+    "raise_if_the_run_stopped",
+    "repair_after_load",
+]
+
+
+class RunStopped(InstagramError):
+    """The source stopped reading for a run-level reason (a server that is not v1 or is down);
+    what it read was loaded."""
+
+
+def build_pipeline(
+    destination: Any = "duckdb", pipelines_dir: str | None = None, *, progress: bool = True
+) -> dlt.Pipeline:
+    """The `instagram` pipeline into the raw dataset of `destination` (a name or a dlt
+    destination); with `progress`, rows and jobs per step are logged through our logging, and
+    so through its secret filter."""
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=destination,
+        dataset_name=RAW_DATASET,
+        pipelines_dir=pipelines_dir,
+        progress=dlt.progress.log(
+            log_period=PROGRESS_LOG_SECONDS, logger=logging.getLogger("pipelines.progress"), dump_system_stats=False
+        )
+        if progress
+        else None,
+    )
+
+
+def duckdb_destination(path: Path) -> Any:
+    """dlt's DuckDB destination on `path`."""
+    return dlt.destinations.duckdb(str(path))
+
+
+def repair_after_load(pipeline: dlt.Pipeline) -> int:
+    """The step after every load: remove follow history rows a resumed load inserted twice."""
+    return remove_rows_loaded_twice(pipeline)
+
+
+def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> dict[str, ModelRun]:
+    """Build `instagram_analytics` from what `pipeline` loaded (options: see `run_transforms`)."""
+    return run_transforms(pipeline, **options)
+
+
+def last_run(pipeline: dlt.Pipeline) -> dict[str, Any]:
+    """The source's figures of its last extraction (`requests`, `work_remaining`, ...)."""
+    return pipeline.state.get("sources", {}).get("instagram", {}).get("last_run", {})
+
+
+def raise_if_the_run_stopped(pipeline: dlt.Pipeline) -> None:
+    """After the load: raise what stopped the source's last run, if anything did (a refused
+    token as `InstagramAuthError`, a server that is not v1 or is down as `RunStopped`)."""
+    stopped_by = last_run(pipeline).get("stopped_by")
+    if not stopped_by:
+        return
+    error = InstagramAuthError if stopped_by["error"] == InstagramAuthError.__name__ else RunStopped
+    raise error(f"{stopped_by['message']} (what was read before that is loaded)")
