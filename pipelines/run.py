@@ -23,6 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+
+def _stop_before_the_run_starts(signum: int, _frame: Any) -> None:
+    """SIGINT or SIGTERM while the interpreter still imports dlt: nothing has started, so exit
+    with the documented code, quietly (`Interruption` takes over once the run starts)."""
+    raise SystemExit(128 + signum)
+
+
+for _signum in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(_signum, _stop_before_the_run_starts)
+
 import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination.exceptions import DestinationException, UnknownDestinationModule
@@ -490,4 +500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # the work is done: a signal landing while the interpreter shuts down must not turn the
+    # exit code into "killed by a signal"
+    for signum in EXIT_INTERRUPTED:
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)

@@ -1,0 +1,57 @@
+"""SIGINT and SIGTERM at random moments of a run: each process stops within 10 s with its
+documented exit code, and the next run ends equal to a clean run."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import time
+
+from emulator import Emulator, World
+from pipelines.run import EXIT_INTERRUPTED, EXIT_SUCCESS
+
+from .conftest import pipeline_env, run_cli, source_settings, start_cli, table_snapshot
+
+MOMENTS = 22
+STOP_WITHIN_SECONDS = 10
+
+
+def test_signals_at_random_moments_stop_fast_and_the_next_run_finishes_the_job(tmp_path, small_world_config):
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "signalled").mkdir()
+    with Emulator(World(small_world_config), follows_any_user=True, latency=0.01) as emu:
+        settings = source_settings(emu, CRAWL_DEPTH="2")
+        clean = run_cli(tmp_path / "clean", pipeline_env(tmp_path / "clean", **settings))
+        assert clean.returncode == EXIT_SUCCESS, clean.stderr[-3000:]
+        expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
+        expected_analytics = table_snapshot(tmp_path / "clean" / "warehouse.duckdb", "instagram_analytics")
+
+        env = pipeline_env(tmp_path / "signalled", **settings)
+        chooser = random.Random(20261202)
+        codes = []
+        for moment in range(MOMENTS):
+            signum = (signal.SIGINT, signal.SIGTERM)[moment % 2]
+            process = start_cli(tmp_path / "signalled", env)
+            # from the interpreter's start-up to the transforms of a run that has little left
+            time.sleep(chooser.uniform(0.3, 6.0))
+            process.send_signal(signum)
+            sent = time.monotonic()
+            try:
+                output, _ = process.communicate(timeout=STOP_WITHIN_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output, _ = process.communicate()
+                raise AssertionError(
+                    f"still running {STOP_WITHIN_SECONDS} s after {signum.name}:\n{output[-3000:]}"
+                ) from None
+            assert time.monotonic() - sent < STOP_WITHIN_SECONDS
+            assert "Traceback" not in output, output[-3000:]
+            # a run that finished before the signal landed exits 0
+            assert process.returncode in (EXIT_INTERRUPTED[signum], EXIT_SUCCESS), output[-3000:]
+            codes.append(process.returncode)
+        final = run_cli(tmp_path / "signalled", env)
+    assert final.returncode == EXIT_SUCCESS, final.stderr[-3000:]
+    assert any(code != EXIT_SUCCESS for code in codes), "no signal landed while a run was working"
+    assert table_snapshot(tmp_path / "signalled" / "warehouse.duckdb") == expected
+    assert table_snapshot(tmp_path / "signalled" / "warehouse.duckdb", "instagram_analytics") == expected_analytics
