@@ -16,6 +16,7 @@ from sources.instagram.helpers.errors import (
     InstagramError,
     InstagramNotAllowed,
     InstagramNotFound,
+    InstagramNotV1Error,
     InstagramPermissionError,
     InstagramRateLimited,
     InstagramTransientError,
@@ -143,17 +144,41 @@ def test_a_200_that_is_not_a_meta_200_is_transient(client: InstagramClient, body
         b"null",
     ],
 )
-@pytest.mark.parametrize("status", [200, 400, 500, 502])
-def test_bodies_that_are_not_json_objects_are_transient(client: InstagramClient, body: bytes, status: int) -> None:
+@pytest.mark.parametrize("status", [200, 500, 502])
+def test_bodies_without_the_v1_envelope_from_200_or_5xx_are_transient(
+    client: InstagramClient, body: bytes, status: int
+) -> None:
     raised = error(client, status, body)
     assert type(raised) is InstagramTransientError
-    assert f"HTTP {status} with a body that is not a JSON object" in str(raised)
+    assert f"HTTP {status} with a body that is not a v1 answer" in str(raised)
 
 
-def test_html_404_is_not_found(client: InstagramClient) -> None:
-    raised = error(client, 404, b"<!DOCTYPE html><html><title>Page Not Found</title></html>")
+def after_a_v1_answer(client: InstagramClient) -> InstagramClient:
+    parse(client, 200, {"meta": {"code": 200}, "data": {}})
+    return client
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_a_first_answer_without_the_v1_envelope_means_the_server_is_not_v1(
+    client: InstagramClient, status: int
+) -> None:
+    raised = error(client, status, b"<!DOCTYPE html><html><title>Page Not Found</title></html>")
+    assert type(raised) is InstagramNotV1Error
+    assert "/v1" in str(raised)
+
+
+def test_html_404_after_a_v1_answer_is_not_found(client: InstagramClient) -> None:
+    raised = error(after_a_v1_answer(client), 404, b"<!DOCTYPE html><html><title>Page Not Found</title></html>")
     assert type(raised) is InstagramNotFound
     assert (raised.error_type, raised.endpoint, raised.observed_at) == ("HTTP404", ENDPOINT, AT)
+
+
+def test_html_400_after_a_v1_answer_is_transient(client: InstagramClient) -> None:
+    assert type(error(after_a_v1_answer(client), 400, b"<html>Bad Request</html>")) is InstagramTransientError
+
+
+def test_a_uri_too_long_concerns_its_entity(client: InstagramClient) -> None:
+    assert type(error(client, 414, b"<html>Request-URI Too Long</html>")) is InstagramBadRequest
 
 
 def test_error_without_type_falls_back_to_the_status(client: InstagramClient) -> None:

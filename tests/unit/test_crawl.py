@@ -61,7 +61,7 @@ class Outcome:
 
 
 def crawl_run(client: GraphClient, state: dict[str, Any], outcome: Outcome, **options: Any) -> None:
-    run = SourceRun(client)
+    run = SourceRun(client, max_failed_runs=5, failure_state={})
     settings = {"seeds": ["self"], "depth": 2, "max_users": 100, "page_size": 2, **options}
     crawl = RecordingCrawl(run, Profiles(run), state, levels=outcome.levels, **settings)
     for item in crawl.crawl():

@@ -173,12 +173,6 @@ def test_url_loggers_mask_also_for_handlers_configured_later(restore_logging: No
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="urllib3.connection is not among the filtered loggers (_URL_LOGGERS): its WARNING 'Failed to parse "
-    "headers (url=%s)' carries the full request URL, token included, and reaches unmasked any handler that was "
-    "configured after install_secret_filter ran (or sits on the urllib3 logger)",
-)
 def test_urllib3_connection_warning_with_the_url_is_masked(restore_logging: None) -> None:
     # urllib3 2.x's own line (connection.HTTPConnection.getresponse)
     lines = later_handler_sees(
@@ -187,12 +181,6 @@ def test_urllib3_connection_warning_with_the_url_is_masked(restore_logging: None
     assert lines and not any(quote(TOKEN, safe="") in line for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SecretRedactingFilter.filter calls record.getMessage() unguarded: a log call whose arguments do not "
-    "match its format raises TypeError at the call site once the filter is installed, where logging would "
-    "otherwise report the bad record and carry on",
-)
 def test_a_malformed_log_call_does_not_raise_through_the_filter(
     restore_logging: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,9 +26,11 @@ class SourceRun:
     bookmarks keep them), and later runs read it again with backoff until `max_failed_runs`.
     """
 
-    def __init__(self, client: InstagramClient, *, max_failed_runs: int):
+    def __init__(self, client: InstagramClient, *, max_failed_runs: int, failure_state: dict[str, Any] | None = None):
+        """`failure_state`: where the failure record lives; by default dlt's source state."""
         self.client = client
         self.max_failed_runs = max_failed_runs
+        self._failure_state = failure_state
         self._failures: Failures | None = None
         self._pending: set[str] = set()
         self._logged: set[str] = set()
@@ -39,7 +41,9 @@ class SourceRun:
         """The failure record, from source state (so only inside the extract step)."""
         with self._lock:
             if self._failures is None:
-                state = dlt.current.source_state().setdefault("failures", {})
+                state = self._failure_state
+                if state is None:
+                    state = dlt.current.source_state().setdefault("failures", {})
                 self._failures = Failures(state, self.max_failed_runs)
             return self._failures
 

@@ -30,7 +30,10 @@ class SecretRedactingFilter(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed log call: logging itself reports it when it formats the record
         redacted = self.redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
@@ -40,7 +43,7 @@ class SecretRedactingFilter(logging.Filter):
 REDACTION = SecretRedactingFilter()
 # Loggers that may print request URLs. Logger filters only see records created on that very
 # logger, so each one is listed.
-_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry", "urllib3", "requests")
+_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry", "urllib3", "requests")
 
 
 def install_secret_filter(*secrets: str | None) -> None:
