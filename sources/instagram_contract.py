@@ -236,6 +236,38 @@ TABLES: dict[str, dict[str, Any]] = {
             OBSERVED_AT,
         ],
     },
+    "refresh_schedule": {
+        "description": (
+            "The source's refresh schedule: one row per thing it reads again (a crawled user, a"
+            " follow list, a media's counters, likers or comments, a profile, tag, location,"
+            " relationship or search), with its last complete read and when it is due next. The"
+            " source reads it at the start of each run to spend the budget on work that is due."
+        ),
+        "primary_key": "entity_key",
+        "columns": [
+            ("entity_key", TEXT, "kind + ':' + entity_id."),
+            (
+                "kind",
+                TEXT,
+                "crawl, follows, followed_by, profile, counters, likes, comments, tag, location,"
+                " relationship, requested_by or search (docs/refresh.md).",
+            ),
+            ("entity_id", TEXT, "The user id, media id, tag name, location id or search label."),
+            ("parent", TEXT, "For media kinds: the media list that found the media (e.g. 'user:123')."),
+            ("depth", BIGINT, "For users: crawl depth (0: a configured user id); its priority."),
+            ("created_at", TIMESTAMP, "For media kinds: when the media was posted (its refresh ages count from it)."),
+            ("last_read_at", TIMESTAMP, "Server time of the last complete read; NULL if never read."),
+            (
+                "last_count",
+                BIGINT,
+                "Follow lists: the profile's follows / followed_by count at that read; likes and"
+                " comments: the media's counter at that read.",
+            ),
+            ("next_due_at", TIMESTAMP, "When it is due again; NULL: never again (a media past its last age)."),
+            ("active", BOOL, "False once a crawled user left the frontier (no longer reachable)."),
+            ("epoch", TEXT, "The source state that wrote the row; rows of an earlier, dropped state are ignored."),
+        ],
+    },
     "extraction_errors": {
         "description": (
             "Per-entity failures, once per entity and error type (the latest occurrence): refusals"

@@ -28,7 +28,9 @@ from .helpers import (
     InstagramTransientError,
     MediaLists,
     Profiles,
+    RefreshPolicy,
     Relationships,
+    Schedule,
     Searches,
     SingleMedia,
     SourceRun,
@@ -36,6 +38,7 @@ from .helpers import (
     dlt_items,
     fan_in,
     install_secret_filter,
+    refresh_summary,
     remove_rows_loaded_twice,
     request_stop,
     search_queries,
@@ -46,13 +49,16 @@ from .helpers.validation import InstagramConfigError, check_ids, check_settings
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_BUDGET_SHARE,
-    DEFAULT_COUNTERS_LOOKBACK_DAYS,
     DEFAULT_CRAWL_DEPTH,
     DEFAULT_CRAWL_MAX_USERS,
+    DEFAULT_CRAWL_REFRESH_HOURS,
+    DEFAULT_ENGAGEMENT_AGES_HOURS,
     DEFAULT_FAILURE_MAX_RUNS,
+    DEFAULT_LIST_MAX_AGE_HOURS,
     DEFAULT_REQUEST_ATTEMPTS,
     DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_RETRY_BACKOFF_SECONDS,
+    DEFAULT_SEED_REFRESH_HOURS,
     DEFAULT_WORKERS,
     FOLLOW_EDGES_DISPOSITION,
     MAX_FOLLOW_PAGE_SIZE,
@@ -102,7 +108,10 @@ def instagram(
     crawl_depth: int = DEFAULT_CRAWL_DEPTH,
     crawl_max_users: int = DEFAULT_CRAWL_MAX_USERS,
     budget_share: float = DEFAULT_BUDGET_SHARE,
-    counters_lookback_days: float = DEFAULT_COUNTERS_LOOKBACK_DAYS,
+    seed_refresh_hours: float = DEFAULT_SEED_REFRESH_HOURS,
+    crawl_refresh_hours: float = DEFAULT_CRAWL_REFRESH_HOURS,
+    list_max_age_hours: float = DEFAULT_LIST_MAX_AGE_HOURS,
+    engagement_ages_hours: Sequence[float] = DEFAULT_ENGAGEMENT_AGES_HOURS,
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     request_attempts: int = DEFAULT_REQUEST_ATTEMPTS,
     retry_backoff_seconds: float = DEFAULT_RETRY_BACKOFF_SECONDS,
@@ -129,7 +138,13 @@ def instagram(
         media_page_size, follow_page_size: `count` per page (default: the API's maximum).
         crawl_depth, crawl_max_users: how far and how wide the follow crawl goes.
         budget_share: share of the hourly request allowance this source may spend.
-        counters_lookback_days: media younger than this are read again to refresh counters.
+        seed_refresh_hours: age at which the seeds (`user_ids`: profile, follow lists), tags,
+            locations, relationships and searches are read again.
+        crawl_refresh_hours: the same for users found by the crawl.
+        list_max_age_hours: a follow list whose count is unchanged since its last complete read
+            is read again only once that read is this old (change detection).
+        engagement_ages_hours: ages after posting at which a media's counters are read again,
+            and its likes and comments if their counter changed; then never again.
         request_timeout, request_attempts: per request, before the run fails.
         retry_backoff_seconds: base of the exponential backoff (with jitter) between attempts.
         workers: parallel requests.
@@ -152,7 +167,10 @@ def instagram(
             "crawl_depth": crawl_depth,
             "crawl_max_users": crawl_max_users,
             "budget_share": budget_share,
-            "counters_lookback_days": counters_lookback_days,
+            "seed_refresh_hours": seed_refresh_hours,
+            "crawl_refresh_hours": crawl_refresh_hours,
+            "list_max_age_hours": list_max_age_hours,
+            "engagement_ages_hours": engagement_ages_hours,
             "request_timeout": request_timeout,
             "request_attempts": request_attempts,
             "retry_backoff_seconds": retry_backoff_seconds,
@@ -174,10 +192,12 @@ def instagram(
         backoff_seconds=retry_backoff_seconds,
     )
     run = SourceRun(client, max_failed_runs=failure_max_runs)
-    engagement = Engagement(run)
-    media_lists = MediaLists(
-        run, engagement, page_size=media_page_size, lookback_seconds=counters_lookback_days * 86400
+    policy = RefreshPolicy(
+        seed_refresh_hours, crawl_refresh_hours, list_max_age_hours, tuple(float(age) for age in engagement_ages_hours)
     )
+    schedule = Schedule(policy)
+    engagement = Engagement(run, schedule)
+    media_lists = MediaLists(run, engagement, page_size=media_page_size)
     profiles = Profiles(run)
     single_media = SingleMedia(run, engagement)
     users = list(user_ids)
@@ -198,12 +218,13 @@ def instagram(
     def items(produced: Iterable[Rows | FollowListRead]) -> Iterator[Any]:
         """dlt items of what a resource read; then the run's figures, in source state."""
         run.failures  # noqa: B018 - loaded from source state here, on dlt's thread, before any worker needs it
+        schedule.bind()  # the same: it reads the destination and source state
         yield from dlt_items(produced, client)
-        dlt.current.source_state()["last_run"] = client.summary()
+        dlt.current.source_state()["last_run"] = {**client.summary(), **refresh_summary(schedule, client)}
 
     def user_profiles() -> Iterator[Any]:
         """Full profiles of `user_ids` (shared with the crawl: each is read once per run)."""
-        yield from items(run.until_budget(profiles.rows_of(users)))
+        yield from items(run.until_budget(profiles.rows_of(users, schedule)))
 
     def user_media() -> Iterator[Any]:
         """Recent media of `user_ids`."""
@@ -243,6 +264,7 @@ def instagram(
         crawl = FollowCrawl(
             run,
             profiles,
+            schedule,
             dlt.current.resource_state().setdefault("crawl", {}),
             seeds=users,
             depth=crawl_depth,
@@ -253,14 +275,15 @@ def instagram(
 
     def relationships() -> Iterator[Any]:
         """Follow requests to the token user, and its relationship to requesters and `user_ids`."""
-        yield from items(run.until_budget(Relationships(run).rows_of(users)))
+        yield from items(run.until_budget(Relationships(run, schedule).rows_of(users)))
 
     def search() -> Iterator[Any]:
         """The configured searches."""
-        yield from items(run.until_budget(Searches(run, media_page_size=media_page_size).rows_of(searches)))
+        yield from items(run.until_budget(Searches(run, schedule, media_page_size=media_page_size).rows_of(searches)))
 
+    # The media lists first: dlt starts the resources in this order, and the scheduled readers
+    # after them then find the server's clock in their answers instead of asking for it.
     readers = (
-        user_profiles,
         user_media,
         feed,
         liked_media,
@@ -268,6 +291,7 @@ def instagram(
         tag_media,
         location_media,
         geography_media,
+        user_profiles,
         media_details,
         follow_graph,
         relationships,

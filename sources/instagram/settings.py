@@ -26,8 +26,17 @@ DEFAULT_BUDGET_SHARE = 0.8
 DEFAULT_WORKERS = 8
 DEFAULT_CRAWL_DEPTH = 1
 DEFAULT_CRAWL_MAX_USERS = 1000
-DEFAULT_COUNTERS_LOOKBACK_DAYS = 0.0
+# The refresh policy (docs/refresh.md): hours until a thing is read again.
+DEFAULT_SEED_REFRESH_HOURS = 6.0  # seeds' profiles and lists; tags, locations, relationships, searches
+DEFAULT_CRAWL_REFRESH_HOURS = 24.0  # users found by the crawl
+DEFAULT_LIST_MAX_AGE_HOURS = 168.0  # a follow list whose count did not change waits at most this long
+# A media's counters, likes and comments: at these ages after posting, then never again.
+DEFAULT_ENGAGEMENT_AGES_HOURS = (1.0, 6.0, 24.0, 72.0, 168.0, 720.0)
 DEFAULT_FAILURE_MAX_RUNS = 5
+
+# Most users the crawl takes from the schedule in one run (the most overdue first): more than
+# an hour's budget can read, and few enough to hold in memory.
+MAX_DUE_USERS_PER_RUN = 20_000
 
 # Rows gathered per table before they are handed to dlt as one Arrow table.
 ROWS_PER_BATCH = 5000

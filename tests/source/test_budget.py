@@ -39,7 +39,9 @@ def test_crawl_cut_short_by_budget_resumes_to_the_same_tables(tmp_path) -> None:
             assert last["requests"] == emu.stats.total
             if not last["work_remaining"]:
                 break
-            assert last["budget_exhausted"], last
+            # work remains because the budget ran out, or because the next level of the crawl
+            # joins the frontier at the start of the next run (its level took several runs)
+            assert last["budget_exhausted"] or last["refreshed"].get("crawl"), last
             emu.reset_rate_limits()  # the next hour
             assert runs < 3 * needed // limit + 5
     assert runs > 2
@@ -97,7 +99,9 @@ def test_an_edge_is_only_retired_by_a_complete_read_of_its_list(world: World, lo
             )
         )
 
-    config = dict(crawl_depth=0, follow_page_size=2, budget_share=1.0, **only("follow_graph"))
+    # self is due again in every run, and its lists are read whatever their counts
+    refresh = dict(seed_refresh_hours=0.001, list_max_age_hours=0.001)
+    config = dict(crawl_depth=0, follow_page_size=2, budget_share=1.0, **refresh, **only("follow_graph"))
     with Emulator(world, rate_limit=3) as emu:
 
         def runs_until_complete(after_each_run) -> int:

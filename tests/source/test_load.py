@@ -132,11 +132,12 @@ def test_follow_crawl(world: World, emulator: Emulator, loader: Loader) -> None:
     lists = loader.column("SELECT DISTINCT list_key FROM follow_edges")
     crawled = {key.split(":", 1)[1] for key in lists}
     assert me in crawled and len(crawled) <= 12
-    # the first users discovered: the people self follows, then its followers
-    neighbours = list(dict.fromkeys(world.follows(me) + world.followed_by(me)))
-    readable = [u for u in neighbours if not world.is_private(u)]
-    assert crawled - {me} <= set(neighbours)
-    assert set(readable[:5]) <= crawled
+    # the frontier takes the nearest users first, then by id: self and its 11 neighbours with
+    # the lowest ids (those whose lists were readable and not empty hold edges)
+    neighbours = sorted(set(world.follows(me) + world.followed_by(me)))
+    frontier = set(loader.column("SELECT entity_id FROM refresh_schedule WHERE kind = 'crawl' AND active"))
+    assert frontier == {me, *neighbours[:11]}
+    assert me in crawled and crawled <= frontier
     for key in lists:
         kind, uid = key.split(":", 1)
         truth = world.follows(uid) if kind == "follows" else world.followed_by(uid)
@@ -244,7 +245,7 @@ def test_crawl_on_a_server_that_serves_only_self_lists(world: World, loader: Loa
     refused = loader.column("SELECT count(*) FROM extraction_errors WHERE entity_kind = 'list'")[0]
     assert 1 <= refused <= 4  # at most one per worker, not one per crawled user
     assert served["GET /users/{id}/follows"] + served.get("GET /users/{id}/followed-by", 0) <= 2 + 4
-    # the users found are still profiled: self's follows, then its followers, up to the cap
-    chosen = list(dict.fromkeys(world.follows(me) + world.followed_by(me)))[:29]
+    # the users found are still profiled: self's neighbours by id, up to the cap
+    chosen = sorted(set(world.follows(me) + world.followed_by(me)))[:29]
     readable = {u for u in chosen if not world.is_private(u) or u in world.follows(me)}
     assert set(loader.column("SELECT user_id FROM user_counts")) == {me} | readable

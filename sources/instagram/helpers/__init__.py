@@ -29,6 +29,7 @@ from .objects import Profiles, Relationships, SingleMedia
 from .reading import SourceRun
 from .redaction import install_secret_filter
 from .repair import remove_rows_loaded_twice
+from .schedule import RefreshPolicy, Schedule, refresh_summary
 from .search import Searches, search_queries
 
 __all__ = [
@@ -47,6 +48,9 @@ __all__ = [
     "InstagramTransientError",
     "MediaLists",
     "Profiles",
+    "RefreshPolicy",
+    "Schedule",
+    "refresh_summary",
     "Relationships",
     "Searches",
     "SingleMedia",

@@ -128,6 +128,7 @@ class InstagramClient:
         self.requests_made = 0
         self.work_remaining = False
         self.first_observed_at: datetime | None = None
+        self._latest_answer: datetime | None = None  # the server's time in its latest answer
         self.v1_answers = 0  # answers in the v1 envelope (errors included): the server speaks v1
         self.entities_failed = 0  # reads that outlasted their retries
         self._failures_in_a_row = 0
@@ -225,6 +226,17 @@ class InstagramClient:
                 return
             cursor, previous_ids = next_cursor, ids
 
+    def server_now(self, probe: bool = True) -> datetime | None:
+        """The server's clock: the time of its latest answer. Schedules run on the server's
+        clock (the emulator's world clock moves only when it is advanced); a run that needs
+        the time before any answer asks for the token user's profile (with `probe`; else
+        None)."""
+        if self._latest_answer is None and probe:
+            self.get("/users/self", endpoint="GET /users/{id}")
+        if self._latest_answer is None:
+            return None if not probe else local_time()  # a server that sends no Date header
+        return self._latest_answer
+
     def map(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         """`function` over `items` on the client's worker threads, results in input order."""
         with ThreadPoolExecutor(self.workers, thread_name_prefix="instagram-detail") as pool:
@@ -318,6 +330,8 @@ class InstagramClient:
         observed_at = server_time(headers)
         if self.first_observed_at is None:
             self.first_observed_at = observed_at  # stays None until a server says its time
+        if observed_at is not None:
+            self._latest_answer = max(observed_at, self._latest_answer or observed_at)
         observed_at = observed_at or local_time()
         try:
             content = json.loads(body)

@@ -1,48 +1,45 @@
-"""The follow-graph crawl: breadth first from seed users, resumable across runs."""
+"""The follow-graph crawl: a persistent frontier of users, each refreshed when it is due."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from ..settings import MAX_DUE_USERS_PER_RUN
 from .errors import BudgetExhausted, InstagramEntityError, InstagramNotAllowed
 from .fan_in import fan_in
 from .follow_lists import read_follow_list
 from .items import FollowListRead
-from .objects import Profiles
+from .objects import Profile, Profiles
 from .reading import SourceRun
-from .shaping import Rows, edge_rows, user_row
+from .schedule import Schedule, ScheduleUnavailable, literals, schedule_row, timestamp_literal
+from .shaping import Rows, edge_rows, merge_rows, user_row
 
 logger = logging.getLogger("sources.instagram")
 
-LIST_KINDS = (("follows", "follows"), ("followed_by", "followed-by"))  # (list_key prefix, path)
+LIST_KINDS = (("follows", "follows"), ("followed_by", "followed-by"))  # (list kind, path part)
 
 
-# What a user's crawl reports to the crawl (applied on the consumer's thread, in order), beside
-# the rows it hands on.
+# What a user's crawl reports (applied on the consumer's thread, in order), beside its rows.
 @dataclass(frozen=True)
-class Profiled:
-    user_id: str
+class SelfResolved:
     real_id: str
 
 
 @dataclass(frozen=True)
-class ListDone:
-    list_key: str
-
-
-@dataclass(frozen=True)
 class MembersFound:
-    user_index: int
-    list_index: int
+    depth: int
     members: list[str]
 
 
 @dataclass(frozen=True)
 class UserDone:
-    user_id: str
+    real_id: str
+    depth: int
+    read_at: datetime
 
 
 @dataclass(frozen=True)
@@ -50,21 +47,35 @@ class SelfOnly:
     """The server refused a readable user's list: it serves the token user's lists only."""
 
 
-CrawlEvent = Profiled | ListDone | MembersFound | UserDone | SelfOnly
+CrawlEvent = SelfResolved | MembersFound | UserDone | SelfOnly
+
+
+@dataclass(frozen=True)
+class Due:
+    """A user the run reads: `uid` as the API takes it (`self` for the token user)."""
+
+    uid: str
+    depth: int
 
 
 class FollowCrawl:
-    """Breadth-first crawl of follow lists from seed users, resumable across runs.
+    """A continuous crawl of the follow graph from seed users.
 
-    State (dlt resource state): `{"depth", "level", "done", "visited", "profiled",
-    "lists_done", "candidates", "lists", "self_id"}`. `level` holds the users of the current
-    depth, `done` those whose profile and both lists are complete, `lists` the buffered follow
-    lists that a run left incomplete (see `read_follow_list`). The next level is chosen only
-    when the current one is complete, from `candidates`: every user discovered, keyed by
-    (position of the discovering user in its level, list kind, position in the list) and
-    capped at `max_users`. The choice therefore does not depend on the order in which parallel
-    reads finish, nor on how many runs the crawl took: a crawl cut short by the budget ends
-    equal to an uninterrupted one. A finished crawl starts again from the seeds next run.
+    The frontier is every user reachable from the seeds over current follow edges, up to
+    `depth` hops and `max_users` users. Each member has a `crawl` row in the refresh schedule
+    (`schedule.py`) with its depth and next due time. A run first reconciles the frontier with
+    the edges in the warehouse (users no longer reachable leave it, users reachable by a
+    shorter path move up), then reads the users that are due, seeds first, then by depth, the
+    most overdue first, until the budget is spent. Users found in the lists read join the
+    frontier at once (due now) while it has room, and later waves of the same run read them.
+
+    A due user costs one profile read. Each of its follow lists is read again only when the
+    profile's count for it differs from the count at the list's last complete read, or that
+    read is older than `list_max_age` (change detection; one follow plus one unfollow between
+    two reads is the blind spot, which the maximum age bounds).
+
+    Resource state (small): `self_id`, `self_only`, and `lists`, the buffered pages of lists
+    that a run left incomplete (see `read_follow_list`); their owners are due first next run.
 
     A 2016+ server serves follow lists of the token user only: once a readable user's list is
     refused, the crawl stops reading other users' lists (`self_only`) and still profiles the
@@ -75,6 +86,7 @@ class FollowCrawl:
         self,
         run: SourceRun,
         profiles: Profiles,
+        schedule: Schedule,
         state: dict[str, Any],
         *,
         seeds: list[str],
@@ -84,136 +96,342 @@ class FollowCrawl:
     ):
         self.run = run
         self.profiles = profiles
+        self.schedule = schedule
         self.state = state
-        self.seeds = seeds
+        self.seeds = list(dict.fromkeys(seeds))[:max_users]
         self.depth = depth
         self.max_users = max_users
         self.page_size = page_size
+        self.now: datetime | None = None
+        self._known: set[str] = set()  # active members of the frontier
+        self._due: dict[str, Due] = {}  # real id (or `self`) → due read, in priority order
+        self._list_rows: dict[str, dict[str, Any]] = {}
+        self._candidates: dict[int, set[str]] = {}  # depth → users found by this wave's lists
+        self._split_levels: set[int] = set()
+        self._done: set[str] = set()  # users read (or tried) in this run
+        self._warned_self_only = False
 
     def crawl(self) -> Iterator[Rows | FollowListRead]:
-        """The rows of every user read, and each completely read follow list."""
-        state = self.state
-        if not state.get("level"):
-            state.clear()
-            seeds = list(dict.fromkeys(self.seeds))[: self.max_users]
-            state.update(depth=0, level=seeds, done=[], profiled=[], lists_done=[], candidates={}, lists={})
-            state["visited"] = list(seeds)
-        while state["level"]:
-            done = set(state["done"])
-            pending = [(i, uid) for i, uid in enumerate(state["level"]) if uid not in done]
-            producers = [lambda i=i, uid=uid: self._crawl_user(i, uid) for i, uid in pending]
+        """The rows of every user read, the schedule's rows, and each completely read list."""
+        self.state.setdefault("lists", {})
+        try:
+            self._load_frontier()
+            # what is due at any time first: their answers tell the time; whom their lists
+            # found joins after the due users' waves, when the level is complete
+            yield from self._read_waves(admit=False)
+            self.now = self.run.client.server_now()
+            yield from self._reconcile()
+            self._find_due()
+            yield from self._read_waves(admit=True)
+        except ScheduleUnavailable as error:
+            logger.warning("the crawl waits for the next run: its schedule cannot be read (%s)", error)
+            self.run.client.work_remaining = True
+        except (BudgetExhausted, InstagramEntityError):  # asking the server's time failed
+            self.run.client.work_remaining = True
+        if any(key not in self._done for key in self._due) or self.state["lists"]:
+            self.run.client.work_remaining = True
+
+    def _read_waves(self, admit: bool) -> Iterator[Rows | FollowListRead]:
+        """Read the due users, wave after wave, until none is due or the budget is spent; with
+        `admit`, the users their lists found join the frontier between waves (when no request
+        is in flight)."""
+        while True:
+            if admit:
+                yield self._admit()
+            wave = [due for key, due in self._due.items() if key not in self._done]
+            if not wave or self.run.client.budget.exhausted:
+                return
+            self._done.update(self._due)
+            producers = [lambda due=due: self._crawl_user(due) for due in wave]
             for item in fan_in(producers, self.run.client.workers):
                 if isinstance(item, CrawlEvent):
-                    self._apply(item)
+                    yield self._apply(item)
                 else:
                     yield item
-            if len(state["done"]) < len(state["level"]):
-                self.run.client.work_remaining = True
-                return  # budget ran out: the level resumes next run
-            self._next_level()
+            if self.run.client.budget.exhausted or self.run.client.stopped_by is not None:
+                return  # a wave cut short admits no one: the next run's reconcile does
 
-    def _apply(self, event: CrawlEvent) -> None:
-        state = self.state
-        match event:
-            case Profiled(user_id, real_id):
-                state["profiled"].append(user_id)
-                if user_id == "self":
-                    state["self_id"] = real_id
-                    state["visited"].append(real_id)
-            case ListDone(list_key):
-                state["lists_done"].append(list_key)
-            case MembersFound(user_index, list_index, members):
-                self._add_candidates(user_index, list_index, members)
-            case UserDone(user_id):
-                state["done"].append(user_id)
-            case SelfOnly():
-                if not state.get("self_only"):
-                    logger.warning("the API serves follow lists of the token user only: the crawl reads no other lists")
-                state["self_only"] = True
+    # -- the frontier -----------------------------------------------------------------------
 
-    def _crawl_user(self, index: int, uid: str) -> Iterator[Rows | FollowListRead | CrawlEvent]:
-        state = self.state
-        real_id = state.get("self_id") if uid == "self" else uid
-        if uid not in state["profiled"] or real_id is None:
-            try:
-                real_id, rows = self.profiles.read(uid)
-            except BudgetExhausted:
-                return
-            yield rows
-            if real_id is None:  # unknown or private: nothing more to read; a failed read waits
-                if not self.run.pending("user", uid):
-                    yield UserDone(uid)
-                return
-            yield Profiled(uid, real_id)
-        if state.get("self_only") and uid != "self":
-            yield UserDone(uid)
+    def _seed_ids(self) -> dict[str, str | None]:
+        """Each seed as the API takes it → its real id (None for `self` until it is known)."""
+        return {seed: self.state.get("self_id") if seed == "self" else seed for seed in self.seeds}
+
+    def _reconcile(self) -> Iterator[Rows]:
+        """Schedule rows for users who joined, left or moved in the frontier, by the current
+        edges in the warehouse (the lists read in earlier runs)."""
+        seeds = [real_id for real_id in self._seed_ids().values() if real_id]
+        if not seeds:
             return
-        for list_index, (prefix, path_part) in enumerate(LIST_KINDS):
-            list_key = f"{prefix}:{real_id}"
-            if list_key in state["lists_done"]:
+        changes = self.schedule.query(
+            f"""
+            WITH RECURSIVE edges AS (
+                SELECT split_part(list_key, ':', 2) AS owner_id,
+                       CASE WHEN list_key LIKE 'follows:%' THEN followed_id ELSE follower_id END AS other_id
+                FROM {{follow_edges}}
+                WHERE valid_to IS NULL AND follower_id IS NOT NULL
+            ), reach(user_id, depth) AS (
+                SELECT seed, 0 FROM (VALUES {", ".join(f"({literals([s])})" for s in seeds)}) AS s(seed)
+                UNION
+                SELECT e.other_id, r.depth + 1 FROM reach AS r JOIN edges AS e ON e.owner_id = r.user_id
+                WHERE r.depth < {int(self.depth)}
+            ), nearest AS (
+                SELECT user_id, min(depth) AS depth FROM reach GROUP BY user_id
+            ), known AS (
+                SELECT entity_id AS user_id, depth, active, last_read_at
+                FROM {{table}} WHERE epoch = {{epoch}} AND kind = 'crawl'
+            ), unread AS (
+                -- a level is admitted once every member above it was read: the first pass
+                -- then chooses the same users however many runs it takes
+                SELECT coalesce(min(depth), {int(self.depth)}) AS depth FROM known WHERE active AND last_read_at IS NULL
+            ), ranked AS (
+                SELECT n.user_id, n.depth, coalesce(k.active, FALSE) AS was_active, k.depth AS old_depth,
+                       row_number() OVER (ORDER BY n.depth, NOT coalesce(k.active, FALSE), n.user_id) AS rank
+                FROM nearest AS n LEFT JOIN known AS k USING (user_id)
+                WHERE coalesce(k.active, FALSE) OR n.depth <= (SELECT depth FROM unread)
+            ), frontier AS (
+                SELECT * FROM ranked WHERE rank <= {int(self.max_users)}
+            )
+            SELECT user_id, depth, TRUE FROM frontier WHERE NOT was_active OR old_depth IS DISTINCT FROM depth
+            UNION ALL
+            SELECT k.user_id, k.depth, FALSE FROM known AS k
+            WHERE k.active AND k.user_id NOT IN (SELECT user_id FROM frontier)
+            """
+        )
+        if not changes:
+            return
+        old = self.schedule.select_keys(f"crawl:{user_id}" for user_id, _, _ in changes)
+        left = 0
+        rows: Rows = {}
+        for user_id, depth, member in changes:
+            row = old.get(f"crawl:{user_id}") or schedule_row("crawl", user_id, read_at=None, next_due_at=self.now)
+            if member:
+                due = row["next_due_at"] if row["active"] and row["next_due_at"] else self.now
+                row = {**row, "depth": int(depth), "active": True, "next_due_at": due}
+            else:
+                row = {**row, "active": False, "next_due_at": None}
+                left += 1
+            merge_rows(rows, self.schedule.write(row))
+        if left:
+            logger.info("%d users left the crawl's frontier (no longer reachable from the seeds)", left)
+        yield rows
+
+    def _load_frontier(self) -> None:
+        """The frontier's members, the levels earlier runs began, and the users due whatever
+        the time: owners of lists an earlier run left incomplete, and seeds never read."""
+        found = self.schedule.query(
+            "SELECT entity_id, depth, last_read_at IS NULL FROM {table} WHERE epoch = {epoch} AND kind = 'crawl' AND active"
+        )
+        self._known = {entity_id for entity_id, _, _ in found} | {
+            real_id for real_id in self._seed_ids().values() if real_id
+        }
+        # levels that earlier runs began reading: part of their lists is in the warehouse only
+        self._split_levels = {int(depth or 0) for _, depth, unread in found if unread}
+        buffered = [key.split(":", 1)[1] for key in self.state["lists"]]
+        seeds = self._seed_ids()
+        rows = self.schedule.select_keys(f"crawl:{real_id}" for real_id in [*buffered, *seeds.values()] if real_id)
+        for real_id in buffered:
+            row = rows.get(f"crawl:{real_id}")
+            uid = "self" if real_id == self.state.get("self_id") and "self" in self.seeds else real_id
+            self._due[real_id] = Due(uid, int(row["depth"] or 0) if row else 0)
+        for seed, real_id in seeds.items():
+            if real_id is None or f"crawl:{real_id}" not in rows:  # never read: due at any time
+                self._due.setdefault(real_id or seed, Due(seed, 0))
+        self._list_rows = self.schedule.select_keys(
+            f"{kind}:{real_id}" for real_id in buffered for kind, _ in LIST_KINDS
+        )
+
+    def _find_due(self) -> None:
+        """The users due now: seeds, then the schedule's due rows (by depth, most overdue
+        first); and the schedule rows of their follow lists."""
+        seeds = self._seed_ids()
+        rows = self.schedule.select_keys(f"crawl:{real_id}" for real_id in seeds.values() if real_id)
+        for seed, real_id in seeds.items():
+            row = rows.get(f"crawl:{real_id}")
+            if real_id is None or row is None or _due(row, self.now):
+                self._due.setdefault(real_id or seed, Due(seed, 0))
+        due = self.schedule.select(
+            f"kind = 'crawl' AND active AND next_due_at <= {timestamp_literal(self.now)}",
+            order_by="next_due_at, entity_key",
+            limit=MAX_DUE_USERS_PER_RUN,
+        )
+        joined = [row for row in self.schedule.written.values() if row["kind"] == "crawl" and row["active"]]
+        self._known.update(row["entity_id"] for row in joined)
+        due += [row for row in joined if _due(row, self.now)]
+        for row in sorted(due, key=lambda row: (row["depth"] or 0, row["next_due_at"], row["entity_key"])):
+            self._due.setdefault(row["entity_id"], Due(row["entity_id"], int(row["depth"] or 0)))
+        ids = [self.state.get("self_id") if due.uid == "self" else due.uid for due in self._due.values()]
+        self._list_rows |= self.schedule.select_keys(
+            f"{kind}:{real_id}" for real_id in ids if real_id for kind, _ in LIST_KINDS
+        )
+
+    def _apply(self, event: CrawlEvent) -> Rows:
+        rows: Rows = {}
+        match event:
+            case SelfResolved(real_id):
+                self.state["self_id"] = real_id
+                self._known.add(real_id)
+            case MembersFound(depth, members):
+                if depth < self.depth:
+                    found = self._candidates.setdefault(depth + 1, set())
+                    found.update(member for member in members if member not in self._known)
+            case UserDone(real_id, depth, read_at):
+                due = read_at + self.schedule.policy.user_age(depth)
+                merge_rows(
+                    rows,
+                    self.schedule.write(schedule_row("crawl", real_id, read_at=read_at, next_due_at=due, depth=depth)),
+                )
+            case SelfOnly():
+                if not self._warned_self_only:
+                    logger.warning("the API serves follow lists of the token user only: the crawl reads no other lists")
+                self._warned_self_only = True
+        return rows
+
+    def _admit(self) -> Rows:
+        """The users found by the lists read join the frontier, the nearest first, then by id,
+        while it has room (the rule `_reconcile` applies to the warehouse). A level joins only
+        once every due user above it was read, so that a first pass chooses the same users
+        however many runs it takes."""
+        rows: Rows = {}
+        unread = min((due.depth for key, due in self._due.items() if key not in self._done), default=self.depth)
+        for depth in sorted(depth for depth in self._candidates if depth <= unread):
+            found = self._candidates.pop(depth)
+            if depth - 1 in self._split_levels:
+                found |= self._neighbours_in_warehouse(depth - 1)
+            for member in sorted(found - self._known):
+                if len(self._known) >= self.max_users:
+                    break
+                self._known.add(member)
+                self._due.setdefault(member, Due(member, depth))
+                joined_at = self.now or self.run.client.server_now()
+                new = schedule_row("crawl", member, read_at=None, next_due_at=joined_at, depth=depth)
+                merge_rows(rows, self.schedule.write(new))
+        return rows
+
+    def _neighbours_in_warehouse(self, depth: int) -> set[str]:
+        """Users in the loaded lists of the frontier's members at `depth`: a level that
+        earlier runs began has part of its lists in the warehouse only."""
+        found = self.schedule.query(
+            f"""
+            SELECT DISTINCT CASE WHEN list_key LIKE 'follows:%' THEN followed_id ELSE follower_id END
+            FROM {{follow_edges}}
+            WHERE valid_to IS NULL AND follower_id IS NOT NULL AND split_part(list_key, ':', 2) IN (
+                SELECT entity_id FROM {{table}}
+                WHERE epoch = {{epoch}} AND kind = 'crawl' AND active AND depth = {int(depth)}
+            )
+            """
+        )
+        return {other for (other,) in found}
+
+    # -- one user ---------------------------------------------------------------------------
+
+    def _crawl_user(self, due: Due) -> Iterator[Rows | FollowListRead | CrawlEvent]:
+        try:
+            profile = self._profile(due)
+        except BudgetExhausted:
+            return
+        yield profile.rows
+        if profile.real_id is None:  # unknown or private: due again later; a failed read waits
+            if not self.run.pending("user", due.uid) and due.uid != "self":
+                yield UserDone(due.uid, due.depth, profile.observed_at or self.now or self.run.client.server_now())
+            return
+        real_id = profile.real_id
+        if due.uid == "self":
+            yield SelfResolved(real_id)
+        if self.state.get("self_only") and due.uid != "self":
+            yield UserDone(real_id, due.depth, profile.observed_at)
+            return
+        for kind, path_part in LIST_KINDS:
+            if self.state.get("self_only") and due.uid != "self":
+                break
+            list_key = f"{kind}:{real_id}"
+            count = profile.counts.get(kind)
+            if list_key not in self.state["lists"] and self._unchanged(list_key, count, profile.observed_at):
                 continue
             if self.run.deferred("list", list_key):
                 return  # it failed in an earlier run: the user waits for the retry
-            list_state = state["lists"].setdefault(list_key, {})
-            complete = False
-            try:
-                for users, observed_at, members in read_follow_list(
-                    self.run.client,
-                    f"/users/{uid}/{path_part}",
-                    f"GET /users/{{id}}/{path_part}",
-                    self.page_size,
-                    list_state,
-                ):
-                    yield {"users": [user_row(u, observed_at) for u in users]}
-                    if members is not None:
-                        complete = True
-                        yield FollowListRead(list_key, edge_rows(list_key, real_id, members))
-                        yield MembersFound(index, list_index, members)
-            except InstagramEntityError as error:
-                yield self.run.error("list", list_key, error)
-                if self.run.pending("list", list_key):
-                    return  # read again in a later run, from its buffered pages
-                complete = True
-                if isinstance(error, InstagramNotAllowed) and uid != "self":
-                    # the profile was readable, the list is not: a 2016+ server that serves
-                    # follow lists of the token user only; stop asking for the others'
-                    state["lists"].pop(list_key, None)
-                    yield SelfOnly()
-                    break
-            if not complete:
-                return  # budget ran out mid-list: the buffered pages stay in state
-            state["lists"].pop(list_key, None)
-            self.run.read("list", list_key)
-            yield ListDone(list_key)
-        yield UserDone(uid)
+            outcome = yield from self._read_list(due, profile, kind, path_part)
+            if outcome == "stop":
+                return
+            if outcome == "self_only":
+                break
+        yield UserDone(real_id, due.depth, profile.observed_at)
 
-    def _add_candidates(self, index: int, list_index: int, members: list[str]) -> None:
-        state = self.state
-        if state["depth"] >= self.depth:
-            return
-        visited = set(state["visited"])
-        candidates: dict[str, list[int]] = state["candidates"]
-        for position, member in enumerate(members):
-            if member in visited:
-                continue
-            key = [index, list_index, position]
-            if member not in candidates or key < candidates[member]:
-                candidates[member] = key
-        capacity = self.max_users - len(state["visited"])
-        if len(candidates) > capacity:
-            best = sorted(candidates.items(), key=lambda item: item[1])[: max(capacity, 0)]
-            state["candidates"] = dict(best)
+    def _profile(self, due: Due) -> Profile:
+        """The user's profile: as saved with a list an earlier run left incomplete (the
+        read resumes where it stopped, at no cost), else read now."""
+        real_id = self.state.get("self_id") if due.uid == "self" else due.uid
+        for kind, _ in LIST_KINDS:
+            saved = self.state["lists"].get(f"{kind}:{real_id}", {}).get("profile")
+            if saved:
+                return Profile(real_id, saved["counts"], datetime.fromisoformat(saved["read_at"]), {})
+        return self.profiles.read(due.uid)
 
-    def _next_level(self) -> None:
-        state = self.state
-        visited = set(state["visited"])
-        ranked = sorted(state["candidates"].items(), key=lambda item: item[1])
-        chosen = [uid for uid, _ in ranked if uid not in visited][: max(self.max_users - len(visited), 0)]
-        if state["depth"] >= self.depth or not chosen or state.get("self_only"):
-            state.clear()  # crawl complete: the next run starts from the seeds again
-            state["level"] = []
-            return
-        state.update(
-            depth=state["depth"] + 1, level=chosen, done=[], profiled=[], lists_done=[], candidates={}, lists={}
-        )
-        state["visited"].extend(chosen)
+    def _unchanged(self, list_key: str, count: int | None, read_at: datetime) -> bool:
+        """Whether the list may wait: its count is as at its last complete read, which is
+        younger than the maximum age."""
+        row = self.schedule.written.get(list_key) or self._list_rows.get(list_key)
+        if row is None or row["last_read_at"] is None or count is None or row["last_count"] != count:
+            return False
+        # resumed lists are read before `now` is set: then the time of their profile
+        now = self.now or self.run.client.server_now(probe=False) or read_at
+        return now - row["last_read_at"] < self.schedule.policy.list_max_age
+
+    def _read_list(
+        self, due: Due, profile: Profile, kind: str, path_part: str
+    ) -> Iterator[Rows | FollowListRead | CrawlEvent]:
+        """Read one follow list; returns "read", "stop" (the user waits) or "self_only"."""
+        real_id = profile.real_id
+        count = profile.counts.get(kind)
+        list_key = f"{kind}:{real_id}"
+        list_state = self.state["lists"].setdefault(list_key, {})
+        counts = {name: profile.counts.get(name) for name, _ in LIST_KINDS}
+        list_state.setdefault("profile", {"counts": counts, "read_at": profile.observed_at.isoformat()})
+        complete = False
+        try:
+            for users, observed_at, members in read_follow_list(
+                self.run.client,
+                f"/users/{due.uid}/{path_part}",
+                f"GET /users/{{id}}/{path_part}",
+                self.page_size,
+                list_state,
+            ):
+                yield {"users": [user_row(u, observed_at) for u in users]}
+                if members is not None:
+                    complete = True
+                    yield FollowListRead(list_key, edge_rows(list_key, real_id, members))
+                    policy = self.schedule.policy
+                    row = schedule_row(
+                        kind,
+                        real_id,
+                        read_at=observed_at,
+                        next_due_at=observed_at + policy.list_max_age,
+                        depth=due.depth,
+                        last_count=count,
+                    )
+                    yield self.schedule.write(row)
+                    yield MembersFound(due.depth, members)
+        except InstagramEntityError as error:
+            yield self.run.error("list", list_key, error)
+            if self.run.pending("list", list_key):
+                return "stop"  # read again in a later run, from its buffered pages
+            complete = True
+            if isinstance(error, InstagramNotAllowed) and due.uid != "self":
+                # the profile was readable, the list is not: a 2016+ server that serves
+                # follow lists of the token user only; stop asking for the others'
+                self.state["lists"].pop(list_key, None)
+                self.state["self_only"] = True  # at once: the other workers stop asking too
+                yield SelfOnly()
+                return "self_only"
+        if not complete:
+            return "stop"  # budget ran out mid-list: the buffered pages stay in state
+        self.state["lists"].pop(list_key, None)
+        self.run.read("list", list_key)
+        return "read"
+
+
+def _due(row: dict[str, Any], now: datetime) -> bool:
+    return bool(row["active"]) and row["next_due_at"] is not None and row["next_due_at"] <= now
+
+
+__all__ = ["FollowCrawl", "Profile"]

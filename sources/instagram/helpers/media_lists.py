@@ -3,7 +3,7 @@ being cut short."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,8 +27,8 @@ class MediaList:
     A run first finishes a pass that was cut short (from its saved cursor down to its
     `stop_at`), then reads from the top down to the newest marker. Nothing is skipped when a
     run stops early: the marker only moves once the pass below it is complete, so a repeat
-    run with nothing new costs one request. With a look-back, the pass goes on past the marker
-    while items are younger than the look-back, to refresh their counters.
+    run with nothing new costs one request. The page that reaches the marker is handed out
+    whole: the known media on it come with fresh counters at no extra cost.
     """
 
     key: str
@@ -37,15 +37,15 @@ class MediaList:
     endpoint: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def read(self, client: InstagramClient, state: dict[str, Any], lookback_seconds: float) -> Iterator[Page]:
-        """Pages of new items (and look-back items); updates `state` as pages are handed out."""
+    def read(self, client: InstagramClient, state: dict[str, Any]) -> Iterator[Page]:
+        """Pages of new items; updates `state` as pages are handed out."""
         try:
             resume = state.get("resume")
             if resume:
-                yield from self._pass(client, state, resume["cursor"], resume["stop_at"], resume["top"], 0.0)
+                yield from self._pass(client, state, resume["cursor"], resume["stop_at"], resume["top"])
                 state["marker"] = resume["top"]
                 state.pop("resume", None)
-            yield from self._pass(client, state, None, state.get("marker"), None, lookback_seconds)
+            yield from self._pass(client, state, None, state.get("marker"), None)
         except BudgetExhausted:
             client.work_remaining = True
 
@@ -56,19 +56,10 @@ class MediaList:
         cursor: str | None,
         stop_at: str | None,
         top: str | None,
-        lookback_seconds: float,
     ) -> Iterator[Page]:
-        reached_known = False
         for page in client.pages(self.path, self.family, self.params, cursor=cursor, endpoint=self.endpoint):
-            boundary = page.observed_at.timestamp() - lookback_seconds
-            items: list[dict[str, Any]] = []
-            finished = page.next_cursor is None
-            for item in page.items:
-                reached_known = reached_known or str(item.get("id")) == stop_at
-                if reached_known and not _younger_than(item, boundary):
-                    finished = True
-                    break
-                items.append(item)
+            items = page.items
+            finished = page.next_cursor is None or any(str(item.get("id")) == stop_at for item in items)
             if top is None and page.items:
                 top = str(page.items[0].get("id"))
             # bookmarks first, then the page: both reach dlt's package together or not at all
@@ -81,13 +72,6 @@ class MediaList:
             yield Page(items, page.next_cursor, page.observed_at)
             if finished:
                 return
-
-
-def _younger_than(item: Mapping[str, Any], boundary: float) -> bool:
-    try:
-        return int(item.get("created_time")) >= boundary
-    except (TypeError, ValueError):
-        return False
 
 
 @dataclass(frozen=True)
@@ -111,11 +95,10 @@ class MediaLists:
     """Reads the media lists: users' media, the self feed and likes, tag, location and
     geography feeds. Each list keeps its bookmarks in a state dict of its own."""
 
-    def __init__(self, run: SourceRun, engagement: Engagement, *, page_size: int, lookback_seconds: float):
+    def __init__(self, run: SourceRun, engagement: Engagement, *, page_size: int):
         self.run = run
         self.engagement = engagement
         self.page_size = page_size
-        self.lookback_seconds = lookback_seconds
 
     def read(
         self, media_list: MediaList, state: dict[str, Any], with_engagement: bool, link: Link | None = None
@@ -133,23 +116,48 @@ class MediaLists:
             return  # it failed in an earlier run: its bookmarks wait for the retry
         try:
             yield from self.engagement.read_queued(queued)
-            for page in media_list.read(self.run.client, state, self.lookback_seconds):
+            for page in media_list.read(self.run.client, state):
                 rows = media_rows(page.items, page.observed_at)
                 if link is not None:
                     merge_rows(rows, {link.table: [link.row(str(m["id"]), page.observed_at) for m in page.items]})
                 if with_engagement:
-                    inline, jobs = self.engagement.jobs(page.items, page.observed_at)
+                    inline, jobs = self.engagement.jobs(page.items, page.observed_at, media_list.key)
                     merge_rows(rows, inline)
                     queued.extend(jobs)
                 yield rows
                 yield from self.engagement.read_queued(queued)
             self.run.read("list", media_list.key)
+            if with_engagement:
+                yield from self._refresh_due_counters(media_list.key, queued)
         except InstagramEntityError as error:
             yield self.run.error("list", media_list.key, error)
             if "resume" in state and not self.run.pending("list", media_list.key):
                 # given up mid-pass: the next pass starts from the top again (items older than
                 # the page that kept failing and newer than the marker stay unread)
                 state.pop("resume")
+
+    def _refresh_due_counters(self, parent: str, queued: list[EngagementJob]) -> Iterator[Rows]:
+        """Counters (then likes and comments, when due) of this list's media that are due and
+        were not on a page read in this run: one lookup each."""
+        now = self.run.client.server_now()
+        for row in self.engagement.schedule.due("counters", now, parent=parent):
+            media_id = row["entity_id"]
+            answer, errors = self.run.detail("media", media_id, f"/media/{media_id}", "GET /media/{id}")
+            if answer is None:
+                yield errors
+                if not self.run.pending("media", media_id):  # deleted or hidden: never again
+                    yield self.engagement.schedule.write({**row, "active": False, "next_due_at": None})
+                continue
+            rows = media_rows([answer.data], answer.observed_at)
+            inline, jobs = self.engagement.jobs([answer.data], answer.observed_at, parent)
+            queued.extend(jobs)
+            yield merge_rows(rows, inline)
+            yield from self.engagement.read_queued(queued)
+
+    def _info_due(self, kind: str, entity_id: str) -> bool:
+        """Whether a feed's details (a tag's, a location's) are due; an unknown one is looked
+        up again after the detail age too, so its feed waits as long."""
+        return entity_id not in self.engagement.schedule.not_due(kind, [entity_id], self.run.client.server_now)
 
     def user_feed(self, user_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A user's recent media."""
@@ -161,22 +169,27 @@ class MediaLists:
     def tag_feed(self, name: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A tag's info and its recent media (nothing more for an unknown tag)."""
         quoted = quote(name, safe="")
-        answer, errors = self.run.detail("tag", name, f"/tags/{quoted}", "GET /tags/{name}")
-        if answer is None:
-            yield errors
-            return
-        yield {"tags": [tag_row({"name": name, **(answer.data or {})}, answer.observed_at)]}
+        if self._info_due("tag", name):
+            answer, errors = self.run.detail("tag", name, f"/tags/{quoted}", "GET /tags/{name}")
+            if answer is None:
+                yield errors
+                return
+            yield {"tags": [tag_row({"name": name, **(answer.data or {})}, answer.observed_at)]}
+            yield self.engagement.schedule.read_detail("tag", name, answer.observed_at)
         media_list = MediaList(f"tag:{name}", f"/tags/{quoted}/media/recent", "tag", "GET /tags/{name}/media/recent")
         yield from self.read(media_list, state, with_engagement, Link("tag_media", "tag", name))
 
     def location_feed(self, location_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A location's info and its recent media (nothing more for an unknown location)."""
-        answer, errors = self.run.detail("location", location_id, f"/locations/{location_id}", "GET /locations/{id}")
-        if answer is None:
-            yield errors
-            return
-        row = location_row(answer.data or {})
-        yield {"locations": [row] if row else []}
+        if self._info_due("location", location_id):
+            path = f"/locations/{location_id}"
+            answer, errors = self.run.detail("location", location_id, path, "GET /locations/{id}")
+            if answer is None:
+                yield errors
+                return
+            row = location_row(answer.data or {})
+            yield {"locations": [row] if row else []}
+            yield self.engagement.schedule.read_detail("location", location_id, answer.observed_at)
         media_list = MediaList(
             f"location:{location_id}",
             f"/locations/{location_id}/media/recent",

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from .engagement import Engagement
+from .engagement import Engagement, created_at
 from .errors import InstagramEntityError
 from .media_lists import media_rows
 from .reading import SourceRun
+from .schedule import Schedule, schedule_row
 from .shaping import Rows, merge_rows, shape_full_user, user_row
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A full profile read: its real id (None when it could not be read: unknown, private,
+    failed), its counts, the server time of the read, and its rows (for the first caller)."""
+
+    real_id: str | None
+    counts: dict[str, Any]
+    observed_at: datetime | None
+    rows: Rows
 
 
 class Profiles:
@@ -24,48 +37,64 @@ class Profiles:
 
     def __init__(self, run: SourceRun):
         self.run = run
-        self._read: dict[str, str | None] = {}
+        self._read: dict[str, Profile] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def read(self, user_id: str) -> tuple[str | None, Rows]:
-        """`(real id, rows)` of a profile; the rows are returned to the first caller only, and
-        the real id is None when the profile could not be read (unknown, private)."""
+    def read(self, user_id: str) -> Profile:
+        """The profile of `user_id`; its rows go to the first caller only."""
         with self._guard:
             lock = self._locks.setdefault(user_id, threading.Lock())
         with lock:
             if user_id in self._read:
-                return self._read[user_id], {}
+                return replace(self._read[user_id], rows={})
             answer, errors = self.run.detail("user", user_id, f"/users/{user_id}", "GET /users/{id}")
-            real_id = None if answer is None else str(answer.data["id"])
-            self._read[user_id] = real_id
-            return real_id, errors if answer is None else shape_full_user(answer.data, answer.observed_at)
+            if answer is None:
+                profile = Profile(None, {}, None, errors)
+            else:
+                counts = answer.data.get("counts") or {}
+                rows = shape_full_user(answer.data, answer.observed_at)
+                profile = Profile(str(answer.data["id"]), counts, answer.observed_at, rows)
+            self._read[user_id] = profile
+            return profile
 
-    def rows_of(self, user_ids: Sequence[str]) -> Iterator[Rows]:
-        """Rows of the full profiles of `user_ids`."""
+    def rows_of(self, user_ids: Sequence[str], schedule: Schedule) -> Iterator[Rows]:
+        """Rows of the full profiles of `user_ids` that are due (and their schedule rows)."""
+        not_due = schedule.not_due("profile", user_ids, self.run.client.server_now)
         for user_id in user_ids:
-            yield self.read(user_id)[1]
+            if user_id in not_due:
+                continue
+            profile = self.read(user_id)
+            yield profile.rows
+            if profile.real_id is not None or not self.run.pending("user", user_id):
+                yield schedule.read_detail("profile", user_id, profile.observed_at or self.run.client.server_now())
 
 
 class Relationships:
-    """The token user's relationships."""
+    """The token user's relationships, each read again after the detail age."""
 
-    def __init__(self, run: SourceRun):
+    def __init__(self, run: SourceRun, schedule: Schedule):
         self.run = run
+        self.schedule = schedule
 
     def rows_of(self, user_ids: Sequence[str]) -> Iterator[Rows]:
         """Pending follow requests to the token user, then the token user's relationship to
-        each requester and to each of `user_ids` (`self` excluded)."""
+        each requester and to each of `user_ids` (`self` excluded), where due."""
+        clock = self.run.client.server_now
         requesters: list[str] = []
-        try:
-            for page in self.run.client.pages(
-                "/users/self/requested-by", "cursor", endpoint="GET /users/self/requested-by"
-            ):
-                requesters += [str(user["id"]) for user in page.items]
-                yield {"users": [user_row(user, page.observed_at) for user in page.items]}
-        except InstagramEntityError as error:
-            yield self.run.error("list", "requested_by:self", error)
-        others = dict.fromkeys([uid for uid in user_ids if uid != "self"] + requesters)
+        if "self" not in self.schedule.not_due("requested_by", ["self"], clock):
+            try:
+                for page in self.run.client.pages(
+                    "/users/self/requested-by", "cursor", endpoint="GET /users/self/requested-by"
+                ):
+                    requesters += [str(user["id"]) for user in page.items]
+                    yield {"users": [user_row(user, page.observed_at) for user in page.items]}
+                yield self.schedule.read_detail("requested_by", "self", clock())
+            except InstagramEntityError as error:
+                yield self.run.error("list", "requested_by:self", error)
+        others = dict.fromkeys([uid for uid in user_ids if uid != "self"])
+        not_due = self.schedule.not_due("relationship", others, clock)
+        others = dict.fromkeys([uid for uid in others if uid not in not_due] + requesters)
         yield from self.run.client.map(self.relationship, list(others))
 
     def relationship(self, user_id: str) -> Rows:
@@ -76,22 +105,22 @@ class Relationships:
         if answer is None:
             return errors
         data = answer.data or {}
-        return {
-            "relationships": [
-                {
-                    "user_id": user_id,
-                    "outgoing_status": data.get("outgoing_status"),
-                    "incoming_status": data.get("incoming_status"),
-                    "target_user_is_private": data.get("target_user_is_private"),
-                    "observed_at": answer.observed_at,
-                }
-            ]
+        row = {
+            "user_id": user_id,
+            "outgoing_status": data.get("outgoing_status"),
+            "incoming_status": data.get("incoming_status"),
+            "target_user_is_private": data.get("target_user_is_private"),
+            "observed_at": answer.observed_at,
         }
+        return merge_rows(
+            {"relationships": [row]}, self.schedule.read_detail("relationship", user_id, answer.observed_at)
+        )
 
 
 class SingleMedia:
-    """Media read one answer at a time: the popular list and media looked up by id or
-    shortcode, with their likes and comments when asked."""
+    """Media read one answer at a time: the popular list (every run, like a media list) and
+    media looked up by id or shortcode (on their counters' schedule), with their likes and
+    comments when asked."""
 
     def __init__(self, run: SourceRun, engagement: Engagement):
         self.run = run
@@ -100,19 +129,46 @@ class SingleMedia:
     def popular(self, with_engagement: bool) -> Iterator[Rows]:
         """The popular media (one answer, no paging)."""
         answer, errors = self.run.detail("list", "popular", "/media/popular", "GET /media/popular")
-        yield errors if answer is None else self._rows(answer.data or [], answer.observed_at, with_engagement)
+        yield (
+            errors if answer is None else self._rows(answer.data or [], answer.observed_at, with_engagement, "popular")
+        )
 
     def details(self, media_ids: Sequence[str], shortcodes: Sequence[str], with_engagement: bool) -> Iterator[Rows]:
-        """Single media by id and by shortcode."""
-        lookups = [(mid, f"/media/{mid}", "GET /media/{id}") for mid in media_ids]
-        lookups += [(code, f"/media/shortcode/{code}", "GET /media/shortcode/{shortcode}") for code in shortcodes]
-        for entity_id, path, endpoint in lookups:
+        """Single media by id and by shortcode, when first asked and then at the engagement ages."""
+        schedule = self.engagement.schedule
+        lookups = [("media", mid, f"/media/{mid}", "GET /media/{id}") for mid in media_ids]
+        lookups += [
+            ("shortcode", code, f"/media/shortcode/{code}", "GET /media/shortcode/{shortcode}") for code in shortcodes
+        ]
+        not_due = {
+            kind: schedule.not_due(
+                f"lookup_{kind}", [entity_id for k, entity_id, _, _ in lookups if k == kind], self.run.client.server_now
+            )
+            for kind in ("media", "shortcode")
+        }
+        for kind, entity_id, path, endpoint in lookups:
+            if entity_id in not_due[kind]:
+                continue
             answer, errors = self.run.detail("media", entity_id, path, endpoint)
-            yield errors if answer is None else self._rows([answer.data], answer.observed_at, with_engagement)
+            if answer is None:
+                yield errors
+                continue
+            rows = self._rows([answer.data], answer.observed_at, with_engagement, "media_details")
+            created = created_at(answer.data)
+            due = schedule.policy.media_due(created, answer.observed_at)
+            lookup = schedule_row(
+                f"lookup_{kind}",
+                entity_id,
+                read_at=answer.observed_at,
+                next_due_at=due,
+                created_at=created,
+                active=due is not None,
+            )
+            yield merge_rows(rows, schedule.write(lookup))
 
-    def _rows(self, media: list[dict[str, Any]], observed_at: datetime, with_engagement: bool) -> Rows:
+    def _rows(self, media: list[dict[str, Any]], observed_at: datetime, with_engagement: bool, parent: str) -> Rows:
         rows = media_rows(media, observed_at)
         if with_engagement:
-            for more in self.engagement.of(media, observed_at):
+            for more in self.engagement.of(media, observed_at, parent):
                 merge_rows(rows, more)
         return rows

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..settings import MAX_USER_SEARCH_COUNT
 from .reading import SourceRun
+from .schedule import Schedule
 from .shaping import Rows, location_row, merge_rows, search_result_rows, shape_media, tag_row, user_row
 from .validation import InstagramConfigError
 
@@ -45,25 +46,42 @@ def search_queries(
 class Searches:
     """Runs the configured searches."""
 
-    def __init__(self, run: SourceRun, *, media_page_size: int):
+    def __init__(self, run: SourceRun, schedule: Schedule, *, media_page_size: int):
         self.run = run
+        self.schedule = schedule
         self.media_page_size = media_page_size
 
     def rows_of(self, queries: Mapping[str, Sequence[SearchQuery]]) -> Iterator[Rows]:
-        """Every configured search, in parallel."""
-        jobs = [(kind, query) for kind, kind_queries in queries.items() for query in kind_queries]
-        yield from self.run.client.map(lambda job: self.search(*job), jobs)
+        """Every configured search that is due (again after the detail age), in parallel."""
+        jobs = {
+            self._label(kind, query): (kind, query) for kind, kind_queries in queries.items() for query in kind_queries
+        }
+        not_due = self.schedule.not_due("search", jobs, self.run.client.server_now)
+        yield from self.run.client.map(
+            lambda job: self.search(*job), [job for key, job in jobs.items() if key not in not_due]
+        )
 
-    def search(self, kind: str, query: SearchQuery) -> Rows:
-        """`search_results` and entity rows of one search (`kind`: users, tags, locations, media)."""
+    def _params(self, kind: str, query: SearchQuery) -> dict[str, Any]:
         params = {"q": query} if isinstance(query, str) else dict(query)
         if kind in ("users", "media"):
             params.setdefault("count", MAX_USER_SEARCH_COUNT if kind == "users" else self.media_page_size)
+        return params
+
+    def _label(self, kind: str, query: SearchQuery) -> str:
+        """`kind:label`, the search's entity id (its text, or its parameters but `count`)."""
+        params = self._params(kind, query)
         label = (
             query if isinstance(query, str) else ",".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "count")
         )
+        return f"{kind}:{label}"
+
+    def search(self, kind: str, query: SearchQuery) -> Rows:
+        """`search_results` and entity rows of one search (`kind`: users, tags, locations, media)."""
+        params = self._params(kind, query)
+        key = self._label(kind, query)
+        label = key.split(":", 1)[1]
         path = f"/{kind}/search"
-        answer, errors = self.run.detail("search", f"{kind}:{label}", path, f"GET {path}", params)
+        answer, errors = self.run.detail("search", key, path, f"GET {path}", params)
         if answer is None:
             return errors
         items = answer.data or []
@@ -78,4 +96,4 @@ class Searches:
                 merge_rows(rows, {"locations": [row] if row else []})
             else:
                 merge_rows(rows, shape_media(item, answer.observed_at))
-        return rows
+        return merge_rows(rows, self.schedule.read_detail("search", key, answer.observed_at))

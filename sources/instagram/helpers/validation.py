@@ -20,7 +20,9 @@ _LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
     "crawl_depth": (0, False),
     "crawl_max_users": (1, False),
     "budget_share": (0, True),
-    "counters_lookback_days": (0, False),
+    "seed_refresh_hours": (0, True),
+    "crawl_refresh_hours": (0, True),
+    "list_max_age_hours": (0, True),
     "request_timeout": (0, True),
     "request_attempts": (1, False),
     "retry_backoff_seconds": (0, False),
@@ -60,10 +62,15 @@ def check_settings(base_url: str, numbers: Mapping[str, Any]) -> None:
     if not url.path.rstrip("/").endswith("/v1"):
         raise InstagramConfigError(f"base_url must end in /v1 (the API's version prefix), got {base_url!r}")
     for name, value in numbers.items():
+        if name == "engagement_ages_hours":
+            continue
         lowest, excluded = _LOWER_BOUNDS[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InstagramConfigError(f"{name} must be a number, got {value!r}")
         if value < lowest or (excluded and value == lowest):
             raise InstagramConfigError(f"{name} must be {'>' if excluded else '>='} {lowest:g}, got {value!r}")
+    ages = numbers.get("engagement_ages_hours", ())
+    if isinstance(ages, str) or not all(isinstance(age, int | float) and age > 0 for age in ages):
+        raise InstagramConfigError(f"engagement_ages_hours must be a list of hours > 0, got {ages!r}")
     if numbers.get("budget_share", 1) > 1:
         raise InstagramConfigError(f"budget_share must be at most 1, got {numbers['budget_share']!r}")

@@ -1,0 +1,327 @@
+"""The refresh schedule: when each thing the source reads is due again.
+
+The schedule is a raw table, `refresh_schedule` (one row per entity and kind, merged on
+`entity_key`), kept in the warehouse beside the data it describes: it grows with the crawl
+(a million known users are a few million rows) where dlt's state blob, rewritten with every
+load, must stay small. Its rows travel in the same load package as the rows they describe, so
+a run killed at any moment leaves both or neither, and the next run (which first loads what an
+earlier run left pending) reads a schedule that matches the data.
+
+The destination is read on dlt's thread only, and only where no request runs in parallel:
+once when the first resource starts (`bind`: every row but the crawl's, whose number follows
+the configuration and the media of the engagement lists), and by the crawl at its start
+(`select`, `query`: the due users, the frontier). Readers then ask the snapshot, overlaid with
+this run's writes (`written`), which dlt loads with the data. An analyst who opens the DuckDB
+file during a run therefore costs the crawl at most one run (`ScheduleUnavailable`).
+
+Every row carries the `epoch` of the source state that wrote it: a refresh that drops the
+source state (`--full-refresh`, `drop_sources`) starts a new epoch, so rows of a dropped
+warehouse are never mistaken for work already done, even before dlt drops the old tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dlt
+
+from .shaping import Rows
+
+logger = logging.getLogger("sources.instagram")
+
+TABLE = "refresh_schedule"
+
+# What can be due, per `kind` (docs/tables.md, "refresh_schedule"):
+#   crawl        a crawled user: profile, then each follow list that changed (change detection)
+#   follows, followed_by   a user's follow list: when it was last read completely, at what count
+#   profile      a profile read by `user_profiles`
+#   counters     a media's like and comment counters (decaying with the media's age)
+#   likes, comments        a media's likers and comments (when due and their counter changed)
+#   tag, location, relationship, requested_by, search: details that change slowly
+CRAWL_KINDS = ("crawl", "follows", "followed_by")
+
+Query = Callable[[str], list[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """How old each kind may get before it is read again (docs/refresh.md)."""
+
+    seed_hours: float
+    crawl_hours: float
+    list_max_age_hours: float
+    engagement_ages_hours: tuple[float, ...]
+
+    def user_age(self, depth: int) -> timedelta:
+        """Age at which a user at crawl `depth` (0: a seed) is due again."""
+        return timedelta(hours=self.seed_hours if depth == 0 else self.crawl_hours)
+
+    @property
+    def detail_age(self) -> timedelta:
+        """Age of details tied to the configuration (tags, locations, relationships, searches)."""
+        return timedelta(hours=self.seed_hours)
+
+    @property
+    def list_max_age(self) -> timedelta:
+        return timedelta(hours=self.list_max_age_hours)
+
+    def media_due(self, created_at: datetime | None, read_at: datetime) -> datetime | None:
+        """The first age after `read_at` at which a media created at `created_at` is due again
+        (None: past its last age, never again)."""
+        if created_at is None:
+            return None
+        for hours in sorted(self.engagement_ages_hours):
+            due = created_at + timedelta(hours=hours)
+            if due > read_at:
+                return due
+        return None
+
+
+def schedule_row(
+    kind: str,
+    entity_id: str,
+    *,
+    read_at: datetime | None,
+    next_due_at: datetime | None,
+    depth: int | None = None,
+    created_at: datetime | None = None,
+    last_count: int | None = None,
+    parent: str | None = None,
+    active: bool = True,
+) -> dict[str, Any]:
+    """A `refresh_schedule` row (its `epoch` is set by `Schedule.write`)."""
+    return {
+        "entity_key": f"{kind}:{entity_id}",
+        "kind": kind,
+        "entity_id": entity_id,
+        "parent": parent,
+        "depth": depth,
+        "created_at": created_at,
+        "last_read_at": read_at,
+        "last_count": last_count,
+        "next_due_at": next_due_at,
+        "active": active,
+        "epoch": None,
+    }
+
+
+_COLUMNS = tuple(schedule_row("crawl", "", read_at=None, next_due_at=None))
+
+
+class ScheduleUnavailable(Exception):
+    """The warehouse could not be read (e.g. another process holds the DuckDB file)."""
+
+
+class Schedule:
+    """The refresh schedule of one run: the warehouse's rows, overlaid with this run's writes."""
+
+    _UNBOUND: Any = object()
+
+    def __init__(self, policy: RefreshPolicy, query: Query | None = _UNBOUND, epoch: str | None = None):
+        """`query` runs SQL on the warehouse, with `{table}` and `{follow_edges}` replaced by
+        qualified names (None: no warehouse to ask, everything is due). By default both
+        `query` and `epoch` come from the pipeline that is extracting, on `bind`."""
+        self.policy = policy
+        self._query = query
+        self._epoch = epoch
+        self._snapshot: dict[str, dict[str, Any]] | None = None
+        self.written: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def bind(self) -> None:
+        """Read the warehouse's rows (all but the crawl's) once, on dlt's thread: dlt's context
+        exists there only, so each resource binds before its readers start their threads."""
+        with self._lock:
+            if self._snapshot is not None:
+                return
+            if self._query is Schedule._UNBOUND:
+                self._query = warehouse_query()
+            if self._epoch is None:
+                self._epoch = dlt.current.source_state().setdefault("schedule_epoch", uuid.uuid4().hex)
+            crawl_kinds = literals(CRAWL_KINDS)
+            self._snapshot = {row["entity_key"]: row for row in self._select_unlocked(f"kind NOT IN ({crawl_kinds})")}
+
+    @property
+    def epoch(self) -> str:
+        self.bind()
+        return self._epoch  # type: ignore[return-value]
+
+    # -- the snapshot (any thread) ----------------------------------------------------------
+
+    def get(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The rows of `keys` that exist (this run's writes first). Crawl rows come from
+        `select` only."""
+        self.bind()
+        with self._lock:
+            found = {}
+            for key in keys:
+                row = self.written.get(key) or self._snapshot.get(key)  # type: ignore[union-attr]
+                if row is not None:
+                    found[key] = row
+            return found
+
+    def due(self, kind: str, now: datetime, *, parent: str | None = None) -> list[dict[str, Any]]:
+        """Rows of `kind` (and `parent`) due at `now`, most overdue first (this run's writes
+        included)."""
+        self.bind()
+        with self._lock:
+            rows = {**self._snapshot, **self.written}  # type: ignore[dict-item]
+            due = [
+                row
+                for row in rows.values()
+                if row["kind"] == kind and (parent is None or row["parent"] == parent) and _due(row, now)
+            ]
+        return sorted(due, key=lambda row: (row["next_due_at"], row["entity_key"]))
+
+    def not_due(self, kind: str, entity_ids: Iterable[str], clock: Callable[[], datetime]) -> set[str]:
+        """The ids among `entity_ids` whose `kind` row exists and is not due at `clock()`
+        (asked only when a row exists: what was never read is due at any time)."""
+        rows = self.get(f"{kind}:{entity_id}" for entity_id in entity_ids)
+        if not rows:
+            return set()
+        now = clock()
+        return {row["entity_id"] for row in rows.values() if not _due(row, now)}
+
+    # -- the warehouse (dlt's thread, no request in flight) ---------------------------------
+
+    def select(self, where: str, order_by: str = "entity_key", limit: int | None = None) -> list[dict[str, Any]]:
+        """Rows of this epoch matching the SQL condition `where`, each replaced by this run's
+        write of it, if any."""
+        try:
+            found = self._select_unlocked(f"({where})", order_by, limit)
+        except Exception as error:
+            raise ScheduleUnavailable(str(error)) from error
+        with self._lock:
+            return [self.written.get(row["entity_key"], row) for row in found]
+
+    def select_keys(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """`select` by key, in chunks."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), 1000):
+            for row in self.select(f"entity_key IN ({literals(keys[start : start + 1000])})"):
+                found[row["entity_key"]] = row
+        with self._lock:
+            found.update({key: self.written[key] for key in keys if key in self.written})
+        return found
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """`sql` on the warehouse (`{table}`, `{follow_edges}` and `{epoch}` filled in); no
+        rows without a warehouse or before the tables exist. Raises `ScheduleUnavailable`
+        when the warehouse cannot be read."""
+        epoch = self.epoch
+        if self._query is None:
+            return []
+        try:
+            return self._query(sql.replace("{epoch}", _literal(epoch)))
+        except Exception as error:
+            raise ScheduleUnavailable(str(error)) from error
+
+    def _select_unlocked(
+        self, where: str, order_by: str = "entity_key", limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        if self._query is None:
+            return []
+        sql = f"SELECT {', '.join(_COLUMNS)} FROM {{table}} WHERE epoch = {_literal(self._epoch)} AND {where}"
+        sql += f" ORDER BY {order_by}" + ("" if limit is None else f" LIMIT {int(limit)}")
+        return [dict(zip(_COLUMNS, (_aware(value) for value in found))) for found in self._query(sql)]
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, row: dict[str, Any]) -> Rows:
+        """Record `row` for this run; the rows to load with the data it describes."""
+        row = {**row, "epoch": self.epoch}
+        with self._lock:
+            self.written[row["entity_key"]] = row
+        return {TABLE: [row]}
+
+    def read_detail(self, kind: str, entity_id: str, read_at: datetime) -> Rows:
+        """A detail (tag, location, relationship, search, profile) was read: due again after
+        the detail age."""
+        due = read_at + self.policy.detail_age
+        return self.write(schedule_row(kind, entity_id, read_at=read_at, next_due_at=due, depth=0))
+
+    def refreshed_since(self, started: datetime) -> dict[str, int]:
+        """How many rows of each kind this run read (wrote with a read at or after `started`)."""
+        refreshed: dict[str, int] = {}
+        with self._lock:
+            for row in self.written.values():
+                if row["last_read_at"] is not None and row["last_read_at"] >= started:
+                    refreshed[row["kind"]] = refreshed.get(row["kind"], 0) + 1
+        return refreshed
+
+
+def _due(row: dict[str, Any], now: datetime) -> bool:
+    return bool(row["active"]) and row["next_due_at"] is not None and row["next_due_at"] <= now
+
+
+def warehouse_query() -> Query | None:
+    """A `Query` on the destination of the pipeline that is extracting; None when the
+    destination cannot run SQL (then everything is due every run, as the log says)."""
+    pipeline = dlt.current.pipeline()
+    try:
+        client_factory = pipeline.sql_client
+        with client_factory() as probe:
+            names = {
+                "{table}": probe.make_qualified_table_name(TABLE),
+                "{follow_edges}": probe.make_qualified_table_name("follow_edges"),
+            }
+    except Exception as error:  # noqa: BLE001 - any destination without SQL: no schedule to read
+        logger.warning("the destination cannot be queried (%s): every entity is read as if due", error)
+        return None
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        for name, qualified in names.items():
+            sql = sql.replace(name, qualified)
+        with client_factory() as client:
+            if not client.has_dataset():
+                return []
+            try:
+                return list(client.execute_sql(sql) or [])
+            except Exception as error:
+                if _is_missing_table(error):
+                    return []  # the first runs: the table appears with the first load
+                raise
+
+    return run
+
+
+def _is_missing_table(error: BaseException) -> bool:
+    from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+    return isinstance(error, DatabaseUndefinedRelation) or "does not exist" in str(error)
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def timestamp_literal(moment: datetime) -> str:
+    return f"CAST('{moment.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S.%f')}+00:00' AS TIMESTAMP WITH TIME ZONE)"
+
+
+def _aware(value: Any) -> Any:
+    """Timestamps from any destination as aware UTC datetimes."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def literals(values: Sequence[str]) -> str:
+    """`values` as a SQL list of text literals."""
+    return ", ".join(_literal(value) for value in values) or "NULL"
+
+
+def refresh_summary(schedule: Schedule, client: Any) -> dict[str, Any]:
+    """The run's refresh figures for `last_run`: the server's time and what was refreshed per
+    kind (what is overdue is counted after the load, `pipelines.recipe.refresh_status`)."""
+    now = client.server_now(probe=False)
+    if now is None:
+        return {}
+    return {"server_time": now.isoformat(), "refreshed": schedule.refreshed_since(client.first_observed_at or now)}
