@@ -183,16 +183,18 @@ class InstagramClient:
                 logger.error("stopping the run: %s", reason)
 
     def _failed(self, error: InstagramTransientError) -> None:
-        """Count an entity read that outlasted its retries. A server that never answered in v1,
-        or failed `FAILURES_IN_A_ROW_MEAN_DOWN` reads in a row on more than one endpoint, is
-        down for the whole run (one endpoint failing always concerns its entities only)."""
+        """Count an entity read that outlasted its retries. A server that failed
+        `FAILURES_IN_A_ROW_MEAN_DOWN` reads in a row on more than one endpoint is down for the
+        whole run; so is one that never answered in v1, once reads of a second endpoint (or
+        that many reads) failed too. One endpoint failing always concerns its entities only,
+        even when it is the first one read."""
         with self._count_lock:
             self.entities_failed += 1
             self._failures_in_a_row += 1
             self._failing_endpoints.add(error.endpoint)
-            down = not self.v1_answers or (
-                self._failures_in_a_row >= FAILURES_IN_A_ROW_MEAN_DOWN and len(self._failing_endpoints) > 1
-            )
+            many = self._failures_in_a_row >= FAILURES_IN_A_ROW_MEAN_DOWN
+            several = len(self._failing_endpoints) > 1
+            down = (many and several) or (not self.v1_answers and (many or several))
         if down:
             how = "no v1 answer yet" if not self.v1_answers else f"{self._failures_in_a_row} reads in a row failed"
             self.stop(InstagramUnavailable(f"the API server is unavailable ({how}); last error: {error}"))
