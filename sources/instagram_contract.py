@@ -193,6 +193,27 @@ TABLES: dict[str, dict[str, Any]] = {
             ("valid_to", TIMESTAMP, "Observed time of the first complete read without it; NULL while current."),
         ],
     },
+    "follow_list_reads": {
+        "description": (
+            "One row per complete read of a follow list, empty lists included: the evidence, beside"
+            " follow_edges, of when each list was read. An edge A -> B is decided by the newest complete"
+            " read of 'follows:A' or 'followed_by:B', also when that read left follow_edges unchanged."
+        ),
+        "primary_key": "read_key",
+        "columns": [
+            ("read_key", TEXT, "list_key + ':' + observed_at (unix seconds)."),
+            ("list_key", TEXT, "'follows:{uid}' or 'followed_by:{uid}': the list read."),
+            ("user_id", TEXT, "The list's owner."),
+            ("list_kind", TEXT, "follows (whom the owner follows) or followed_by (who follows the owner)."),
+            (
+                "observed_at",
+                TIMESTAMP,
+                "The run's observed time (the server's Date header of the run's first answer): the instant"
+                " follow_edges gives the edges this read added (valid_from) or retired (valid_to).",
+            ),
+            ("member_count", BIGINT, "Users in the list at this read (0 for an empty list)."),
+        ],
+    },
     "relationships": {
         "description": "The token user's relationship to each user looked up.",
         "primary_key": "user_id",

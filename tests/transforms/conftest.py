@@ -27,10 +27,13 @@ def at(days: float = 0, hours: float = 0) -> datetime:
 
 
 class Warehouse:
-    """One DuckDB file: write raw tables, run the transforms, read the analytics tables."""
+    """One DuckDB file: write raw tables, run the transforms, read the analytics tables. Its dlt
+    pipeline keeps its working dir in `pipelines_dir` (default: dlt's), so that two warehouses
+    in one test can each have their own."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pipelines_dir: Path | None = None) -> None:
         self.path = path
+        self.pipelines_dir = pipelines_dir
 
     def write_raw(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Append rows to a raw table, creating it with exactly the contract's columns."""
@@ -71,6 +74,7 @@ class Warehouse:
             pipeline_name="instagram",
             destination=dlt.destinations.duckdb(str(self.path)),
             dataset_name=RAW,
+            pipelines_dir=None if self.pipelines_dir is None else str(self.pipelines_dir),
         )
 
     def transform(self) -> dict[str, Any]:

@@ -169,3 +169,81 @@ def test_graph_summary_appends_one_row_per_observation(warehouse: Warehouse) -> 
     warehouse.transform()
     summaries = warehouse.rows("graph_summary", "as_of")
     assert [(s["as_of"], s["edges"], s["reciprocity"]) for s in summaries] == [(at(0), 1, 0.0), (at(1), 2, 1.0)]
+
+
+def list_read(list_key: str, read_at, member_count: int) -> dict:
+    kind, owner = list_key.split(":")
+    return {
+        "list_key": list_key,
+        "user_id": owner,
+        "list_kind": kind,
+        "observed_at": read_at,
+        "member_count": member_count,
+    }
+
+
+def test_the_newest_read_of_either_list_decides(warehouse: Warehouse) -> None:
+    # x -> y: both lists show it at T0; followed_by:y read at T1 no longer does, while follows:x,
+    # read last at T0, still holds it; follows:x read again at T2 shows it (it changed nothing,
+    # so only follow_list_reads has that read); followed_by:y shows it again at T3.
+    # u -> y: follows:u, first read at T1, shows it, followed_by:y read then lacks it (the same
+    # instant: it holds), followed_by:y at T3 lacks it and follows:u is not read again.
+    # v -> z: followed_by:z was empty at T0 and shows v at T1; follows:v is never read.
+    # p -> q: follows:p shows it at T1 and T3, followed_by:q (always empty) lacks it at T0, T2, T4.
+    t0, t1, t2, t3, t4 = at(0), at(1), at(2), at(3), at(4)
+    warehouse.write_raw(
+        "follow_edges",
+        [
+            edge_row("follows:x", "x", "y", t0),
+            edge_row("followed_by:y", "x", "y", t0, t1),
+            edge_row("followed_by:y", "x", "y", t3),
+            edge_row("follows:u", "u", "y", t1),
+            edge_row("followed_by:z", "v", "z", t1),
+            edge_row("follows:p", "p", "q", t1),
+        ],
+    )
+    warehouse.write_raw(
+        "follow_list_reads",
+        [
+            list_read("follows:x", t0, 1),
+            list_read("followed_by:y", t0, 1),
+            list_read("followed_by:z", t0, 0),
+            list_read("followed_by:y", t1, 0),
+            list_read("follows:u", t1, 1),
+            list_read("followed_by:z", t1, 1),
+            list_read("follows:x", t2, 1),
+            list_read("followed_by:y", t3, 1),
+            *(list_read("follows:p", t, 1) for t in (t1, t3)),
+            *(list_read("followed_by:q", t, 0) for t in (t0, t2, t4)),
+        ],
+    )
+    warehouse.transform()
+    events = warehouse.rows("follow_events", "observed_at, follower_id, event_type")
+    assert [(e["follower_id"], e["followed_id"], e["event_type"], e["observed_at"]) for e in events] == [
+        ("x", "y", "initial", t0),
+        ("p", "q", "follow", t1),
+        ("u", "y", "follow", t1),
+        ("v", "z", "follow", t1),
+        ("x", "y", "unfollow", t1),
+        ("p", "q", "unfollow", t2),
+        ("x", "y", "follow", t2),
+        ("p", "q", "follow", t3),
+        ("u", "y", "unfollow", t3),
+        ("p", "q", "unfollow", t4),
+    ]
+    current = {(e["follower_id"], e["followed_id"]): e for e in warehouse.rows("follow_edges")}
+    assert {
+        edge: (
+            e["first_seen_at"],
+            e["first_seen_at_first_read"],
+            e["last_confirmed_at"],
+            e["seen_in_follows_list"],
+            e["seen_in_followed_by_list"],
+        )
+        for edge, e in current.items()
+    } == {("x", "y"): (t2, False, t3, True, True), ("v", "z"): (t1, False, t1, False, True)}
+    (summary,) = warehouse.rows("graph_summary")
+    assert (summary["as_of"], summary["edges"]) == (t4, 2)
+    # z was read with no follower at all: a seed all the same, whose followers are known
+    seeds = {u: m["is_seed"] for u, m in warehouse.by_key("user_graph_metrics", "user_id").items()}
+    assert seeds == {"p": True, "q": True, "u": True, "v": False, "x": True, "y": True, "z": True}

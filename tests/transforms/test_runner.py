@@ -59,6 +59,23 @@ def test_rows_loaded_twice_count_once(tmp_path: Path) -> None:
             ],
         )
         warehouse.write_raw(
+            "follow_list_reads",
+            [  # the reads of follows:u1 around it, and an empty list
+                {
+                    "list_key": f"{kind}:{user}",
+                    "user_id": user,
+                    "list_kind": kind,
+                    "observed_at": at(day),
+                    "member_count": n,
+                }
+                for kind, user, day, n in (
+                    ("follows", "u1", -2, 1),
+                    ("follows", "u1", -1, 0),
+                    ("followed_by", "u9", -1, 0),
+                )
+            ],
+        )
+        warehouse.write_raw(
             "user_counts", [{"user_id": "u1", "observed_at": at(day), "followed_by_count": 10 + day} for day in (-9, 0)]
         )
         media_id = warehouse.query("SELECT min(id) FROM instagram_raw.media")[0][0]

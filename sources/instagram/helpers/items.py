@@ -14,7 +14,7 @@ from dlt.extract.items import DataItemWithMeta
 
 from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
 from .client import InstagramClient
-from .shaping import Rows
+from .shaping import Rows, list_read_row
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,17 @@ class FollowListRead:
     list_key: str
     rows: list[dict[str, Any]]
 
+    @property
+    def member_count(self) -> int:
+        """Users in the list (the marker row left out)."""
+        return sum(1 for row in self.rows if row["follower_id"] is not None)
+
 
 def dlt_items(produced: Iterable[Rows | FollowListRead], client: InstagramClient) -> Iterator[DataItemWithMeta]:
     """What the readers produced, as dlt items: Arrow batches per table; each follow list's
     edges as dicts with the scd2 hints, whose boundary is the run's observed time (the server's
-    time of the run's first answer)."""
+    time of the run's first answer), and a `follow_list_reads` row at that same time (so an
+    empty list, or one whose read changed no edge, still leaves its read on record)."""
     batches = TableBatches(ROWS_PER_BATCH)
     profiles = FullProfiles(dlt.current.source_state().setdefault("full_profiles", []))
     for item in produced:
@@ -36,6 +42,9 @@ def dlt_items(produced: Iterable[Rows | FollowListRead], client: InstagramClient
             disposition = {**FOLLOW_EDGES_DISPOSITION, "boundary_timestamp": client.first_observed_at}
             hints = make_hints(table_name="follow_edges", write_disposition=disposition)
             yield dlt.mark.with_hints(item.rows, hints, create_table_variant=True)
+            read = {"follow_list_reads": [list_read_row(item.list_key, item.member_count, client.first_observed_at)]}
+            for table, arrow in batches.add(read):
+                yield dlt.mark.with_table_name(arrow, table)
             continue
         for table, arrow in batches.add(profiles.filter(item)):
             yield dlt.mark.with_table_name(arrow, table)

@@ -1,83 +1,54 @@
--- Each continuous period during which a follow edge was observed, merging the two lists that can
--- show it (`follows:{follower}` and `followed_by:{followed}`): overlapping or touching validity
--- intervals of the same (follower, followed) pair form one period.
--- An edge already present at the first-ever read of its list was only "first observed" then, not
--- necessarily followed then: `began_before_first_read` flags those periods.
-WITH list_first_reads AS (
-    SELECT list_key, min(valid_from) AS first_read_at
-    FROM {analytics}.stg_follow_edges
-    GROUP BY list_key
-),
-
--- distinct rows, so that (valid_from, valid_until, list_kind) orders them totally: both window
--- passes below must see tied rows in the same order
-intervals AS (
-    SELECT DISTINCT
-        edges.follower_id,
-        edges.followed_id,
-        edges.list_kind,
-        edges.valid_from,
-        -- open intervals run to a far-future instant so that max() and comparisons just work
-        coalesce(edges.valid_to, CAST('9999-12-31 00:00:00+00' AS TIMESTAMP WITH TIME ZONE))
-            AS valid_until,
-        CASE WHEN edges.valid_from = reads.first_read_at THEN 1 ELSE 0 END AS at_first_read
-    FROM {analytics}.stg_follow_edges AS edges
-    INNER JOIN list_first_reads AS reads ON reads.list_key = edges.list_key
-),
-
-period_starts AS (
+-- Each period during which a follow edge held, as decided by the newest complete read of either
+-- list that can show it (`follows:{follower}`, `followed_by:{followed}`; see
+-- int_follow_edge_states): it starts at the read that first showed it and ends at the first
+-- later read that no longer did (NULL while current).
+-- `began_before_first_read`: the period starts at the very first complete read of either list,
+-- so the follow happened at some unknown time before; any other period starts after a read of
+-- one of the lists that lacked the edge (an empty list included), so the follow happened between.
+-- `seen_in_*_list`: that list held the edge at its latest read before the period ended (for a
+-- current period: its latest read).
+WITH changes AS (
     SELECT
-        *,
-        CASE
-            WHEN valid_from <= max(valid_until) OVER (
-                PARTITION BY follower_id, followed_id
-                ORDER BY valid_from, valid_until, list_kind
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-            ) THEN 0
-            ELSE 1
-        END AS starts_period
-    FROM intervals
-),
-
-numbered AS (
-    SELECT
-        *,
-        sum(starts_period) OVER (
-            PARTITION BY follower_id, followed_id
-            ORDER BY valid_from, valid_until, list_kind
-            ROWS UNBOUNDED PRECEDING
-        ) AS period_number
-    FROM period_starts
+        follower_id,
+        followed_id,
+        decided_at,
+        is_present,
+        lead(decided_at) OVER (PARTITION BY follower_id, followed_id ORDER BY decided_at) AS next_decided_at,
+        row_number() OVER (PARTITION BY follower_id, followed_id ORDER BY decided_at) = 1 AS at_first_read
+    FROM {analytics}.int_follow_edge_states
 ),
 
 periods AS (
     SELECT
         follower_id,
         followed_id,
-        period_number,
-        min(valid_from) AS started_at,
-        max(valid_until) AS ended_before,
-        max(CASE WHEN list_kind = 'follows' THEN 1 ELSE 0 END) AS in_follows_list,
-        max(CASE WHEN list_kind = 'followed_by' THEN 1 ELSE 0 END) AS in_followed_by_list
-    FROM numbered
-    GROUP BY follower_id, followed_id, period_number
+        row_number() OVER (PARTITION BY follower_id, followed_id ORDER BY decided_at) AS period_number,
+        decided_at AS started_at,
+        next_decided_at AS ended_at,
+        -- open periods run to a far-future instant so that comparisons just work
+        coalesce(next_decided_at, CAST('9999-12-31 00:00:00+00' AS TIMESTAMP WITH TIME ZONE)) AS ended_before,
+        at_first_read
+    FROM changes
+    WHERE is_present
 ),
 
--- a period began before the first read only if every list showing it at its start was then
--- being read for the first time (any other list proves the edge was absent just before)
-start_evidence AS (
+-- the lists whose latest read before the period ended held the edge: an interval that began
+-- before the end and lasted at least until it
+list_views AS (
     SELECT
-        numbered.follower_id,
-        numbered.followed_id,
-        numbered.period_number,
-        min(numbered.at_first_read) AS all_at_first_read
-    FROM numbered
-    INNER JOIN periods
-        ON periods.follower_id = numbered.follower_id
-        AND periods.followed_id = numbered.followed_id
-        AND periods.period_number = numbered.period_number
-        AND periods.started_at = numbered.valid_from
-    GROUP BY numbered.follower_id, numbered.followed_id, numbered.period_number
+        periods.follower_id,
+        periods.followed_id,
+        periods.period_number,
+        max(CASE WHEN edges.list_kind = 'follows' THEN 1 ELSE 0 END) AS in_follows_list,
+        max(CASE WHEN edges.list_kind = 'followed_by' THEN 1 ELSE 0 END) AS in_followed_by_list
+    FROM periods
+    INNER JOIN {analytics}.stg_follow_edges AS edges
+        ON edges.follower_id = periods.follower_id
+        AND edges.followed_id = periods.followed_id
+        AND edges.valid_from < periods.ended_before
+        AND coalesce(edges.valid_to, CAST('9999-12-31 00:00:00+00' AS TIMESTAMP WITH TIME ZONE))
+            >= periods.ended_before
+    GROUP BY periods.follower_id, periods.followed_id, periods.period_number
 )
 
 SELECT
@@ -85,16 +56,13 @@ SELECT
     periods.followed_id,
     periods.period_number,
     periods.started_at,
-    CASE
-        WHEN periods.ended_before < CAST('9999-12-31 00:00:00+00' AS TIMESTAMP WITH TIME ZONE)
-            THEN periods.ended_before
-    END AS ended_at,
-    periods.ended_before >= CAST('9999-12-31 00:00:00+00' AS TIMESTAMP WITH TIME ZONE) AS is_current,
-    start_evidence.all_at_first_read = 1 AS began_before_first_read,
-    periods.in_follows_list = 1 AS seen_in_follows_list,
-    periods.in_followed_by_list = 1 AS seen_in_followed_by_list
+    periods.ended_at,
+    periods.ended_at IS NULL AS is_current,
+    periods.at_first_read AS began_before_first_read,
+    coalesce(list_views.in_follows_list, 0) = 1 AS seen_in_follows_list,
+    coalesce(list_views.in_followed_by_list, 0) = 1 AS seen_in_followed_by_list
 FROM periods
-INNER JOIN start_evidence
-    ON start_evidence.follower_id = periods.follower_id
-    AND start_evidence.followed_id = periods.followed_id
-    AND start_evidence.period_number = periods.period_number
+LEFT JOIN list_views
+    ON list_views.follower_id = periods.follower_id
+    AND list_views.followed_id = periods.followed_id
+    AND list_views.period_number = periods.period_number

@@ -1,6 +1,9 @@
--- Every follow and unfollow, when observed. 'follow': the edge appeared between two reads of a
--- list; 'initial': it was already there at the first read of its list(s), so only its first
--- observation is known; 'unfollow': a later complete read no longer showed it.
+-- Every follow and unfollow, when observed, as the newest complete read of either list that can
+-- show an edge (`follows:{follower}`, `followed_by:{followed}`) decides it. 'initial': the edge
+-- was there at the very first complete read of either list, so only that it began earlier is
+-- known; 'follow': it appeared after a complete read of one of the lists (an empty one included)
+-- had lacked it; 'unfollow': a complete read of either list, newer than every read showing it,
+-- no longer held it.
 SELECT
     follower_id,
     followed_id,

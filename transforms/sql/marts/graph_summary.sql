@@ -1,11 +1,12 @@
 -- One row per observed state of the follow graph, appended run after run: size, reciprocity,
--- density, components, communities and their modularity. `as_of` (the latest follow-list
--- observation) keys the row, so rerunning over the same data replaces it instead of adding one.
+-- density, components, communities and their modularity. `as_of` (the latest change of the follow
+-- history: a follow or unfollow observed) keys the row, so rerunning over the same data replaces
+-- it instead of adding one.
 -- materialized: incremental
 -- unique_key: as_of
 WITH observations AS (
-    SELECT max(coalesce(valid_to, valid_from)) AS as_of
-    FROM {analytics}.stg_follow_edges
+    SELECT max(coalesce(ended_at, started_at)) AS as_of
+    FROM {analytics}.int_follow_edge_periods
 ),
 
 graph_size AS (
