@@ -42,6 +42,9 @@ class RunStopped(InstagramError):
     what it read was loaded."""
 
 
+log = logging.getLogger("pipelines.recipe")
+
+
 def build_pipeline(
     destination: Any = "duckdb", pipelines_dir: str | None = None, *, progress: bool = True
 ) -> dlt.Pipeline:
@@ -79,6 +82,37 @@ def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> dict[str, ModelRu
 def last_run(pipeline: dlt.Pipeline) -> dict[str, Any]:
     """The source's figures of its last extraction (`requests`, `work_remaining`, ...)."""
     return pipeline.state.get("sources", {}).get("instagram", {}).get("last_run", {})
+
+
+def refresh_status(pipeline: dlt.Pipeline) -> dict[str, Any]:
+    """After the load: what the refresh schedule holds at the server's time of the last run,
+    per kind: `due` (overdue: waiting for budget), `oldest_read_hours` among them, and
+    `next_due_at` of the whole schedule (when the next work falls due). Empty before the
+    first load or on a destination without SQL."""
+    server_time = last_run(pipeline).get("server_time")
+    if not server_time:
+        return {}
+    try:
+        with pipeline.sql_client() as client:
+            table = client.make_qualified_table_name("refresh_schedule")
+            epoch = pipeline.state.get("sources", {}).get("instagram", {}).get("schedule_epoch", "")
+            now = f"CAST('{server_time}' AS TIMESTAMP WITH TIME ZONE)"
+            of_epoch = f"epoch = '{epoch}' AND active"
+            rows = client.execute_sql(
+                f"SELECT kind, count(*), max({now} - last_read_at) FROM {table}"
+                f" WHERE {of_epoch} AND next_due_at <= {now} GROUP BY kind ORDER BY kind"
+            )
+            next_due = client.execute_sql(
+                f"SELECT min(next_due_at) FROM {table} WHERE {of_epoch} AND next_due_at > {now}"
+            )
+    except Exception as error:  # noqa: BLE001 - a summary line, never a reason to fail the run
+        log.debug("no refresh status: %s", error)
+        return {}
+    due = {
+        kind: {"due": count, "oldest_read_hours": None if age is None else round(age.total_seconds() / 3600, 1)}
+        for kind, count, age in rows
+    }
+    return {"due": due, "next_due_at": next_due[0][0].isoformat() if next_due and next_due[0][0] else None}
 
 
 def raise_if_the_run_stopped(pipeline: dlt.Pipeline) -> None:

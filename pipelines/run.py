@@ -51,6 +51,7 @@ from pipelines.recipe import (
     duckdb_destination,
     last_run,
     raise_if_the_run_stopped,
+    refresh_status,
     repair_after_load,
 )
 from sources.instagram import (
@@ -111,6 +112,8 @@ class RunReport:
     rate_limit_remaining: int | None = None
     work_remaining: bool = False
     budget_exhausted: bool = False
+    refreshed: dict[str, int] = field(default_factory=dict)
+    schedule: dict[str, Any] = field(default_factory=dict)
     entities_failed: int = 0
     transform_seconds: float | None = None
     seconds: float = 0.0
@@ -394,6 +397,8 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
     report.work_remaining = bool(figures.get("work_remaining"))
     report.budget_exhausted = bool(figures.get("budget_exhausted"))
     report.entities_failed = figures.get("entities_failed", 0)
+    report.refreshed = figures.get("refreshed") or {}
+    report.schedule = refresh_status(pipeline)
     report.seconds = time.monotonic() - started
     print_summary(report)
     raise_if_the_run_stopped(pipeline)
@@ -424,6 +429,16 @@ def print_summary(report: RunReport) -> None:
     remaining = "unknown" if report.rate_limit_remaining is None else f"{report.rate_limit_remaining:,}"
     print(f"API requests: {requests}; rate budget left: {remaining}")
     print(f"Duration: {report.seconds:.1f} s")
+    if report.refreshed:
+        print("Read in this run: " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(report.refreshed.items())))
+    due = report.schedule.get("due") or {}
+    if due:
+        print(
+            "Due and waiting for budget: "
+            + ", ".join(f"{kind} {f['due']:,} (oldest read {f['oldest_read_hours']} h ago)" for kind, f in due.items())
+        )
+    if report.schedule.get("next_due_at"):
+        print(f"Next work falls due at {report.schedule['next_due_at']} (server time)")
     if report.entities_failed:
         print(
             f"Entities failed: {report.entities_failed} reads outlasted their retries; see extraction_errors."

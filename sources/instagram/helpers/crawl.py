@@ -255,6 +255,7 @@ class FollowCrawl:
             order_by="next_due_at, entity_key",
             limit=MAX_DUE_USERS_PER_RUN,
         )
+        due = [row for row in due if _due(row, self.now)]  # as this run's reconcile left them
         joined = [row for row in self.schedule.written.values() if row["kind"] == "crawl" and row["active"]]
         self._known.update(row["entity_id"] for row in joined)
         due += [row for row in joined if _due(row, self.now)]

@@ -2,8 +2,8 @@
 runs, until they are given up.
 
 State (dlt source state, `"failures"`): `{"run": n, "entities": {key: {"failed_runs", "retry_run"}}}`.
-Only entities failing right now are kept, and each is dropped once read or given up, so the
-state stays small.
+Only entities failing right now are kept (given-up ones too, checked again after ever longer
+gaps), and each is dropped once read, so the state stays as small as what keeps failing.
 """
 
 from __future__ import annotations
@@ -48,9 +48,17 @@ class Failures:
                 # backoff in runs: the next run, then skip 1, 3, 7, ... runs
                 entry["retry_run"] = self.run + 2 ** (entry["failed_runs"] - 1)
             if entry["failed_runs"] >= self.max_failed_runs:
-                self._entities.pop(key)
+                entry["gave_up"] = True
+                # given up, but not forgotten: an entity read every run (a media list) would
+                # otherwise start again at one failed run; it is checked again after ever
+                # longer gaps, and dropped once it is read
                 return Verdict(entry["failed_runs"], True, None)
             return Verdict(entry["failed_runs"], False, entry["retry_run"])
+
+    def given_up(self, key: str) -> bool:
+        """Whether the source gave up reading `key` (it is only checked again, rarely)."""
+        with self._lock:
+            return bool(self._entities.get(key, {}).get("gave_up"))
 
     def succeeded(self, key: str) -> None:
         """`key` was read (or failed for good): forget it."""

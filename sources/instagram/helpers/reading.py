@@ -55,7 +55,8 @@ class SourceRun:
             return False
         with self._lock:
             self._pending.add(key)
-        self.client.work_remaining = True
+        if not self.failures.given_up(key):  # a given-up read is no work that remains
+            self.client.work_remaining = True
         return True
 
     def pending(self, kind: str, entity_id: str) -> bool:
