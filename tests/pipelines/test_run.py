@@ -5,9 +5,12 @@ from __future__ import annotations
 import fcntl
 import shutil
 import signal
+import subprocess
+import sys
 import time
 
 import duckdb
+import pytest
 
 from pipelines.run import (
     EXIT_ALREADY_RUNNING,
@@ -239,6 +242,36 @@ def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
         final = run_cli(tmp_path / "killed", env, "--no-transforms")
     assert final.returncode == EXIT_SUCCESS, final.stderr[-3000:]
     assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == expected
+
+
+@pytest.mark.parametrize("moment", ["extract_commit", "normalize_commit", "schema_save"])
+def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(tmp_path, emulator, moment):
+    """dlt left alone trips over each of these for ever: the next runs exit 2 (nothing to
+    extract: the package is never normalized), 1 (normalizing again finds the package in
+    place) or 1 (the half-saved schema is an invalid schema name)."""
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "killed").mkdir()
+    clean = run_cli(
+        tmp_path / "clean", pipeline_env(tmp_path / "clean", **source_settings(emulator)), "--no-transforms"
+    )
+    assert clean.returncode == EXIT_SUCCESS, clean.stderr[-3000:]
+
+    env = pipeline_env(tmp_path / "killed", **source_settings(emulator))
+    crashed = subprocess.run(
+        [sys.executable, "-m", "tests.pipelines.crashing_cli", "--no-transforms"],
+        cwd=tmp_path / "killed",
+        env={**env, "CRASH_INSIDE": moment},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-3000:]
+    for _ in range(2):  # the second run proves the first left nothing behind to trip over
+        rerun = run_cli(tmp_path / "killed", env, "--no-transforms")
+        assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
+    assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == table_snapshot(
+        tmp_path / "clean" / "warehouse.duckdb"
+    )
 
 
 def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
