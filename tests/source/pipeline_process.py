@@ -7,8 +7,9 @@ With CRASH_AFTER_STAGING=<table>, the process kills itself right after that tabl
 committed to the staging dataset and before dlt records the job as done, the worst moment for
 an at-least-once load (once: it leaves CRASH_AFTER_STAGING_MARKER behind).
 
-Before any step it recovers from what a kill left half done inside one of dlt's commits, as
-`python -m pipelines.run` does.
+dlt's progress goes to stderr ("... Extract instagram ...", "Normalize", "Load"), so that a test
+can kill the process when it reaches a step. Before any step it recovers from what a kill left
+half done inside one of dlt's commits, as `python -m pipelines.run` does.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def main(pipelines_dir: str, database: str) -> int:
         destination=dlt.destinations.duckdb(database),
         dataset_name="instagram_raw",
         pipelines_dir=pipelines_dir,
+        progress=dlt.progress.log(logger=sys.stderr),
     )
     recover_from_a_kill(pipeline)
     if pipeline.has_pending_data:  # a killed run left a package: load it first
