@@ -51,6 +51,7 @@ from pipelines.recipe import (
     duckdb_destination,
     last_run,
     raise_if_the_run_stopped,
+    recover_from_a_kill,
     refresh_status,
     repair_after_load,
 )
@@ -375,6 +376,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         raise InstagramConfigError(f"unknown or unusable destination {args.destination!r}: {error}") from None
     if args.destination == "duckdb":
         forget_state_of_a_missing_duckdb_file(pipeline, database)
+    recover_from_a_kill(pipeline)
     loaded: Counter[str] = Counter()
     if pipeline.has_pending_data:
         log.info("loading packages left pending by an earlier run")

@@ -87,7 +87,8 @@ def test_truncated_malformed_and_reset(serve) -> None:
 
 def test_latency_and_stall(serve) -> None:
     client = Client(
-        serve(faults=FaultPlan(schedule={1: "latency", 2: "stall"}, latency_seconds=0.3, stall_seconds=1.0))
+        # the stall outlasts the client's timeout by seconds, so a slow machine cannot read it in time
+        serve(faults=FaultPlan(schedule={1: "latency", 2: "stall"}, latency_seconds=0.3, stall_seconds=3.0))
     )
     started = time.perf_counter()
     assert client.get("/users/self").status_code == 200

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from emulator import Emulator, World, WorldConfig
+from tests.process_output import ProcessOutput
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
@@ -70,6 +74,34 @@ def start_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Pop
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def wait_for_signal_handlers(process: subprocess.Popen, *signums: int, timeout: float = 120) -> None:
+    """Block until `process` catches each of `signums` (its SigCgt mask in /proc): until the CLI
+    has installed its handlers, a SIGTERM kills it outright, whatever the test meant to check."""
+    wanted = sum(1 << (signum - 1) for signum in signums)
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(f"/proc/{process.pid}/status") as status:
+            caught = int(next(line for line in status if line.startswith("SigCgt:")).split()[1], 16)
+        if caught & wanted == wanted:
+            return
+        assert process.poll() is None, f"the process ended (code {process.returncode}) before it caught {signums}"
+        assert time.monotonic() < deadline, f"no handlers for {signums} after {timeout} s"
+        time.sleep(0.005)  # polling a condition, not a guess at how long start-up takes
+
+
+def watch_cli(tmp_path: Path, env: dict[str, str], *args: str) -> ProcessOutput:
+    process = start_cli(tmp_path, env, *args)
+    return ProcessOutput(process, process.stdout)
+
+
+@contextlib.contextmanager
+def answers_held(emu: Emulator) -> Iterator[None]:
+    """Requests reach the emulator but wait for their answers until the block ends: the
+    emulator answers only under its world lock (the one `Emulator.advance` takes)."""
+    with emu._api.world_lock:
+        yield
 
 
 # The schedule's epoch names the source state that wrote a row: a random id, equal only within

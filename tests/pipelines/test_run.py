@@ -5,9 +5,12 @@ from __future__ import annotations
 import fcntl
 import shutil
 import signal
+import subprocess
+import sys
 import time
 
 import duckdb
+import pytest
 
 from pipelines.run import (
     EXIT_ALREADY_RUNNING,
@@ -19,12 +22,14 @@ from pipelines.run import (
 )
 from tests.pipelines.conftest import (
     REPO_ROOT,
+    answers_held,
     pipeline_env,
     run_cli,
     source_settings,
-    start_cli,
     table_snapshot,
+    watch_cli,
 )
+from tests.process_output import ProcessOutput
 
 DEMO_ARGS = ("--demo", "--demo-users", "300")
 
@@ -152,12 +157,14 @@ def test_duckdb_released_within_the_wait_lets_the_run_succeed(tmp_path, emulator
     env = pipeline_env(tmp_path, **source_settings(emulator))
     database = tmp_path / "warehouse.duckdb"
     analyst = duckdb.connect(str(database))
-    process = start_cli(tmp_path, env, "--load-wait", "60")
-    time.sleep(4)
-    analyst.close()
-    output, _ = process.communicate(timeout=120)
-    assert process.returncode == EXIT_SUCCESS, output[-3000:]
-    assert "destination busy" in output
+    try:
+        cli = watch_cli(tmp_path, env, "--load-wait", "60")
+        # released once the run has found the file held, and so is waiting for it
+        assert cli.wait_for("destination busy"), cli.text[-3000:]
+    finally:
+        analyst.close()
+    output = cli.finish()
+    assert cli.process.returncode == EXIT_SUCCESS, output[-3000:]
     expected = len(emulator.world.media_ids_of_user(emulator.world.default_user_id))
     assert self_media_rows(database, emulator.world) == (expected, expected)
 
@@ -165,33 +172,33 @@ def test_duckdb_released_within_the_wait_lets_the_run_succeed(tmp_path, emulator
 def test_duckdb_taken_during_extraction_keeps_the_extracted_package(tmp_path, small_world_config):
     from emulator import Emulator, World
 
-    with Emulator(World(small_world_config), follows_any_user=True, latency=0.02) as slow:
-        env = pipeline_env(tmp_path, **source_settings(slow))
+    with Emulator(World(small_world_config), follows_any_user=True) as emu:
+        env = pipeline_env(tmp_path, **source_settings(emu))
         database = tmp_path / "warehouse.duckdb"
-        process = start_cli(tmp_path, env, "--load-wait", "2", "--no-transforms")
-        while slow.stats.total == 0:  # dlt has synced its state and is extracting
-            assert process.poll() is None, process.stdout.read()[-3000:]
-            time.sleep(0.05)
-        analyst = duckdb.connect(str(database))
+        with answers_held(emu):
+            cli = watch_cli(tmp_path, env, "--load-wait", "2", "--no-transforms")
+            # dlt has synced its state (and let go of the file); extraction waits for answers
+            assert cli.wait_for("Extract instagram"), cli.text[-3000:]
+            analyst = duckdb.connect(str(database))
         try:
-            output, _ = process.communicate(timeout=120)
+            output = cli.finish()
         finally:
             analyst.close()
-        assert process.returncode == EXIT_FAILURE, output[-3000:]
+        assert cli.process.returncode == EXIT_FAILURE, output[-3000:]
         assert "step load failed" in output
         assert "what it extracted is kept for the next run" in output
 
-        media_pages = slow.stats.by_endpoint["GET /users/{id}/media/recent"]
+        media_pages = emu.stats.by_endpoint["GET /users/{id}/media/recent"]
         rerun = run_cli(tmp_path, env, "--no-transforms")
         assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
         assert "loading packages left pending" in rerun.stderr
-        expected = len(slow.world.media_ids_of_user(slow.world.default_user_id))
-        assert self_media_rows(database, slow.world) == (expected, expected)
+        expected = len(emu.world.media_ids_of_user(emu.world.default_user_id))
+        assert self_media_rows(database, emu.world) == (expected, expected)
         # the pending package was loaded as it was, not wiped and extracted again: the rerun
         # read the media list incrementally (one page); the crawl, which could not read its
         # schedule while the file was held, ran in the rerun
         assert "the crawl waits for the next run" in output
-        rerun_media_pages = slow.stats.by_endpoint["GET /users/{id}/media/recent"] - media_pages
+        rerun_media_pages = emu.stats.by_endpoint["GET /users/{id}/media/recent"] - media_pages
         assert rerun_media_pages == 1
 
 
@@ -205,7 +212,8 @@ def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_
         expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
 
     (tmp_path / "paced").mkdir()
-    with Emulator(World(small_world_config), follows_any_user=True, rate_limit=60, rate_window=2) as paced:
+    # an hourly window the runs cannot outlast, however slow: each run gets the same allowance
+    with Emulator(World(small_world_config), follows_any_user=True, rate_limit=60) as paced:
         env = pipeline_env(tmp_path / "paced", **source_settings(paced, CRAWL_DEPTH="2"))
         codes = []
         for _ in range(40):
@@ -214,10 +222,22 @@ def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_
             if result.returncode != EXIT_PARTIAL:
                 break
             assert "Work remains: the rate budget ran out" in result.stdout
-            time.sleep(2)
+            paced.reset_rate_limits()  # the next hour
     assert codes[0] == EXIT_PARTIAL
     assert codes[-1] == EXIT_SUCCESS, codes
     assert table_snapshot(tmp_path / "paced" / "warehouse.duckdb") == expected
+
+
+KILL_PHASES = ("Extract instagram", "Normalize instagram", "Load instagram")
+
+
+def kill_when_logged(cli: ProcessOutput, phase: str) -> None:
+    """SIGKILL the run as soon as it logs the start of `phase` (dlt's progress lines)."""
+    assert cli.wait_for(phase), f"the run ended before {phase!r}:\n{cli.text[-3000:]}"
+    cli.process.send_signal(signal.SIGKILL)
+    # every phase is followed by others, so the kill lands before the run could end
+    assert cli.process.wait(60) == -signal.SIGKILL, cli.finish()[-3000:]
+    cli.finish()
 
 
 def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
@@ -231,14 +251,44 @@ def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
         expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
 
         env = pipeline_env(tmp_path / "killed", **source_settings(emu, CRAWL_DEPTH="2"))
-        for delay in (1.5, 3.0, 4.5):
-            process = start_cli(tmp_path / "killed", env, "--no-transforms")
-            time.sleep(delay)
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+        # each kill lands in a phase named by the run's own log, however loaded the machine:
+        # while extracting, while normalizing a finished extraction, and while loading the
+        # package that kill left pending
+        for phase in KILL_PHASES:
+            kill_when_logged(watch_cli(tmp_path / "killed", env, "--no-transforms"), phase)
         final = run_cli(tmp_path / "killed", env, "--no-transforms")
     assert final.returncode == EXIT_SUCCESS, final.stderr[-3000:]
     assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == expected
+
+
+@pytest.mark.parametrize("moment", ["extract_commit", "normalize_commit", "schema_save"])
+def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(tmp_path, emulator, moment):
+    """dlt left alone trips over each of these for ever: the next runs exit 2 (nothing to
+    extract: the package is never normalized), 1 (normalizing again finds the package in
+    place) or 1 (the half-saved schema is an invalid schema name)."""
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "killed").mkdir()
+    clean = run_cli(
+        tmp_path / "clean", pipeline_env(tmp_path / "clean", **source_settings(emulator)), "--no-transforms"
+    )
+    assert clean.returncode == EXIT_SUCCESS, clean.stderr[-3000:]
+
+    env = pipeline_env(tmp_path / "killed", **source_settings(emulator))
+    crashed = subprocess.run(
+        [sys.executable, "-m", "tests.pipelines.crashing_cli", "--no-transforms"],
+        cwd=tmp_path / "killed",
+        env={**env, "CRASH_INSIDE": moment},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-3000:]
+    for _ in range(2):  # the second run proves the first left nothing behind to trip over
+        rerun = run_cli(tmp_path / "killed", env, "--no-transforms")
+        assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
+    assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == table_snapshot(
+        tmp_path / "clean" / "warehouse.duckdb"
+    )
 
 
 def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
@@ -260,11 +310,8 @@ def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
     assert "The warehouse is ready" in outputs[0]
     assert "instagram_analytics.user_graph_metrics" in outputs[0]
 
-    for delay in (2.0, 3.5):
-        process = start_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        assert process.wait() == -signal.SIGKILL, "the demo ended before it was killed"
+    for phase in ("Extract instagram", "Load instagram"):
+        kill_when_logged(watch_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS), phase)
     finished = run_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS)
     assert finished.returncode == EXIT_SUCCESS, finished.stderr[-3000:]
 

@@ -6,6 +6,10 @@ Usage: python -m tests.source.pipeline_process PIPELINES_DIR DUCKDB_FILE
 With CRASH_AFTER_STAGING=<table>, the process kills itself right after that table's file is
 committed to the staging dataset and before dlt records the job as done, the worst moment for
 an at-least-once load (once: it leaves CRASH_AFTER_STAGING_MARKER behind).
+
+dlt's progress goes to stderr ("... Extract instagram ...", "Normalize", "Load"), so that a test
+can kill the process when it reaches a step. Before any step it recovers from what a kill left
+half done inside one of dlt's commits, as `python -m pipelines.run` does.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 import dlt
 from dlt.destinations.insert_job_client import InsertValuesLoadJob
 
+from pipelines.recipe import recover_from_a_kill
 from sources.instagram import instagram, remove_rows_loaded_twice
 
 
@@ -42,7 +47,9 @@ def main(pipelines_dir: str, database: str) -> int:
         destination=dlt.destinations.duckdb(database),
         dataset_name="instagram_raw",
         pipelines_dir=pipelines_dir,
+        progress=dlt.progress.log(logger=sys.stderr),
     )
+    recover_from_a_kill(pipeline)
     if pipeline.has_pending_data:  # a killed run left a package: load it first
         pipeline.run()
     pipeline.run(instagram())

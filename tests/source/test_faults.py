@@ -25,7 +25,8 @@ def _config(world: World) -> dict:
         crawl_max_users=6,
         media_page_size=4,
         follow_page_size=4,
-        request_timeout=0.5,
+        # a timeout a loaded machine's ordinary answers stay far under, a stall (4 s) far over
+        request_timeout=2.0,
         request_attempts=10,
         retry_backoff_seconds=0.01,
     )
@@ -38,7 +39,7 @@ def test_every_fault_kind_is_survived(tmp_path) -> None:
         clean.run(emu, **_config(world))
 
     faulty = Loader(tmp_path, "faulty")
-    plan = FaultPlan(seed=3, rates={kind: 0.025 for kind in FAULT_KINDS}, latency_seconds=0.05, stall_seconds=1.0)
+    plan = FaultPlan(seed=3, rates={kind: 0.025 for kind in FAULT_KINDS}, latency_seconds=0.05, stall_seconds=4.0)
     with Emulator(World(SMALL_WORLD), follows_any_user=True, faults=plan) as emu:
         faulty.run(emu, **_config(world))
         fired = {fault.kind for fault in emu.fired_faults}

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from emulator import Emulator, World
+from tests.process_output import ProcessOutput
 
 from .conftest import SMALL_WORLD, Loader
 
@@ -54,26 +55,41 @@ def _start(tmp: Path, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+def _finish(process: subprocess.Popen) -> int:
+    process.communicate(timeout=120)  # reading stderr: a full pipe would stall the process
+    return process.returncode
+
+
+# the steps a kill may land in, named as dlt's progress names them at their start
+STEPS = ("Extract instagram", "Normalize instagram", "Load instagram")
+
+
 def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     clean_dir, killed_dir = tmp_path / "clean", tmp_path / "killed"
     clean_dir.mkdir(), killed_dir.mkdir()
     with Emulator(World(SMALL_WORLD), follows_any_user=True) as emu:
         env = _environment(emu, emu.world)
-        started = time.monotonic()
-        assert _start(clean_dir, env).wait(timeout=120) == 0
-        clean_seconds = time.monotonic() - started
+        assert _finish(_start(clean_dir, env)) == 0
 
     rng = random.Random(11)
     with Emulator(World(SMALL_WORLD), follows_any_user=True, latency=0.002) as emu:
         env = _environment(emu, emu.world)
         kills = 0
-        for _ in range(4):
+        # every step in a random order, one twice; each kill lands as its step starts, so where
+        # it lands does not depend on how loaded the machine is (a run after a kill may first
+        # normalize and load what that one left)
+        plan = [*STEPS, rng.choice(STEPS)]
+        rng.shuffle(plan)
+        for step in plan:
             process = _start(killed_dir, env)
-            time.sleep(rng.uniform(0.3, clean_seconds + 0.5))
-            if process.poll() is None:
+            output = ProcessOutput(process, io.TextIOWrapper(process.stderr))
+            if output.wait_for(step):
                 process.send_signal(signal.SIGKILL)
+            if process.wait(timeout=60) == -signal.SIGKILL:
                 kills += 1
-            process.wait(timeout=60)
+            else:
+                assert process.returncode == 0, output.finish()[-2000:]
+            output.finish()
         assert kills >= 2
         for _ in range(2):  # the first rerun may only load a package a kill left behind
             finished = _start(killed_dir, env)
@@ -90,14 +106,14 @@ def test_a_crash_after_follow_edges_reached_staging_leaves_no_duplicates(tmp_pat
     clean_dir.mkdir(), crashed_dir.mkdir()
     with Emulator(World(SMALL_WORLD), follows_any_user=True) as emu:
         env = _environment(emu, emu.world)
-        assert _start(clean_dir, env).wait(timeout=120) == 0
+        assert _finish(_start(clean_dir, env)) == 0
 
         crash = {
             **env,
             "CRASH_AFTER_STAGING": "follow_edges",
             "CRASH_AFTER_STAGING_MARKER": str(tmp_path / "crashed.marker"),
         }
-        assert _start(crashed_dir, crash).wait(timeout=120) == -signal.SIGKILL
+        assert _finish(_start(crashed_dir, crash)) == -signal.SIGKILL
         rerun = _start(crashed_dir, crash)
         _, stderr = rerun.communicate(timeout=120)
         assert rerun.returncode == 0, stderr.decode()[-2000:]

@@ -28,6 +28,18 @@ def test_share_inside_zero_to_one_is_accepted(share: float) -> None:
     assert (budget.share, budget.limit, budget.remaining, budget.exhausted) == (share, None, None, False)
 
 
+def wait_until_waiting(budget: RateBudget, waiters: int, through: threading.Event | None = None) -> None:
+    """Block until `waiters` threads wait inside `acquire` (the budget's condition counts them),
+    or until `through` is set: an event to wait on instead of a guess at thread scheduling."""
+    deadline = time.monotonic() + 60
+    while through is None or not through.is_set():
+        with budget._lock:
+            if len(budget._lock._waiters) >= waiters:
+                return
+        assert time.monotonic() < deadline, f"no {waiters} requests waiting after 60 s"
+        time.sleep(0.001)
+
+
 def test_unknown_allowance_lets_one_request_at_a_time_through() -> None:
     budget = RateBudget(0.5)
     budget.acquire()  # the first request: nothing known yet
@@ -39,9 +51,10 @@ def test_unknown_allowance_lets_one_request_at_a_time_through() -> None:
 
     thread = threading.Thread(target=second, daemon=True)
     thread.start()
-    assert not second_in.wait(0.1), "a second request went out before the allowance was known"
+    wait_until_waiting(budget, 1, through=second_in)
+    assert not second_in.is_set(), "a second request went out before the allowance was known"
     budget.release(headers(100, 99))
-    assert second_in.wait(1.0), "the first answer did not let the waiting request through"
+    assert second_in.wait(60), "the first answer did not let the waiting request through"
     thread.join(1.0)
     assert (budget.limit, budget.remaining) == (100, 99)
 
@@ -127,9 +140,9 @@ def test_run_out_refuses_new_requests_and_wakes_waiting_ones() -> None:
 
     thread = threading.Thread(target=waiting, daemon=True)
     thread.start()
-    time.sleep(0.05)
+    wait_until_waiting(budget, 1)  # run out while it waits, not before it arrives
     budget.run_out()
-    thread.join(1.0)
+    thread.join(60)
     assert not thread.is_alive() and isinstance(outcome[0], BudgetExhausted)
     with pytest.raises(BudgetExhausted):
         budget.acquire()
