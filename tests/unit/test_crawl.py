@@ -4,6 +4,7 @@ schedule's rows merged by `entity_key`, each completely read list replacing its 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -217,7 +218,7 @@ def test_several_seeds_are_read_first() -> None:
     assert world.warehouse.frontier() == {"a1": 0, "b1": 0, "c1": 1, "c2": 1, "c4": 1, "c5": 1}
 
 
-@pytest.mark.parametrize("max_users", range(1, 15))
+@pytest.mark.parametrize("max_users", [1, 2, 5, 6, 8, 13, 14])
 def test_max_users_caps_the_frontier_by_depth_then_id(max_users: int) -> None:
     world = World()
     (run,) = world.run_to_the_end(max_users=max_users)
@@ -230,20 +231,29 @@ def test_max_users_caps_the_frontier_by_depth_then_id(max_users: int) -> None:
 # -- 2. the level barrier -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("budget", [2, 3, 5, 8, 13])
+@functools.cache
+def uninterrupted(
+    max_users: int,
+) -> tuple[dict[str, int], dict[str, list[tuple[str, str]]], Counter[str], Counter[str]]:
+    """Frontier, edges, lists read and users profiled of a crawl in one run."""
+    world = World()
+    world.run_to_the_end(max_users=max_users)
+    lists = Counter(key for run in world.runs for key in run.list_keys)
+    profiled = Counter(user for run in world.runs for user in run.profiled())
+    return world.warehouse.frontier(), world.warehouse.edges(), lists, profiled
+
+
+@pytest.mark.parametrize("budget", [2, 5])
 @pytest.mark.parametrize("max_users", [100, 9])
 def test_a_crawl_cut_short_by_the_budget_ends_equal_to_an_uninterrupted_one(budget: int, max_users: int) -> None:
-    whole = World()
-    whole.run_to_the_end(max_users=max_users)
+    frontier, edges, lists, profiled = uninterrupted(max_users)
     cut = World()
     cut_runs = cut.run_to_the_end(budget, max_users=max_users, client={"workers": 3})
     assert len(cut_runs) > 1
-    assert cut.warehouse.frontier() == whole.warehouse.frontier()
-    assert cut.warehouse.edges() == whole.warehouse.edges()
-    cut_lists = Counter(key for run in cut.runs for key in run.list_keys)
-    assert cut_lists == Counter(key for run in whole.runs for key in run.list_keys), "a list read twice or never"
-    cut_profiles = Counter(user for run in cut.runs for user in run.profiled())
-    assert cut_profiles == Counter(user for run in whole.runs for user in run.profiled()), "a user read twice"
+    assert cut.warehouse.frontier() == frontier
+    assert cut.warehouse.edges() == edges
+    assert Counter(key for run in cut.runs for key in run.list_keys) == lists, "a list read twice or never"
+    assert Counter(user for run in cut.runs for user in run.profiled()) == profiled, "a user profiled twice or never"
     assert not cut.state.get("lists"), "no list left buffered"
 
 
@@ -261,8 +271,8 @@ def test_a_rerun_with_nothing_due_costs_at_most_the_clock_probe() -> None:
     world = World()
     world.run_to_the_end()
     before = world.warehouse.query("SELECT * FROM {table} ORDER BY entity_key")
-    for hours in (0.5, 5):  # seeds are due after 6 hours, the others after 24
-        world.advance(hours - (0.5 if hours == 5 else 0))
+    for hours in (0.5, 4.5):  # 30 minutes, then 5 hours after the crawl: seeds are due after 6, the others after 24
+        world.advance(hours)
         run = world.run()
         assert run.requests <= 1 and run.client.probes == run.requests
         assert run.client.profiles_read == [] and run.client.list_pages == []
@@ -341,6 +351,29 @@ def test_a_user_no_longer_reachable_leaves_the_frontier_after_the_list_is_read_a
     assert "a1" not in run.client.profiles_read and "c2" not in run.client.profiles_read
 
 
+def test_a_capped_frontier_takes_in_the_next_users_when_members_leave() -> None:
+    world = World()
+    world.run_to_the_end(max_users=9)
+    assert sorted(world.warehouse.frontier()) == sorted(BY_DEPTH_AND_ID[:9])
+    world.follows[SELF].remove("a1")  # a1 and c2 leave (c1 stays through a3): c6 and c7 take their places
+    world.advance(7)
+    world.run(max_users=9)
+    world.advance(0.1)
+    run = world.run(max_users=9)
+    assert world.warehouse.frontier() == {
+        SELF: 0,
+        "a2": 1,
+        "a3": 1,
+        "b1": 1,
+        "c1": 2,
+        "c3": 2,
+        "c4": 2,
+        "c6": 2,
+        "c7": 2,
+    }
+    assert sorted(run.client.profiles_read) == ["c6", "c7"], "the newcomers are read in the run they join"
+
+
 def test_a_user_reachable_by_a_shorter_path_moves_up() -> None:
     world = World()
     world.run_to_the_end()
@@ -376,6 +409,14 @@ def test_self_only_server_profiles_the_users_found_with_at_most_one_refusal_per_
     assert later.pages_of_others() == []
 
 
+def test_self_only_found_in_the_seed_level_still_profiles_the_users_found() -> None:
+    world = World()
+    (run,) = world.run_to_the_end(seeds=["self", "c1"], depth=1, client={"self_only": True, "workers": 1})
+    assert run.pages_of_others() == [("c1", "follows", None)]
+    assert sorted(run.client.profiles_read) == sorted(["self", "c1", *LEVEL_1])
+    assert world.warehouse.frontier() == {SELF: 0, "c1": 0, **dict.fromkeys(LEVEL_1, 1)}
+
+
 # -- 7. self counts once ------------------------------------------------------------------------
 
 
@@ -388,3 +429,16 @@ def test_self_counts_once_against_max_users(seed: str) -> None:
     world.advance(25)  # everyone due: the frontier keeps its size
     world.run(seeds=[seed], max_users=4, depth=1)
     assert world.warehouse.frontier() == {SELF: 0, "a1": 1, "a2": 1, "a3": 1}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="seeds=['self', <its real id>]: in the first run the real id of 'self' is unknown, so `_load_frontier` "
+    "puts both seeds in `_due` (keys 'self' and '100') and `Profiles` caches by the id as asked: the token user's "
+    "profile is read twice, and its lists may be read (and handed to the load) twice in one run",
+)
+def test_the_token_user_named_twice_among_the_seeds_is_read_once() -> None:
+    world = World()
+    (run,) = world.run_to_the_end(seeds=["self", SELF], depth=1, max_users=4)
+    assert world.warehouse.frontier() == {SELF: 0, "a1": 1, "a2": 1, "a3": 1}
+    assert len([uid for uid in run.client.profiles_read if uid in ("self", SELF)]) == 1
