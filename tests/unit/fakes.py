@@ -31,6 +31,11 @@ class Budget:
                 self.left -= 1
             self.made += 1
 
+    @property
+    def remaining(self) -> int | None:
+        """Requests left (None: unlimited), as `RateBudget.remaining`."""
+        return self.left
+
 
 class FeedClient:
     """Serves one newest-first list of items; `max_id`-style cursors (the id of the last item
@@ -77,7 +82,10 @@ class GraphClient:
 
     `follows`/`followed_by`: user id → member ids; `private`: profiles refused; `self_only`: the
     lists of any user but `self` (and its real id) are refused; `delay`: user id → seconds each
-    of its requests takes (to change the order in which parallel reads finish)."""
+    of its requests takes (to change the order in which parallel reads finish); `now`: the
+    server's clock, the time of every answer (move it between runs to make things due). A
+    profile's `counts` hold the lengths of its lists, as a v1 server's do. Answers before the
+    first one are told by `server_now()`, whose probe costs one request (`probes`)."""
 
     def __init__(
         self,
@@ -91,6 +99,7 @@ class GraphClient:
         budget: Budget | None = None,
         workers: int = 4,
         delay: Callable[[str], float] | None = None,
+        now: datetime = NOW,
     ):
         self.lists = {"follows": follows, "followed-by": followed_by or {}}
         self.page_size = page_size
@@ -101,13 +110,33 @@ class GraphClient:
         self.workers = workers
         self.delay = delay or (lambda uid: 0.0)
         self.work_remaining = False
-        self.first_observed_at: datetime | None = NOW
+        self.stopped_by: Exception | None = None
+        self.now = now
+        self.first_observed_at: datetime | None = None
+        self.probes = 0
+        self._latest_answer: datetime | None = None
         self.profiles_read: list[str] = []
         self.list_pages: list[tuple[str, str, str | None]] = []
         self._lock = threading.Lock()
 
     def _real(self, uid: str) -> str:
         return self.self_id if uid == "self" else uid
+
+    def _answered(self) -> datetime:
+        with self._lock:
+            self._latest_answer = self.now
+            if self.first_observed_at is None:
+                self.first_observed_at = self.now
+        return self.now
+
+    def server_now(self, probe: bool = True) -> datetime | None:
+        """The time of the latest answer; before any, with `probe`, one request to learn it."""
+        if self._latest_answer is None and probe:
+            self.budget.spend()
+            with self._lock:
+                self.probes += 1
+            self._answered()
+        return self._latest_answer
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, endpoint: str = "") -> Answer:
         uid = path.split("/")[2]
@@ -116,13 +145,16 @@ class GraphClient:
         with self._lock:
             self.profiles_read.append(uid)
         real = self._real(uid)
+        observed_at = self._answered()
         known = set(self.lists["follows"]) | set(self.lists["followed-by"]) | {self.self_id}
         known |= {m for lists in self.lists.values() for members in lists.values() for m in members}
         if real not in known:
             raise InstagramNotFound("no such user", endpoint=endpoint, error_type="APINotFoundError")
         if real in self.private:
             raise InstagramNotAllowed("private", endpoint=endpoint, error_type="APINotAllowedError")
-        return Answer({"id": real, "username": f"user{real}", "bio": "", "counts": {"media": 1}}, {}, NOW)
+        counts = {"media": 1, "follows": len(self.lists["follows"].get(real, []))}
+        counts["followed_by"] = len(self.lists["followed-by"].get(real, []))
+        return Answer({"id": real, "username": f"user{real}", "bio": "", "counts": counts}, {}, observed_at)
 
     def pages(
         self,
@@ -141,6 +173,7 @@ class GraphClient:
             self._wait(uid)
             with self._lock:
                 self.list_pages.append((real, kind, cursor))
+            observed_at = self._answered()
             if self.self_only and uid != "self" and real != self.self_id:
                 raise InstagramNotAllowed(
                     "you cannot view this resource", endpoint=endpoint, error_type="APINotAllowedError"
@@ -148,7 +181,7 @@ class GraphClient:
             start = int(cursor or 0)
             end = start + self.page_size
             next_cursor = str(end) if end < len(members) else None
-            yield Page([{"id": m, "username": f"user{m}"} for m in members[start:end]], next_cursor, NOW)
+            yield Page([{"id": m, "username": f"user{m}"} for m in members[start:end]], next_cursor, observed_at)
             if next_cursor is None:
                 return
             cursor = next_cursor
