@@ -5,6 +5,13 @@ before dlt recorded the job as done, loads that file again when the package is r
 tables are safe, because dlt deduplicates staged rows by primary key; the scd2 merge behind
 `follow_edges` is not, so every staged edge is inserted twice. The copies are whole-row
 duplicates (same row hash, same validity), so keeping one of each restores the exact table.
+
+Upstream: dlt-hub/dlt#3023 ("Duplicate records for a source with primary key and merge write
+disposition", a killed load job whose file appears twice in a package) reports the same
+at-least-once load for plain merge tables; dlt 1.31 still inserts an scd2 file twice. When a
+dlt release deduplicates scd2 staging rows (check with tests/source/test_kill.py's staged
+crash), this module, its call in `pipelines.recipe.repair_after_load`, and the DISTINCT in
+`stg_follow_edges` that guards the same twin can go.
 """
 
 from __future__ import annotations

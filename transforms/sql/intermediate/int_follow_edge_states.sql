@@ -112,29 +112,15 @@ dispute_list_reads AS (
         disputes.follower_id,
         disputes.followed_id,
         disputes.changed_at,
-        'follows' AS list_kind,
+        reads.list_kind,
         min(reads.read_at) AS first_read_at,
         max(reads.read_at) AS last_read_at
     FROM disputes
     INNER JOIN {analytics}.int_follow_list_reads AS reads
-        ON reads.list_key = 'follows:' || disputes.follower_id
+        ON reads.list_key IN ('follows:' || disputes.follower_id, 'followed_by:' || disputes.followed_id)
         AND reads.read_at >= disputes.changed_at
         AND reads.read_at < disputes.next_changed_at
-    GROUP BY disputes.follower_id, disputes.followed_id, disputes.changed_at
-    UNION ALL
-    SELECT
-        disputes.follower_id,
-        disputes.followed_id,
-        disputes.changed_at,
-        'followed_by' AS list_kind,
-        min(reads.read_at) AS first_read_at,
-        max(reads.read_at) AS last_read_at
-    FROM disputes
-    INNER JOIN {analytics}.int_follow_list_reads AS reads
-        ON reads.list_key = 'followed_by:' || disputes.followed_id
-        AND reads.read_at >= disputes.changed_at
-        AND reads.read_at < disputes.next_changed_at
-    GROUP BY disputes.follower_id, disputes.followed_id, disputes.changed_at
+    GROUP BY disputes.follower_id, disputes.followed_id, disputes.changed_at, reads.list_kind
 ),
 
 dispute_spans AS (
