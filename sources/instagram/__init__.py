@@ -219,6 +219,8 @@ def instagram(
         """dlt items of what a resource read; then the run's figures, in source state."""
         run.failures  # noqa: B018 - loaded from source state here, on dlt's thread, before any worker needs it
         schedule.bind()  # the same: it reads the destination and source state
+        if schedule.unavailable:
+            client.work_remaining = True  # what is scheduled waits for the next run
         yield from dlt_items(produced, client)
         dlt.current.source_state()["last_run"] = {**client.summary(), **refresh_summary(schedule, client)}
 

@@ -131,6 +131,7 @@ class Schedule:
         self._query = query
         self._epoch = epoch
         self._snapshot: dict[str, dict[str, Any]] | None = None
+        self.unavailable = False  # the warehouse could not be read when the run started
         self.written: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -145,7 +146,17 @@ class Schedule:
             if self._epoch is None:
                 self._epoch = dlt.current.source_state().setdefault("schedule_epoch", uuid.uuid4().hex)
             crawl_kinds = literals(CRAWL_KINDS)
-            self._snapshot = {row["entity_key"]: row for row in self._select_unlocked(f"kind NOT IN ({crawl_kinds})")}
+            try:
+                rows = self._select_unlocked(f"kind NOT IN ({crawl_kinds})")
+            except Exception as error:  # noqa: BLE001 - e.g. another process holds the DuckDB file
+                logger.warning(
+                    "the refresh schedule cannot be read (%s): this run reads the media lists only, and"
+                    " what is scheduled waits for the next run",
+                    error,
+                )
+                self.unavailable = True
+                rows = []
+            self._snapshot = {row["entity_key"]: row for row in rows}
 
     @property
     def epoch(self) -> str:
@@ -156,12 +167,16 @@ class Schedule:
 
     def get(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The rows of `keys` that exist (this run's writes first). Crawl rows come from
-        `select` only."""
+        `select` only. While the warehouse cannot be read, every key has a row that is not
+        due: scheduled work waits for the next run."""
         self.bind()
         with self._lock:
             found = {}
             for key in keys:
                 row = self.written.get(key) or self._snapshot.get(key)  # type: ignore[union-attr]
+                if row is None and self.unavailable:  # unknown: taken as read and not due
+                    kind, entity_id = key.split(":", 1)
+                    row = schedule_row(kind, entity_id, read_at=None, next_due_at=None, active=False)
                 if row is not None:
                     found[key] = row
             return found
