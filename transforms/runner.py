@@ -20,6 +20,12 @@ layer: staging -> view, intermediate and marts -> table):
   `@init` selects the first state; `@step` selects the next state from `{state}` (and may use
   `{iteration}`, counting from 1); `@converged` selects one boolean, comparing the new
   `{state}` with the `{previous}` one; `@final` selects the model's rows from the last state.
+- `-- materialized: partitioned`: a table built in parts, one statement each, so that no
+  statement needs more than one part's working memory. Sections `-- @partitions` and
+  `-- @select` follow the header. `@partitions` selects how many parts (an integer computed
+  from the data, so that the parts keep their size as the data grows); `@select` selects the
+  rows of part `{partition}` (counting from 0) of `{partitions}`. The parts must be disjoint
+  and together hold every row of the model.
 
 A relation left by an earlier version of a model under another materialization (a view where a
 table is now built, or the reverse) is dropped first.
@@ -42,6 +48,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 import dlt
+from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
 from dlt.destinations.sql_client import SqlClientBase
 
 from transforms.raw_tables import RAW_TABLES
@@ -51,8 +58,8 @@ log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).parent / "sql"
 LAYERS = ("staging", "intermediate", "marts")
 DEFAULT_MATERIALIZATION = {"staging": "view", "intermediate": "table", "marts": "table"}
-MATERIALIZATIONS = ("view", "table", "incremental", "iterative")
-ITERATIVE_SECTIONS = ("init", "step", "converged", "final")
+MATERIALIZATIONS = ("view", "table", "incremental", "iterative", "partitioned")
+SECTIONS = {"iterative": ("init", "step", "converged", "final"), "partitioned": ("partitions", "select")}
 
 ANALYTICS_DATASET = "instagram_analytics"
 
@@ -72,13 +79,14 @@ class TransformInterrupted(TransformError):
 
 
 class ModelRun(TypedDict, total=False):
-    """What building one model did: rows in the result, wall time, and for iterative models
-    how many iterations ran and whether they converged."""
+    """What building one model did: rows in the result, wall time, for iterative models how
+    many iterations ran and whether they converged, for partitioned ones in how many parts."""
 
     rows: int
     seconds: float
     iterations: int
     converged: bool
+    partitions: int
 
 
 @dataclass(frozen=True)
@@ -96,14 +104,15 @@ class Model:
     max_iterations: int = 100
 
     def sections(self) -> dict[str, str]:
-        """The `-- @name` sections of an iterative model, by name."""
+        """The `-- @name` sections of an iterative or partitioned model, by name."""
+        expected = SECTIONS[self.materialized]
         parts = SECTION_MARKER.split(self.sql)
         found = {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
-        missing = [name for name in ITERATIVE_SECTIONS if name not in found]
-        if missing or len(found) != len(ITERATIVE_SECTIONS):
+        missing = [name for name in expected if name not in found]
+        if missing or len(found) != len(expected):
             raise TransformError(
-                f"{self.path}: an iterative model needs exactly the sections "
-                f"{', '.join('@' + s for s in ITERATIVE_SECTIONS)}; missing {missing}"
+                f"{self.path}: an {self.materialized} model needs exactly the sections "
+                f"{', '.join('@' + s for s in expected)}; missing {missing}"
             )
         return found
 
@@ -279,6 +288,8 @@ class Runner:
             self.replace_table(model.name, self.render(model.sql))
         elif model.materialized == "incremental":
             self.build_incremental(model)
+        elif model.materialized == "partitioned":
+            result.update(self.build_partitioned(model))
         else:
             result.update(self.build_iterative(model))
         result["rows"] = self.scalar(f"SELECT count(*) FROM {target}")
@@ -324,6 +335,17 @@ class Runner:
         self.client.execute_sql(f"DROP TABLE {state}")
         return {"iterations": iteration, "converged": converged}
 
+    def build_partitioned(self, model: Model) -> ModelRun:
+        sections = model.sections()
+        partitions = max(1, int(self.scalar(self.render(sections["partitions"]))))
+        for partition in range(partitions):
+            select = self.render(sections["select"], partition=str(partition), partitions=str(partitions))
+            if partition == 0:
+                self.replace_table(model.name, select)
+            else:
+                self.client.execute_sql(f"INSERT INTO {self.analytics(model.name)} {select}")
+        return {"partitions": partitions}
+
 
 def run_models(
     client: SqlClientBase[Any],
@@ -362,4 +384,8 @@ def run_transforms(
     Returns, per model, its row count and build time (and iterations for iterative models).
     """
     with pipeline.sql_client() as client:
+        if isinstance(client, DuckDbSqlClient):
+            # no model relies on insertion order, and keeping it costs memory in every large
+            # CREATE TABLE AS (the memory limit is the destination's, see pipelines/recipe.py)
+            client.execute_sql("SET preserve_insertion_order = false")
         return run_models(client, pipeline.dataset_name, analytics_dataset, stop_requested=stop_requested)

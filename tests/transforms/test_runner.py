@@ -169,13 +169,14 @@ def test_models_run_after_what_they_reference(tmp_path: Path) -> None:
         ({"staging/a.sql": "SELECT * FROM {raw}.not_in_contract AS n"}, "not in transforms/raw_tables"),
         ({"marts/a.sql": "-- materialized: incremental\nSELECT 1 AS k"}, "unique_key"),
         ({"marts/a.sql": "-- materialized: iterative\n-- @init\nSELECT 1"}, "sections"),
+        ({"marts/a.sql": "-- materialized: partitioned\n-- @select\nSELECT 1"}, "sections"),
     ],
 )
 def test_malformed_models_are_reported(tmp_path: Path, models: dict[str, str], message: str) -> None:
     sql_dir = write_models(tmp_path, models)
     with pytest.raises(TransformError, match=message):
         for model in load_models(sql_dir):
-            if model.materialized == "iterative":
+            if model.materialized in ("iterative", "partitioned"):
                 model.sections()
 
 
@@ -233,3 +234,24 @@ def test_a_model_may_change_materialization_and_gain_columns(warehouse: Warehous
         with warehouse.pipeline().sql_client() as client:
             run_models(client, "instagram_raw", models=load_models(sql_dir))
     assert warehouse.query(f"SELECT * FROM {ANALYTICS}.summary ORDER BY as_of") == [(1, 10, None), (2, 20, 0.5)]
+
+
+def test_a_partitioned_model_is_built_part_by_part(warehouse: Warehouse, tmp_path: Path) -> None:
+    # as many parts as @partitions says, each from its own statement, together the whole model
+    warehouse.write_follow_edges([(f"u{n}", "hub") for n in range(10)], at(0))
+    sql_dir = write_models(
+        tmp_path,
+        {
+            "staging/stg_e.sql": "SELECT follower_id FROM {raw}.follow_edges AS e WHERE follower_id IS NOT NULL",
+            "marts/parts.sql": "-- materialized: partitioned\n"
+            "-- @partitions\nSELECT CAST(ceil(count(*) / 4) AS INTEGER) FROM {analytics}.stg_e\n"
+            "-- @select\nSELECT follower_id, {partition} AS part, {partitions} AS parts FROM {analytics}.stg_e"
+            " WHERE CAST(substr(follower_id, 2) AS INTEGER) % {partitions} = {partition}",
+        },
+    )
+    with warehouse.pipeline().sql_client() as client:
+        results = run_models(client, "instagram_raw", models=load_models(sql_dir))
+    assert results["parts"]["partitions"] == 3
+    assert results["parts"]["rows"] == 10
+    rows = warehouse.query(f"SELECT follower_id, part, parts FROM {ANALYTICS}.parts ORDER BY follower_id")
+    assert sorted(rows) == sorted((f"u{n}", n % 3, 3) for n in range(10))

@@ -9,6 +9,7 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
+from dlt.common.normalizers.json.helpers import get_row_hash
 from dlt.extract.hints import make_hints
 from dlt.extract.items import DataItemWithMeta
 
@@ -31,17 +32,18 @@ class FollowListRead:
 
 
 def dlt_items(produced: Iterable[Rows | FollowListRead], client: InstagramClient) -> Iterator[DataItemWithMeta]:
-    """What the readers produced, as dlt items: Arrow batches per table; each follow list's
-    edges as dicts with the scd2 hints, whose boundary is the run's observed time (the server's
-    time of the run's first answer), and a `follow_list_reads` row at that same time (so an
-    empty list, or one whose read changed no edge, still leaves its read on record)."""
+    """What the readers produced, as dlt items: Arrow batches per table; the edges of completely
+    read follow lists as Arrow batches too (`EdgeBatches`), with the scd2 hints, whose boundary
+    is the run's observed time (the server's time of the run's first answer), and a
+    `follow_list_reads` row at that same time (so an empty list, or one whose read changed no
+    edge, still leaves its read on record)."""
     batches = TableBatches(ROWS_PER_BATCH)
+    edges = EdgeBatches(ROWS_PER_BATCH)
     profiles = FullProfiles(dlt.current.source_state().setdefault("full_profiles", []))
     for item in produced:
         if isinstance(item, FollowListRead):
-            disposition = {**FOLLOW_EDGES_DISPOSITION, "boundary_timestamp": client.first_observed_at}
-            hints = make_hints(table_name="follow_edges", write_disposition=disposition)
-            yield dlt.mark.with_hints(item.rows, hints, create_table_variant=True)
+            for arrow in edges.add(item.rows):
+                yield follow_edges_item(arrow, client)
             read = {"follow_list_reads": [list_read_row(item.list_key, item.member_count, client.first_observed_at)]}
             for table, arrow in batches.add(read):
                 yield dlt.mark.with_table_name(arrow, table)
@@ -50,8 +52,10 @@ def dlt_items(produced: Iterable[Rows | FollowListRead], client: InstagramClient
             yield dlt.mark.with_table_name(arrow, table)
     for table, arrow in batches.flush():
         yield dlt.mark.with_table_name(arrow, table)
-    # every raw table exists from the first run on, even before it has rows (follow_edges
-    # needs dlt's row hash, so it appears with the first completely read follow list)
+    for arrow in edges.flush():
+        yield follow_edges_item(arrow, client)
+    # every raw table exists from the first run on, even before it has rows (follow_edges, an
+    # scd2 history, appears with the first completely read follow list)
     known = dlt.current.source_schema().tables
     for table in TABLES:
         if table != "follow_edges" and not known.get(table, {}).get("columns"):
@@ -135,6 +139,64 @@ class TableBatches:
             if bucket:
                 yield table, to_arrow(table, list(bucket.values()))
         self._rows = {}
+
+
+EDGE_COLUMNS = ("edge_key", "list_key", "follower_id", "followed_id")  # what `shaping.edge_rows` gives
+ROW_HASH, LOAD_ID = "_dlt_id", "_dlt_load_id"
+# the table's columns in the order a history loaded from dicts has them: the declared ones (the
+# validity columns stay NULL, dlt's merge fills them), then the two the normalizer added
+EDGES_SCHEMA = (
+    ARROW_SCHEMAS["follow_edges"]
+    .append(pa.field(LOAD_ID, pa.string(), nullable=False))
+    .append(pa.field(ROW_HASH, pa.string(), nullable=False))
+)
+
+
+class EdgeBatches:
+    """The `follow_edges` rows of completely read lists (marker rows included), as Arrow tables
+    of about `size` rows; a list's rows are never split across two tables.
+
+    Arrow, not dicts: dict rows go through dlt's row-by-row normalizer into `insert_values`
+    files, which DuckDB loads as INSERT statements of up to 16 MB each, and parsing those took
+    most of a run's memory. An Arrow table is written to parquet once and copied as it is.
+    Arrow items skip the normalizer, so the two columns it adds are added here: `_dlt_id`, the
+    scd2 row hash, computed as dlt computes it for a dict row (`get_row_hash` of the same
+    dict), so that a history loaded from dicts keeps matching and no edge gets a new version;
+    and `_dlt_load_id`, the id of the load package being extracted.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, rows: list[dict[str, Any]]) -> Iterator[pa.Table]:
+        """Add one list's rows; yield a table once the batch reaches the batch size."""
+        self._rows.extend(rows)
+        if len(self._rows) >= self.size:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[pa.Table]:
+        """Yield what is left."""
+        if self._rows:
+            rows, self._rows = self._rows, []
+            yield edges_to_arrow(rows, dlt.current.load_package_state()["load_id"])
+
+
+def edges_to_arrow(rows: list[dict[str, Any]], load_id: str) -> pa.Table:
+    """`follow_edges` rows as an Arrow table with dlt's scd2 row hash and the load id."""
+    values = {name: [row[name] for row in rows] for name in EDGE_COLUMNS}
+    values[LOAD_ID] = [load_id] * len(rows)
+    values[ROW_HASH] = [get_row_hash(row) for row in rows]
+    arrays = [pa.array(values.get(field.name, [None] * len(rows)), field.type) for field in EDGES_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=EDGES_SCHEMA)
+
+
+def follow_edges_item(arrow: pa.Table, client: InstagramClient) -> DataItemWithMeta:
+    """An edges batch with the `follow_edges` scd2 hints; the boundary (the run's observed time)
+    is known once the server has answered, so the hints travel with each batch."""
+    disposition = {**FOLLOW_EDGES_DISPOSITION, "boundary_timestamp": client.first_observed_at}
+    hints = make_hints(table_name="follow_edges", write_disposition=disposition)
+    return dlt.mark.with_hints(arrow, hints, create_table_variant=True)
 
 
 def _is_short_profile(row: Mapping[str, Any]) -> bool:
