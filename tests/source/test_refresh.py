@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from emulator import Emulator, World
-from sources.instagram.settings import DEFAULT_ENGAGEMENT_AGES_HOURS
+from sources.instagram.settings import DEFAULT_ENGAGEMENT_AGES_HOURS, MAX_FOLLOW_PAGE_SIZE
 
 from .conftest import Loader, only
 
@@ -100,13 +100,20 @@ def test_each_rule_fires_when_it_is_due(world: World, emulator: Emulator, loader
         assert not served["GET /media/{id}/likes"] and not served["GET /media/{id}/comments"]
         return served
 
+    # a seed's lists are read again each time the seed is due, whatever their counts
+    seed_lists = Counter(
+        {
+            "GET /users/{id}/follows": pages(world.follows(seed)),
+            "GET /users/{id}/followed-by": pages(world.followed_by(seed)),
+        }
+    )
     # 5 hours: nothing but the media list and due counters
     assert advance_and_run(5) == Counter()
-    # 6 hours: the seed's profile (shared by user_profiles and the crawl); its lists wait,
+    # 6 hours: the seed (its profile, shared by user_profiles and the crawl, and its lists)
+    assert advance_and_run(1.5) == Counter({"GET /users/{id}": 1}) + seed_lists
+    # a day: every member of the frontier is profiled again; the found users' lists wait,
     # their counts are unchanged and younger than the maximum age
-    assert advance_and_run(1.5) == Counter({"GET /users/{id}": 1})
-    # a day: every member of the frontier is profiled again; still no list
-    assert advance_and_run(18) == Counter({"GET /users/{id}": len(frontier)})
+    assert advance_and_run(18) == Counter({"GET /users/{id}": len(frontier)}) + seed_lists
     # a week: the lists are older than the maximum age and are read again
     served = advance_and_run(7 * 24)
     assert served["GET /users/{id}"] == len(frontier)
@@ -150,6 +157,11 @@ def test_the_frontier_follows_the_graph(world: World, emulator: Emulator, loader
         loader.rows(f"SELECT followed_id FROM follow_edges WHERE list_key = 'follows:{me}' AND valid_to IS NULL")
     )
     assert current == {(uid,) for uid in world.follows(me)}
+
+
+def pages(members: list[str]) -> int:
+    """Requests for one follow list at the default page size (an empty list is one page)."""
+    return max(1, -(-len(members) // MAX_FOLLOW_PAGE_SIZE))
 
 
 def media_of(world: World, uid: str) -> list[str]:

@@ -283,30 +283,41 @@ def test_a_rerun_with_nothing_due_costs_at_most_the_clock_probe() -> None:
 # -- 4. change detection ------------------------------------------------------------------------
 
 
-def test_a_due_user_with_unchanged_counts_and_young_lists_reads_no_list() -> None:
+def test_a_due_seed_reads_its_lists_whatever_their_counts() -> None:
     world = World()
     world.run_to_the_end()
     world.advance(7)  # the seed is due, nobody else
     run = world.run()
     assert run.client.profiles_read == ["self"]
-    assert run.client.list_pages == [] and run.lists == []
+    assert sorted(run.list_keys) == [f"followed_by:{SELF}", f"follows:{SELF}"]
     row = world.warehouse.crawl_row(SELF)
     assert row is not None and row["last_read_at"] == world.now and row["next_due_at"] == world.now + timedelta(hours=6)
+
+
+def test_a_due_seed_cut_short_by_the_budget_reads_each_list_once_in_the_round() -> None:
+    world = World()
+    world.run_to_the_end()
+    world.advance(7)
+    # 3 requests a run: the profile and self's follows (2 pages), then the profile again and
+    # followed_by; the follows read in the first run is not read again
+    runs = world.run_to_the_end(3, client={"workers": 1})
+    assert Counter(key for run in runs for key in run.list_keys) == all_lists([SELF])
+    row = world.warehouse.crawl_row(SELF)
+    assert row is not None and row["next_due_at"] == world.now + timedelta(hours=6)
 
 
 def test_a_changed_count_re_reads_that_list_only() -> None:
     world = World()
     world.run_to_the_end()
-    world.advance(7)
-    world.follows[SELF].append("a4")  # self follows one more: its follows count changes
+    world.advance(25)  # everyone is due
+    world.follows["a1"].append("c9")  # a1 follows one more: its follows count changes
     run = world.run()
-    assert run.list_keys[:1] == [f"follows:{SELF}"]
-    assert f"followed_by:{SELF}" not in run.list_keys
-    assert {real for real, _, _ in run.client.list_pages} >= {SELF}
-    assert {(real, kind) for real, kind, _ in run.client.list_pages if real == SELF} == {(SELF, "follows")}
-    # the new member joins the frontier at depth 1 and is read in the same run
-    assert "a4" in run.client.profiles_read
-    assert world.warehouse.frontier()["a4"] == 1
+    found_lists = [key for key in run.list_keys if not key.endswith((f":{SELF}", ":c9"))]
+    assert found_lists == ["follows:a1"]
+    # the new member joins the frontier at depth 2 and is read in the same run, lists and all
+    assert "c9" in run.client.profiles_read
+    assert sorted(key for key in run.list_keys if key.endswith(":c9")) == ["followed_by:c9", "follows:c9"]
+    assert world.warehouse.frontier()["c9"] == 2
 
 
 def test_an_old_list_read_is_read_again_whatever_its_count() -> None:
@@ -324,7 +335,7 @@ def test_a_list_younger_than_the_max_age_is_not_read_again_when_its_user_is_due(
     world.advance(25)  # every user is due, no list is old
     run = world.run()
     assert Counter(run.client.profiles_read) == Counter(["self", *LEVEL_1, *LEVEL_2])
-    assert run.lists == [] and run.client.list_pages == []
+    assert sorted(run.list_keys) == [f"followed_by:{SELF}", f"follows:{SELF}"], "the seed's lists only"
 
 
 # -- 5. reachability ----------------------------------------------------------------------------

@@ -52,10 +52,13 @@ CrawlEvent = SelfResolved | MembersFound | UserDone | SelfOnly
 
 @dataclass(frozen=True)
 class Due:
-    """A user the run reads: `uid` as the API takes it (`self` for the token user)."""
+    """A user the run reads: `uid` as the API takes it (`self` for the token user), and
+    when it fell due (`None`: never read). A list completed since then was read in this
+    round of the user's reads, perhaps by an earlier run the budget cut short."""
 
     uid: str
     depth: int
+    due_since: datetime | None = None
 
 
 class FollowCrawl:
@@ -233,7 +236,7 @@ class FollowCrawl:
         for real_id in buffered:
             row = rows.get(f"crawl:{real_id}")
             uid = "self" if real_id == self.state.get("self_id") and "self" in self.seeds else real_id
-            self._due[real_id] = Due(uid, int(row["depth"] or 0) if row else 0)
+            self._due[real_id] = Due(uid, int(row["depth"] or 0) if row else 0, _due_since(row))
         for seed, real_id in seeds.items():
             if real_id is None or f"crawl:{real_id}" not in rows:  # never read: due at any time
                 self._due.setdefault(real_id or seed, Due(seed, 0))
@@ -249,7 +252,7 @@ class FollowCrawl:
         for seed, real_id in seeds.items():
             row = rows.get(f"crawl:{real_id}")
             if real_id is None or row is None or _due(row, self.now):
-                self._due.setdefault(real_id or seed, Due(seed, 0))
+                self._due.setdefault(real_id or seed, Due(seed, 0, _due_since(row)))
         due = self.schedule.select(
             f"kind = 'crawl' AND active AND next_due_at <= {timestamp_literal(self.now)}",
             order_by="next_due_at, entity_key",
@@ -260,7 +263,7 @@ class FollowCrawl:
         self._known.update(row["entity_id"] for row in joined)
         due += [row for row in joined if _due(row, self.now)]
         for row in sorted(due, key=lambda row: (row["depth"] or 0, row["next_due_at"], row["entity_key"])):
-            self._due.setdefault(row["entity_id"], Due(row["entity_id"], int(row["depth"] or 0)))
+            self._due.setdefault(row["entity_id"], Due(row["entity_id"], int(row["depth"] or 0), _due_since(row)))
         ids = [self.state.get("self_id") if due.uid == "self" else due.uid for due in self._due.values()]
         self._list_rows |= self.schedule.select_keys(
             f"{kind}:{real_id}" for real_id in ids if real_id for kind, _ in LIST_KINDS
@@ -303,8 +306,8 @@ class FollowCrawl:
                 if len(self._known) >= self.max_users:
                     break
                 self._known.add(member)
-                self._due.setdefault(member, Due(member, depth))
                 joined_at = self.now or self.run.client.server_now()
+                self._due.setdefault(member, Due(member, depth, joined_at))
                 new = schedule_row("crawl", member, read_at=None, next_due_at=joined_at, depth=depth)
                 merge_rows(rows, self.schedule.write(new))
         return rows
@@ -342,12 +345,12 @@ class FollowCrawl:
         if self.state.get("self_only") and due.uid != "self":
             yield UserDone(real_id, due.depth, profile.observed_at)
             return
+        done_at = profile.observed_at
         for kind, path_part in LIST_KINDS:
             if self.state.get("self_only") and due.uid != "self":
                 break
             list_key = f"{kind}:{real_id}"
-            count = profile.counts.get(kind)
-            if list_key not in self.state["lists"] and self._unchanged(list_key, count, profile.observed_at):
+            if list_key not in self.state["lists"] and self._may_wait(list_key, due, profile):
                 continue
             if self.run.deferred("list", list_key):
                 return  # it failed in an earlier run: the user waits for the retry
@@ -356,7 +359,10 @@ class FollowCrawl:
                 return
             if outcome == "self_only":
                 break
-        yield UserDone(real_id, due.depth, profile.observed_at)
+            if list_read := self.schedule.written.get(list_key):
+                done_at = max(done_at, list_read["last_read_at"])
+        # due again counted from the end of this round, so that its lists are older
+        yield UserDone(real_id, due.depth, done_at)
 
     def _profile(self, due: Due) -> Profile:
         """The user's profile: as saved with a list an earlier run left incomplete (the
@@ -368,14 +374,22 @@ class FollowCrawl:
                 return Profile(real_id, saved["counts"], datetime.fromisoformat(saved["read_at"]), {})
         return self.profiles.read(due.uid)
 
-    def _unchanged(self, list_key: str, count: int | None, read_at: datetime) -> bool:
-        """Whether the list may wait: its count is as at its last complete read, which is
-        younger than the maximum age."""
+    def _may_wait(self, list_key: str, due: Due, profile: Profile) -> bool:
+        """Whether a list that no earlier run left incomplete is not read now: it was read
+        since the user fell due, or (users the crawl found) its count is as at its last
+        complete read, which is younger than the maximum age. A seed's lists are read
+        whenever it is due: its follows are what analysts watch most, and one follow plus
+        one unfollow leave the count unchanged."""
         row = self.schedule.written.get(list_key) or self._list_rows.get(list_key)
-        if row is None or row["last_read_at"] is None or count is None or row["last_count"] != count:
+        if row is None or row["last_read_at"] is None:
+            return False
+        if due.due_since is None or row["last_read_at"] >= due.due_since:
+            return True
+        count = profile.counts.get(list_key.split(":", 1)[0])
+        if due.depth == 0 or count is None or row["last_count"] != count:
             return False
         # resumed lists are read before `now` is set: then the time of their profile
-        now = self.now or self.run.client.server_now(probe=False) or read_at
+        now = self.now or self.run.client.server_now(probe=False) or profile.observed_at
         return now - row["last_read_at"] < self.schedule.policy.list_max_age
 
     def _read_list(
@@ -429,6 +443,10 @@ class FollowCrawl:
         self.state["lists"].pop(list_key, None)
         self.run.read("list", list_key)
         return "read"
+
+
+def _due_since(row: dict[str, Any] | None) -> datetime | None:
+    return row["next_due_at"] if row else None
 
 
 def _due(row: dict[str, Any], now: datetime) -> bool:
