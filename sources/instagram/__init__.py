@@ -43,7 +43,7 @@ from .helpers import (
     request_stop,
     search_queries,
 )
-from .helpers.items import FollowListRead
+from .helpers.items import FollowListRead, FullProfiles
 from .helpers.shaping import Rows
 from .helpers.validation import InstagramConfigError, check_ids, check_settings
 from .settings import (
@@ -196,6 +196,7 @@ def instagram(
         seed_refresh_hours, crawl_refresh_hours, list_max_age_hours, tuple(float(age) for age in engagement_ages_hours)
     )
     schedule = Schedule(policy)
+    full_profiles = FullProfiles(schedule)
     engagement = Engagement(run, schedule)
     media_lists = MediaLists(run, engagement, page_size=media_page_size)
     profiles = Profiles(run)
@@ -221,7 +222,8 @@ def instagram(
         schedule.bind()  # the same: it reads the destination and source state
         if schedule.unavailable:
             client.work_remaining = True  # what is scheduled waits for the next run
-        yield from dlt_items(produced, client)
+        dlt.current.source_state().pop("full_profiles", None)  # the set the warehouse now holds
+        yield from dlt_items(produced, client, full_profiles)
         dlt.current.source_state()["last_run"] = {**client.summary(), **refresh_summary(schedule, client)}
 
     def user_profiles() -> Iterator[Any]:

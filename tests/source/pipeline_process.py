@@ -17,9 +17,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import dlt
+from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
 from dlt.destinations.insert_job_client import InsertValuesLoadJob
 
 from pipelines.recipe import recover_from_a_kill
@@ -27,16 +30,20 @@ from sources.instagram import instagram, remove_rows_loaded_twice
 
 
 def crash_after_staging(table: str, marker: Path) -> None:
-    load_file = InsertValuesLoadJob.run
+    # dict rows load as INSERT statements, Arrow rows (follow_edges) by copying a parquet file
+    for job_class in (InsertValuesLoadJob, DuckDbCopyJob):
+        job_class.run = _then_die(job_class.run, table, marker)
 
-    def load_file_then_die(job: InsertValuesLoadJob) -> None:
+
+def _then_die(load_file: Callable[[Any], None], table: str, marker: Path) -> Callable[[Any], None]:
+    def load_file_then_die(job: Any) -> None:
         load_file(job)
         staging = job._sql_client.dataset_name.endswith("_staging")
         if staging and job.load_table_name == table and not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)
 
-    InsertValuesLoadJob.run = load_file_then_die
+    return load_file_then_die
 
 
 def main(pipelines_dir: str, database: str) -> int:

@@ -249,3 +249,18 @@ def test_crawl_on_a_server_that_serves_only_self_lists(world: World, loader: Loa
     chosen = sorted(set(world.follows(me) + world.followed_by(me)))[:29]
     readable = {u for u in chosen if not world.is_private(u) or u in world.follows(me)}
     assert set(loader.column("SELECT user_id FROM user_counts")) == {me} | readable
+
+
+def test_a_full_profile_is_not_overwritten_by_the_short_one_a_later_run_sees(
+    world: World, emulator: Emulator, loader: Loader
+) -> None:
+    me = world.default_user_id
+    followed = next(uid for uid in world.follows(me) if world.user(uid)["bio"] and not world.is_private(uid))
+    loader.run(emulator, user_ids=[followed], **only("user_profiles"))
+    # self's follows list shows `followed` with its short profile (no bio, no website)
+    loader.run(emulator, user_ids=["self"], crawl_depth=0, **only("follow_graph"))
+    assert followed in loader.column(f"SELECT followed_id FROM follow_edges WHERE list_key = 'follows:{me}'")
+    truth = world.user(followed)
+    assert loader.rows(f"SELECT bio, website FROM users WHERE id = '{followed}'") == [(truth["bio"], truth["website"])]
+    # the warehouse knows who was profiled: no dlt state grows with the crawl
+    assert "full_profiles" not in loader.pipeline().state["sources"]["instagram"]

@@ -15,6 +15,7 @@ from dlt.extract.items import DataItemWithMeta
 
 from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
 from .client import InstagramClient
+from .schedule import Schedule, ScheduleUnavailable
 from .shaping import Rows, list_read_row
 
 
@@ -31,7 +32,9 @@ class FollowListRead:
         return sum(1 for row in self.rows if row["follower_id"] is not None)
 
 
-def dlt_items(produced: Iterable[Rows | FollowListRead], client: InstagramClient) -> Iterator[DataItemWithMeta]:
+def dlt_items(
+    produced: Iterable[Rows | FollowListRead], client: InstagramClient, profiles: FullProfiles
+) -> Iterator[DataItemWithMeta]:
     """What the readers produced, as dlt items: Arrow batches per table; the edges of completely
     read follow lists as Arrow batches too (`EdgeBatches`), with the scd2 hints, whose boundary
     is the run's observed time (the server's time of the run's first answer), and a
@@ -39,7 +42,6 @@ def dlt_items(produced: Iterable[Rows | FollowListRead], client: InstagramClient
     edge, still leaves its read on record)."""
     batches = TableBatches(ROWS_PER_BATCH)
     edges = EdgeBatches(ROWS_PER_BATCH)
-    profiles = FullProfiles(dlt.current.source_state().setdefault("full_profiles", []))
     for item in produced:
         if isinstance(item, FollowListRead):
             for arrow in edges.add(item.rows):
@@ -204,24 +206,40 @@ def _is_short_profile(row: Mapping[str, Any]) -> bool:
 
 
 class FullProfiles:
-    """Ids of the users whose full profile was read (kept in source state), so that a short
-    profile (no bio, website) seen in this run or a later one never overwrites the full one in
-    `users`. This is the one place that applies the rule to rows; the `users` table's
+    """The users whose full profile was read, so that a short profile (no bio, website) seen
+    in this run never overwrites the full one in `users`: those with a `user_counts` row in the
+    warehouse (every full profile read writes one; read once per run, on dlt's thread) or in
+    this run. This is the one place that applies the rule to rows; the `users` table's
     `dedup_sort` on `bio` (settings.TABLES) is still needed for a short profile flushed in an
     earlier batch of the same load than the full one, which dlt's merge would otherwise pick
-    at random. The list grows only with profiled users (seeds and crawled users), not with
-    every user seen."""
+    at random. The warehouse, not dlt state, holds the set: state is stored again with every
+    load, and the set grows with the crawl.
 
-    def __init__(self, ids: list[str]):
-        self._ids = ids
-        self._known = set(ids)
+    While the warehouse cannot be read, short profiles of users not profiled in this run are
+    left out: a full profile is never lost, and a user first seen now gets its row when seen
+    again."""
+
+    def __init__(self, schedule: Schedule):
+        self._schedule = schedule
+        self._known: set[str] | None = None
+        self._warehouse_read = True
 
     def filter(self, rows: Rows) -> Rows:
         """Record the full profiles in `rows`; drop short `users` rows of known ones."""
-        for snapshot in rows.get("user_counts", ()):
-            if snapshot["user_id"] not in self._known:
-                self._known.add(snapshot["user_id"])
-                self._ids.append(snapshot["user_id"])
+        known = self._load()
+        known.update(snapshot["user_id"] for snapshot in rows.get("user_counts", ()))
         if rows.get("users"):
-            rows["users"] = [row for row in rows["users"] if row["id"] not in self._known or not _is_short_profile(row)]
+            rows["users"] = [row for row in rows["users"] if not _is_short_profile(row) or self._may_load(row["id"])]
         return rows
+
+    def _may_load(self, user_id: str) -> bool:
+        return self._warehouse_read and user_id not in self._known  # type: ignore[operator]
+
+    def _load(self) -> set[str]:
+        if self._known is None:
+            try:
+                found = self._schedule.query("SELECT DISTINCT user_id FROM {user_counts}")
+            except ScheduleUnavailable:
+                found, self._warehouse_read = [], False
+            self._known = {user_id for (user_id,) in found}
+        return self._known

@@ -36,6 +36,8 @@ from .shaping import Rows
 logger = logging.getLogger("sources.instagram")
 
 TABLE = "refresh_schedule"
+# the raw tables a run reads besides its schedule: `{name}` in a query
+QUERIED_TABLES = ("follow_edges", "user_counts")
 
 # What can be due, per `kind` (docs/tables.md, "refresh_schedule"):
 #   crawl        a crawled user: profile, then each follow list that changed (change detection)
@@ -227,7 +229,7 @@ class Schedule:
         return found
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        """`sql` on the warehouse (`{table}`, `{follow_edges}` and `{epoch}` filled in); no
+        """`sql` on the warehouse (`{table}`, `{epoch}` and `QUERIED_TABLES` filled in); no
         rows without a warehouse or before the tables exist. Raises `ScheduleUnavailable`
         when the warehouse cannot be read."""
         epoch = self.epoch
@@ -283,9 +285,8 @@ def warehouse_query() -> Query | None:
     try:
         client_factory = pipeline.sql_client
         with client_factory() as probe:
-            names = {
-                "{table}": probe.make_qualified_table_name(TABLE),
-                "{follow_edges}": probe.make_qualified_table_name("follow_edges"),
+            names = {"{table}": probe.make_qualified_table_name(TABLE)} | {
+                f"{{{name}}}": probe.make_qualified_table_name(name) for name in QUERIED_TABLES
             }
     except Exception as error:  # noqa: BLE001 - any destination without SQL: no schedule to read
         logger.warning("the destination cannot be queried (%s): every entity is read as if due", error)
