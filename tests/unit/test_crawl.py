@@ -442,14 +442,10 @@ def test_self_counts_once_against_max_users(seed: str) -> None:
     assert world.warehouse.frontier() == {SELF: 0, "a1": 1, "a2": 1, "a3": 1}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seeds=['self', <its real id>]: in the first run the real id of 'self' is unknown, so `_load_frontier` "
-    "puts both seeds in `_due` (keys 'self' and '100') and `Profiles` caches by the id as asked: the token user's "
-    "profile is read twice, and its lists may be read (and handed to the load) twice in one run",
-)
-def test_the_token_user_named_twice_among_the_seeds_is_read_once() -> None:
+@pytest.mark.parametrize("seeds", [["self", SELF], [SELF, "self"]])
+def test_the_token_user_named_twice_among_the_seeds_is_read_once(seeds: list[str]) -> None:
     world = World()
-    (run,) = world.run_to_the_end(seeds=["self", SELF], depth=1, max_users=4)
+    (run,) = world.run_to_the_end(seeds=seeds, depth=1, max_users=4)
     assert world.warehouse.frontier() == {SELF: 0, "a1": 1, "a2": 1, "a3": 1}
     assert len([uid for uid in run.client.profiles_read if uid in ("self", SELF)]) == 1
+    assert Counter(key for key in run.list_keys if key.endswith(f":{SELF}")) == all_lists([SELF])

@@ -222,6 +222,9 @@ class FollowCrawl:
     def _load_frontier(self) -> None:
         """The frontier's members, the levels earlier runs began, and the users due whatever
         the time: owners of lists an earlier run left incomplete, and seeds never read."""
+        if "self" in self.seeds and len(self.seeds) > 1 and not self.state.get("self_id"):
+            # another seed may name the token user by its id: know that id before either is read
+            self.state["self_id"] = self.profiles.read("self").real_id
         found = self.schedule.query(
             "SELECT entity_id, depth, last_read_at IS NULL FROM {table} WHERE epoch = {epoch} AND kind = 'crawl' AND active"
         )

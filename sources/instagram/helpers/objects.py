@@ -56,6 +56,8 @@ class Profiles:
                 rows = shape_full_user(answer.data, answer.observed_at)
                 profile = Profile(str(answer.data["id"]), counts, answer.observed_at, rows)
             self._read[user_id] = profile
+            if profile.real_id is not None:  # `self` answers for its real id too
+                self._read.setdefault(profile.real_id, replace(profile, rows={}))
             return profile
 
     def rows_of(self, user_ids: Sequence[str], schedule: Schedule) -> Iterator[Rows]:
