@@ -9,7 +9,9 @@ import pytest
 from tests.transforms.conftest import Warehouse, at
 
 
-def media_row(media_id: str, created_days: float, likes: int, comments: int, location=None) -> dict:
+def media_row(
+    media_id: str, created_days: float, likes: int, comments: int, location=None, observed_days: float = 3
+) -> dict:
     return {
         "id": media_id,
         "user_id": "o",
@@ -18,7 +20,7 @@ def media_row(media_id: str, created_days: float, likes: int, comments: int, loc
         "likes_count": likes,
         "comments_count": comments,
         "location_id": location,
-        "observed_at": at(3),
+        "observed_at": at(observed_days),
     }
 
 
@@ -40,7 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     warehouse.write_raw(
         "media",
         [
-            media_row("m1", 0, likes=10, comments=2, location="L1"),  # Mar 1 00:00
+            media_row("m1", 0, likes=10, comments=2, location="L1", observed_days=1),  # Mar 1 00:00
             media_row("m2", 2, likes=4, comments=1, location="L1"),  # Mar 3 00:00
             media_row("m3", 2.75, likes=0, comments=0),  # Mar 3 18:00
         ],
@@ -178,6 +180,16 @@ def test_tag_and_location_engagement(world: Warehouse) -> None:
     ) == ("Beach", 2, 17, 8.5, "m1")
     # L1's media: m1 (sun, sea) and m2 (sun)
     assert (beach["top_cooccurring_tag"], beach["top_cooccurring_tag_media"]) == ("sun", 2)
+
+
+def test_engagement_measures_say_how_old_their_counters_are(world: Warehouse) -> None:
+    # m1's counters were read on Mar 2, m2's and m3's on Mar 4
+    owner = world.by_key("user_engagement", "user_id")["o"]
+    sky, sun = (world.by_key("tag_engagement", "tag")[tag] for tag in ("sky", "sun"))
+    (beach,) = world.rows("location_engagement")
+    assert [
+        (row["oldest_counters_observed_at"], row["latest_counters_observed_at"]) for row in (owner, sun, sky, beach)
+    ] == [(at(1), at(3)), (at(1), at(3)), (at(3), at(3)), (at(1), at(3))]
 
 
 def test_ghosts_only_where_likes_or_comments_were_loaded(warehouse: Warehouse) -> None:

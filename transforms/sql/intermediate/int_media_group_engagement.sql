@@ -1,6 +1,6 @@
 -- Engagement of media grouped by tag and by location (the measures both marts share): media,
 -- distinct authors, totals, median engagement per media, the most engaged media (ties by
--- media_id) and the most frequent co-occurring tag. Engagement = likes + comments (the API's
+-- media_id), the most frequent co-occurring tag, and how old the counters behind it are. Engagement = likes + comments (the API's
 -- counters).
 WITH engaged_media AS (
     SELECT *, likes + comments AS engagement FROM {analytics}.int_grouped_media
@@ -15,7 +15,9 @@ totals AS (
         sum(likes) AS total_likes,
         sum(comments) AS total_comments,
         sum(engagement) AS total_engagement,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY engagement) AS median_engagement_per_media
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY engagement) AS median_engagement_per_media,
+        min(counters_observed_at) AS oldest_counters_observed_at,
+        max(counters_observed_at) AS latest_counters_observed_at
     FROM engaged_media
     GROUP BY group_kind, group_key
 ),

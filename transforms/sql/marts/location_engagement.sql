@@ -11,6 +11,8 @@ SELECT
     places.total_comments,
     places.total_engagement,
     places.median_engagement_per_media,
+    places.oldest_counters_observed_at,
+    places.latest_counters_observed_at,
     places.top_media_id,
     places.top_media_engagement,
     places.top_cooccurring_tag,

@@ -8,6 +8,8 @@ SELECT
     tags.total_comments,
     tags.total_engagement,
     tags.median_engagement_per_media,
+    tags.oldest_counters_observed_at,
+    tags.latest_counters_observed_at,
     tags.top_media_id,
     tags.top_media_engagement,
     tags.top_cooccurring_tag,

@@ -13,7 +13,9 @@ WITH as_owner AS (
         avg(engagement) AS mean_engagement_per_post,
         min(created_at) AS first_post_at,
         max(created_at) AS last_post_at,
-        count(created_at) AS dated_posts
+        count(created_at) AS dated_posts,
+        min(counters_observed_at) AS oldest_counters_observed_at,
+        max(counters_observed_at) AS latest_counters_observed_at
     FROM {analytics}.media_engagement
     GROUP BY owner_id
 ),
@@ -55,6 +57,8 @@ SELECT
     as_owner.mean_comments_per_post,
     as_owner.median_comments_per_post,
     as_owner.mean_engagement_per_post,
+    as_owner.oldest_counters_observed_at,
+    as_owner.latest_counters_observed_at,
     latest_counts.followed_by_count AS followers,
     CASE
         WHEN latest_counts.followed_by_count > 0
