@@ -55,9 +55,11 @@ class Profiles:
                 counts = answer.data.get("counts") or {}
                 rows = shape_full_user(answer.data, answer.observed_at)
                 profile = Profile(str(answer.data["id"]), counts, answer.observed_at, rows)
-            self._read[user_id] = profile
+            # kept without its rows: they go to this caller only, and a crawl of every user would
+            # otherwise hold them all until the run ends
+            self._read[user_id] = replace(profile, rows={})
             if profile.real_id is not None:  # `self` answers for its real id too
-                self._read.setdefault(profile.real_id, replace(profile, rows={}))
+                self._read.setdefault(profile.real_id, self._read[user_id])
             return profile
 
     def rows_of(self, user_ids: Sequence[str], schedule: Schedule) -> Iterator[Rows]:
