@@ -51,6 +51,15 @@ import dlt
 from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
 from dlt.destinations.sql_client import SqlClientBase
 
+from transforms.contracts import (
+    Contract,
+    ContractError,
+    check_columns,
+    failure_message,
+    load_contracts,
+    failing_rows_query,
+)
+from transforms.errors import TransformError, TransformInterrupted
 from transforms.raw_tables import RAW_TABLES
 
 log = logging.getLogger(__name__)
@@ -69,21 +78,15 @@ HEADER_SETTING = re.compile(r"^--\s*(materialized|unique_key|max_iterations):\s*
 SECTION_MARKER = re.compile(r"^--\s*@(\w+)\b.*$", re.MULTILINE)
 
 
-class TransformError(Exception):
-    """A model is malformed, references something unknown, or failed to build."""
-
-
-class TransformInterrupted(TransformError):
-    """The run was asked to stop: the models built so far keep their new contents, the others
-    their previous ones."""
-
-
 class ModelRun(TypedDict, total=False):
-    """What building one model did: rows in the result, wall time, for iterative models how
-    many iterations ran and whether they converged, for partitioned ones in how many parts."""
+    """What building one model did: rows in the result, wall time (tests included), how many
+    contract tests ran and their time, for iterative models how many iterations ran and whether
+    they converged, for partitioned ones in how many parts."""
 
     rows: int
     seconds: float
+    tests: int
+    tests_seconds: float
     iterations: int
     converged: bool
     partitions: int
@@ -100,6 +103,7 @@ class Model:
     materialized: str
     depends_on: frozenset[str]
     raw_tables: frozenset[str]
+    contract: Contract
     unique_key: str | None = None
     max_iterations: int = 100
 
@@ -117,7 +121,7 @@ class Model:
         return found
 
 
-def parse_model(path: Path, layer: str) -> Model:
+def parse_model(path: Path, layer: str, contract: Contract) -> Model:
     """Read one model file: its header settings and the relations it references."""
     sql = path.read_text()
     settings: dict[str, str] = {}
@@ -145,20 +149,28 @@ def parse_model(path: Path, layer: str) -> Model:
         materialized=materialized,
         depends_on=frozenset(MODEL_REFERENCE.findall(sql)),
         raw_tables=raw_tables,
+        contract=contract,
         unique_key=settings.get("unique_key"),
         max_iterations=int(settings.get("max_iterations", 100)),
     )
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
-    """Every model under `sql_dir`, in an order where each runs after the models it reads."""
+    """Every model under `sql_dir`, each with its contract, in an order where each runs after
+    the models it reads."""
+    contracts = load_contracts(sql_dir, LAYERS)
     models: dict[str, Model] = {}
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
-            model = parse_model(path, layer)
+            contract = contracts.get(path.stem)
+            if contract is None or contract.layer != layer:
+                raise ContractError(f"{path}: no contract for model {path.stem!r} in {sql_dir / layer}/_{layer}.yml")
+            model = parse_model(path, layer, contract)
             if model.name in models:
                 raise TransformError(f"two models are named {model.name!r}")
             models[model.name] = model
+    if orphans := sorted(contracts.keys() - models.keys()):
+        raise ContractError(f"contracts for models that have no SQL file: {orphans}")
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for model in models.values():
         unknown = model.depends_on - models.keys()
@@ -293,8 +305,24 @@ class Runner:
         else:
             result.update(self.build_iterative(model))
         result["rows"] = self.scalar(f"SELECT count(*) FROM {target}")
+        tests_started = time.perf_counter()
+        result["tests"] = self.check_contract(model)
+        result["tests_seconds"] = round(time.perf_counter() - tests_started, 3)
         result["seconds"] = round(time.perf_counter() - started, 3)
         return result
+
+    def check_contract(self, model: Model) -> int:
+        """Check the built model's columns and types against its contract, then run its tests,
+        one query each; raise `ContractError` on the first that fails. Returns the tests run."""
+        check_columns(model.contract, self.analytics_columns(model.name))
+        tests = model.contract.tests()
+        for test in tests:
+            rows = self.client.execute_sql(
+                failing_rows_query(test, self.analytics(model.name), self.quote, self.analytics)
+            )
+            if rows:
+                raise ContractError(failure_message(model.contract, test, rows))
+        return len(tests)
 
     def build_incremental(self, model: Model) -> None:
         new_rows = self.analytics(f"{model.name}__new")
@@ -366,6 +394,8 @@ def run_models(
         try:
             with client.begin_transaction():
                 results[model.name] = runner.build(model)
+        except ContractError:  # names the model already; its previous table is kept
+            raise
         except Exception as error:
             raise TransformError(f"model {model.name} ({model.path}) failed: {error}") from error
         log.info("built %s.%s: %s", analytics_dataset, model.name, results[model.name])
