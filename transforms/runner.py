@@ -55,9 +55,9 @@ from transforms.contracts import (
     Contract,
     ContractError,
     check_columns,
+    failing_rows_query,
     failure_message,
     load_contracts,
-    failing_rows_query,
 )
 from transforms.errors import TransformError, TransformInterrupted
 from transforms.raw_tables import RAW_TABLES
