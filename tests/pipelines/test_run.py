@@ -85,7 +85,7 @@ def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, e
     assert result.returncode == EXIT_FAILURE, result.stderr[-3000:]
     failure = [line for line in result.stderr.splitlines() if "contract test failed" in line]
     assert failure, result.stderr[-3000:]
-    for part in ("stg_media.likes_count", "accepted_range", "broken_media", "-5"):
+    for part in ("stg_media.likes_count", "accepted_range", "-5"):
         assert part in failure[0]
     assert "Traceback" not in result.stderr
     # the model that broke its contract, and every model after it, keep their previous contents
