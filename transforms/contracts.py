@@ -82,6 +82,14 @@ class Contract:
     columns: tuple[Column, ...]
     model_tests: tuple[DataTest, ...]
 
+    def key(self) -> tuple[str, ...]:
+        """The columns that name a row: the first unique combination, else the first unique
+        column, else the first column."""
+        for test in self.model_tests:
+            return test.columns
+        unique = [column.name for column in self.columns if any(t.kind == "unique" for t in column.tests)]
+        return (unique[0] if unique else self.columns[0].name,)
+
     def tests(self) -> list[DataTest]:
         return [test for column in self.columns for test in column.tests] + list(self.model_tests)
 
@@ -193,20 +201,25 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
+GROUPED = ("unique", "unique_combination_of_columns")  # tests whose failures are values, not rows
+
+
 def failing_rows_query(
-    test: DataTest, relation: str, quote: Callable[[str], str], resolve: Callable[[str], str]
-) -> str:
-    """One query for the test: rows of (offending value(s)..., how often, total offending).
-    No row: the test passed. `resolve` names another model's relation."""
-    columns = [quote(column) for column in test.columns]
-    column = columns[0]
-    if test.kind in ("unique", "unique_combination_of_columns"):
-        keys = ", ".join(columns)
-        not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-        return (
+    contract: Contract, test: DataTest, relation: str, quote: Callable[[str], str], resolve: Callable[[str], str]
+) -> tuple[str, list[str]]:
+    """One query for the test, and the columns it shows of each failure. No row: the test
+    passed. A uniqueness test returns (values..., how often, how many values fail); any other
+    test returns offending rows as (key columns and the tested column..., how many rows fail).
+    `resolve` names another model's relation."""
+    column = quote(test.columns[0])
+    if test.kind in GROUPED:
+        keys = ", ".join(map(quote, test.columns))
+        not_null = " AND ".join(f"{quote(c)} IS NOT NULL" for c in test.columns)
+        sql = (
             f"SELECT {keys}, count(*) AS n, count(*) OVER () AS total FROM {relation}"
             f" WHERE {not_null} GROUP BY {keys} HAVING count(*) > 1 ORDER BY n DESC, {keys} LIMIT {SAMPLES}"
         )
+        return sql, list(test.columns)
     if test.kind == "not_null":
         condition = f"{column} IS NULL"
     elif test.kind == "accepted_values":
@@ -225,24 +238,36 @@ def failing_rows_query(
             f"{column} IS NOT NULL AND NOT EXISTS"
             f" (SELECT 1 FROM {target} AS target WHERE target.{target_column} = tested.{column})"
         )
-    return (
-        f"SELECT {column}, count(*) AS n, sum(count(*)) OVER () AS total FROM {relation} AS tested"
-        f" WHERE {condition} GROUP BY {column} ORDER BY n DESC, {column} NULLS FIRST LIMIT {SAMPLES}"
+    # the row's key tells an analyst which row; the tested column what is wrong with it
+    shown = list(dict.fromkeys([*contract.key(), test.columns[0]]))
+    if shown == [test.columns[0]] and len(contract.columns) > 1:  # the key itself is tested: show more
+        shown.append(next(c.name for c in contract.columns if c.name != test.columns[0]))
+    listed = ", ".join(map(quote, shown))
+    sql = (
+        f"SELECT {listed}, count(*) OVER () AS total FROM {relation} AS tested"
+        f" WHERE {condition} ORDER BY {listed} NULLS FIRST LIMIT {SAMPLES}"
     )
+    return sql, shown
 
 
-def failure_message(contract: Contract, test: DataTest, rows: list[tuple[Any, ...]]) -> str:
-    """E.g. `contract test failed: user_graph_metrics.user_id unique: 2 duplicate values, e.g. '17' (x2)`."""
-    grouped = test.kind in ("unique", "unique_combination_of_columns")
-    width = len(test.columns) if grouped else 1
+def shown_value(value: Any) -> str:
+    return "NULL" if value is None else repr(value) if isinstance(value, str) else str(value)
+
+
+def failure_message(contract: Contract, test: DataTest, shown: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """E.g. `contract test failed: user_graph_metrics.user_id unique: 2 duplicate values, e.g.
+    '17' (x2)`, or `... media_engagement.likes accepted_range(0..): 1 rows fail, e.g.
+    (media_id='m1', likes=-5)`."""
+    width = len(shown)
     total = int(rows[0][-1])
-
-    def shown(row: tuple[Any, ...]) -> str:
-        values = ", ".join("NULL" if v is None else repr(v) if isinstance(v, str) else str(v) for v in row[:width])
-        return f"{'(' + values + ')' if width > 1 else values} (x{row[width]})"
-
-    what = {"unique": "duplicate values", "unique_combination_of_columns": "duplicate combinations"}.get(
-        test.kind, "rows fail"
-    )
+    if test.kind in GROUPED:
+        what = "duplicate values" if test.kind == "unique" else "duplicate combinations"
+        samples = [
+            f"{shown_value(row[0]) if width == 1 else '(' + ', '.join(map(shown_value, row[:width])) + ')'} (x{row[width]})"
+            for row in rows
+        ]
+    else:
+        what = "rows fail"
+        samples = ["(" + ", ".join(f"{n}={shown_value(v)}" for n, v in zip(shown, row)) + ")" for row in rows]
     subject = contract.name if test.kind == "unique_combination_of_columns" else f"{contract.name}.{test.columns[0]}"
-    return f"contract test failed: {subject} {test.label()}: {total} {what}, e.g. {', '.join(map(shown, rows))}"
+    return f"contract test failed: {subject} {test.label()}: {total} {what}, e.g. {', '.join(samples)}"

@@ -319,11 +319,11 @@ class Runner:
         check_columns(model.contract, self.analytics_columns(model.name))
         tests = model.contract.tests()
         for test in tests:
-            rows = self.client.execute_sql(
-                failing_rows_query(test, self.analytics(model.name), self.quote, self.analytics)
+            sql, shown = failing_rows_query(
+                model.contract, test, self.analytics(model.name), self.quote, self.analytics
             )
-            if rows:
-                raise ContractError(failure_message(model.contract, test, rows))
+            if rows := self.client.execute_sql(sql):
+                raise ContractError(failure_message(model.contract, test, shown, rows))
         return len(tests)
 
     def build_incremental(self, model: Model) -> None:
