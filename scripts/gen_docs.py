@@ -66,9 +66,6 @@ def raw_tables() -> str:
             text += f", replaced per {code(spec['merge_key'])}"
         return text
 
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
     index = ", ".join(f"[`{table}`](#instagram_raw{table})" for table in TABLES)
     parts = [f"Tables: {index}.\n"]
     for table, spec in TABLES.items():
@@ -84,8 +81,49 @@ def raw_tables() -> str:
     return "\n".join(parts)
 
 
+def model_contracts() -> dict:
+    """The analytics models' contracts (transforms/sql/<layer>/_<layer>.yml), marts first."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from transforms.contracts import load_contracts
+
+    return load_contracts(ROOT / "transforms" / "sql", ("marts", "staging", "intermediate"))
+
+
+def cell(text: str) -> str:
+    """Text for a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def analytics_tables() -> str:
+    """The analytics section of docs/tables.md: per model its description, freshness, model-level
+    tests and a table of its columns, from the models' contracts."""
+    parts = []
+    for contract in model_contracts().values():
+        if contract.layer == "staging" and not any(part.startswith("### `stg_") for part in parts):
+            parts.append(
+                "### Staging and intermediate models\n\nThe views (`stg_*`) and helper tables (`int_*`) the"
+                " marts above are built from. They are rebuilt with the marts and hold the same facts"
+                " less conveniently; build on the marts.\n"
+            )
+        lines = [f"### `{contract.name}`\n", " ".join(contract.description.split())]
+        if contract.fresh:
+            lines.append(f"\n**Fresh:** {' '.join(contract.fresh.split())}")
+        if contract.model_tests:
+            lines.append("\n**Tests:** " + ", ".join(f"`{test.label()}`" for test in contract.model_tests) + ".")
+        lines.append("\n| column | type | description | tests |\n| --- | --- | --- | --- |")
+        lines += [
+            f"| `{column.name}` | {column.data_type} | {cell(column.description)} |"
+            f" {', '.join(f'`{test.label()}`' for test in column.tests)} |"
+            for column in contract.columns
+        ]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
 RENDERERS: dict[str, Callable[[], str]] = {
     "raw-tables": raw_tables,
+    "analytics-tables": analytics_tables,
 }
 
 
