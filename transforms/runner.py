@@ -27,6 +27,17 @@ layer: staging -> view, intermediate and marts -> table):
   rows of part `{partition}` (counting from 0) of `{partitions}`. The parts must be disjoint
   and together hold every row of the model.
 
+Each model is described by its contract in `<layer>/_<layer>.yml` beside the SQL (dbt's schema
+file format; see `contracts.py`): its description, every column's description and DuckDB type,
+and tests (`unique`, `not_null`, `accepted_values`, `accepted_range`, `relationships`,
+`unique_combination_of_columns`). Right after a model is built, in its transaction, its columns
+and types are compared with the contract and each test runs as one query; a mismatch or a
+failing test raises `ContractError` (a `TransformError`) naming the model, the column, the test
+and sample offending rows, so the model keeps its previous contents and the run stops. A contract
+without a model, or in another layer's file, is an error; that every model has one is a test
+(tests/transforms/test_contracts.py). The same contracts generate the analytics part of
+docs/tables.md and the dbt sources in dbt/models/sources.yml (scripts/gen_docs.py).
+
 A relation left by an earlier version of a model under another materialization (a view where a
 table is now built, or the reverse) is dropped first.
 
