@@ -62,7 +62,7 @@ from sources.instagram import (
     install_secret_filter,
     request_stop,
 )
-from transforms import TransformInterrupted
+from transforms import TransformError, TransformInterrupted
 
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
@@ -78,7 +78,9 @@ EXIT_CODES_HELP = """exit codes:
   0    success: everything configured was extracted, loaded and transformed
   1    failure: the server is not a v1 API or is down, the destination failed or stayed busy
        for --load-wait seconds; whatever was read is loaded (or pending, and the next run
-       loads it first)
+       loads it first); or a transform failed: a model did not build or broke its contract
+       (a failed contract test names the model, column, test and sample rows), and that
+       model keeps its previous contents
   2    configuration error (missing token, bad option or setting, unknown destination, a
        DuckDB path that is a folder or not a DuckDB file, nothing configured to extract)
   3    authentication error (invalid or revoked token, wrong client secret); what was read
@@ -502,6 +504,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TransformInterrupted as error:
         log.warning("interrupted during the transforms (%s); the next run builds them", error)
         return EXIT_INTERRUPTED[interruption.signal or signal.SIGINT]
+    except TransformError as error:
+        # a model failed to build or broke its contract: the raw data is loaded, and that model
+        # (and the ones after it) keep their previous contents
+        log.error("the transforms failed; what was extracted is loaded: %s", error)
+        return EXIT_FAILURE
     except PipelineStepFailed as error:
         kept = "; what it extracted is kept for the next run" if error.has_pending_data else ""
         code = exit_code_of_step_failure(error)

@@ -27,6 +27,7 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ".venv/bin/python scripts/gen_docs.py"
@@ -66,9 +67,6 @@ def raw_tables() -> str:
             text += f", replaced per {code(spec['merge_key'])}"
         return text
 
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
     index = ", ".join(f"[`{table}`](#instagram_raw{table})" for table in TABLES)
     parts = [f"Tables: {index}.\n"]
     for table, spec in TABLES.items():
@@ -84,8 +82,120 @@ def raw_tables() -> str:
     return "\n".join(parts)
 
 
+def model_contracts() -> dict:
+    """The analytics models' contracts (transforms/sql/<layer>/_<layer>.yml), marts first."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from transforms.contracts import load_contracts
+
+    return load_contracts(ROOT / "transforms" / "sql", ("marts", "staging", "intermediate"))
+
+
+def cell(text: str) -> str:
+    """Text for a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def analytics_tables() -> str:
+    """The analytics section of docs/tables.md: per model its description, freshness, model-level
+    tests and a table of its columns, from the models' contracts."""
+    parts = []
+    for contract in model_contracts().values():
+        if contract.layer == "staging" and not any(part.startswith("### `stg_") for part in parts):
+            parts.append(
+                "### Staging and intermediate models\n\nThe views (`stg_*`) and helper tables (`int_*`) the"
+                " marts above are built from. They are rebuilt with the marts and hold the same facts"
+                " less conveniently; build on the marts.\n"
+            )
+        lines = [f"### `{contract.name}`\n", " ".join(contract.description.split())]
+        if contract.fresh:
+            lines.append(f"\n**Fresh:** {' '.join(contract.fresh.split())}")
+        if contract.model_tests:
+            lines.append("\n**Tests:** " + ", ".join(f"`{test.label()}`" for test in contract.model_tests) + ".")
+        lines.append("\n| column | type | description | tests |\n| --- | --- | --- | --- |")
+        lines += [
+            f"| `{column.name}` | {column.data_type} | {cell(column.description)} |"
+            f" {', '.join(f'`{test.label()}`' for test in column.tests)} |"
+            for column in contract.columns
+        ]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def dbt_sources() -> str:
+    """dbt/models/sources.yml: both datasets as dbt sources, so that a dbt project can
+    `source()` every table, with the descriptions and types of their contracts and the column
+    tests dbt itself knows (unique, not_null, accepted_values, relationships)."""
+    import yaml
+
+    contracts = model_contracts()  # (also puts the repository on sys.path)
+    from sources.instagram_contract import DUCKDB_TYPES, TABLES
+
+    raw = [
+        {
+            "name": table,
+            "description": spec["description"],
+            "columns": [
+                {"name": name, "description": description, "data_type": DUCKDB_TYPES[data_type].lower()}
+                for name, data_type, description in spec["columns"]
+            ],
+        }
+        for table, spec in TABLES.items()
+    ]
+
+    def dbt_test(test: Any) -> Any:
+        if test.kind in ("unique", "not_null"):
+            return test.kind
+        if test.kind == "accepted_values":
+            return {"accepted_values": {"arguments": {"values": test.arguments["values"]}}}
+        to = f"source('{ANALYTICS}', '{test.arguments['to']}')"
+        return {"relationships": {"arguments": {"to": to, "field": test.arguments["field"]}}}
+
+    def dbt_column(column: Any) -> dict[str, Any]:
+        entry = {
+            "name": column.name,
+            "description": " ".join(column.description.split()),
+            "data_type": column.data_type,
+        }
+        if tests := [dbt_test(test) for test in column.tests if test.kind in DBT_CORE_TESTS]:
+            entry["data_tests"] = tests
+        return entry
+
+    analytics = [
+        {
+            "name": contract.name,
+            "description": " ".join(contract.description.split()),
+            "columns": [dbt_column(column) for column in contract.columns],
+        }
+        for contract in contracts.values()
+    ]
+    document = {
+        "version": 2,
+        "sources": [
+            {"name": RAW, "schema": RAW, "description": "What the dlt source loads from the API.", "tables": raw},
+            {
+                "name": ANALYTICS,
+                "schema": ANALYTICS,
+                "description": "The graph and engagement tables built by transforms/ (docs/tables.md).",
+                "tables": analytics,
+            },
+        ],
+    }
+    header = (
+        f"# Generated from sources/instagram_contract.py and transforms/sql/*/_*.yml by `{COMMAND}`: do not edit.\n"
+    )
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+RAW, ANALYTICS = "instagram_raw", "instagram_analytics"
+# the contract tests dbt runs without packages (accepted_range and unique_combination_of_columns are dbt_utils')
+DBT_CORE_TESTS = ("unique", "not_null", "accepted_values", "relationships")
+# files this script writes whole, by path from the repository root
+GENERATED_FILES: dict[str, Callable[[], str]] = {"dbt/models/sources.yml": dbt_sources}
+
 RENDERERS: dict[str, Callable[[], str]] = {
     "raw-tables": raw_tables,
+    "analytics-tables": analytics_tables,
 }
 
 
@@ -114,8 +224,13 @@ def regenerate(text: str, rendered: Mapping[str, str], where: str = "<text>") ->
     return "".join(out), names
 
 
-def generate(root: Path = ROOT, renderers: Mapping[str, Callable[[], str]] = RENDERERS) -> dict[Path, tuple[str, str]]:
-    """Every doc holding generated regions: its current text and the text it should have."""
+def generate(
+    root: Path = ROOT,
+    renderers: Mapping[str, Callable[[], str]] = RENDERERS,
+    files: Mapping[str, Callable[[], str]] = GENERATED_FILES,
+) -> dict[Path, tuple[str, str]]:
+    """Every doc holding generated regions, and every generated file: its current text ("" when
+    missing) and the text it should have."""
     rendered = {name: render() for name, render in renderers.items()}
     docs: dict[Path, tuple[str, str]] = {}
     used: set[str] = set()
@@ -127,6 +242,9 @@ def generate(root: Path = ROOT, renderers: Mapping[str, Callable[[], str]] = REN
             used |= names
     if unused := sorted(rendered.keys() - used):
         raise RegionError(f"no doc holds the generated regions {unused}")
+    for relative, render in files.items():
+        path = root / relative
+        docs[path] = (path.read_text() if path.exists() else "", render())
     return docs
 
 
@@ -140,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), relative, relative))
         else:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(new)
             print(f"rewrote {relative}")
     if args.check and stale:

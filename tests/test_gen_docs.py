@@ -81,11 +81,24 @@ def test_malformed_regions_are_reported(text: str, message: str) -> None:
 def test_a_renderer_no_doc_uses_is_reported(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "x.md").write_text("<!-- BEGIN generated:a -->\n<!-- END generated:a -->\n")
-    assert gen_docs.generate(tmp_path, {"a": lambda: "A"}) == {
+    assert gen_docs.generate(tmp_path, {"a": lambda: "A"}, files={}) == {
         tmp_path / "docs" / "x.md": (
             "<!-- BEGIN generated:a -->\n<!-- END generated:a -->\n",
             "<!-- BEGIN generated:a -->\nA\n<!-- END generated:a -->\n",
         )
     }
     with pytest.raises(gen_docs.RegionError, match=r"no doc holds the generated regions \['b'\]"):
-        gen_docs.generate(tmp_path, {"a": lambda: "A", "b": lambda: "B"})
+        gen_docs.generate(tmp_path, {"a": lambda: "A", "b": lambda: "B"}, files={})
+
+
+def test_analytics_section_lists_every_model_and_column_with_its_tests() -> None:
+    contracts = gen_docs.model_contracts()
+    blocks = {block.split("`", 1)[0]: block for block in gen_docs.analytics_tables().split("### `")[1:]}
+    assert set(blocks) == set(contracts)
+    for name, contract in contracts.items():
+        assert " ".join(contract.description.split()) in blocks[name]
+        rows = [line.split(" | ") for line in blocks[name].splitlines() if line.startswith("| `")]
+        assert [row[0].strip("| `") for row in rows] == [column.name for column in contract.columns], name
+        for row, column in zip(rows, contract.columns):
+            assert row[1] == column.data_type
+            assert all(f"`{test.label()}`" in row[3] for test in column.tests), (name, column.name)

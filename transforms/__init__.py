@@ -5,6 +5,7 @@
 the same for the pipeline named `instagram`.
 """
 
+from transforms.contracts import ContractError
 from transforms.runner import ANALYTICS_DATASET, ModelRun, TransformError, TransformInterrupted, run_transforms
 
-__all__ = ["ANALYTICS_DATASET", "ModelRun", "TransformError", "TransformInterrupted", "run_transforms"]
+__all__ = ["ANALYTICS_DATASET", "ContractError", "ModelRun", "TransformError", "TransformInterrupted", "run_transforms"]

@@ -17,7 +17,7 @@ from transforms.runner import TransformError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run every model once and print what each built; exit 1 if a model fails."""
+    """Run every model once and print what each built; exit 1 if a model fails or breaks its contract."""
     parser = argparse.ArgumentParser(
         prog="python -m transforms", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -35,8 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for name, run in results.items():
         extra = f"  ({run['iterations']} iterations)" if "iterations" in run else ""
-        print(f"{ANALYTICS_DATASET}.{name:<28} {run['rows']:>10} rows {run['seconds']:>8.2f} s{extra}")
-    print(f"total {sum(run['seconds'] for run in results.values()):.2f} s")
+        print(
+            f"{ANALYTICS_DATASET}.{name:<28} {run['rows']:>10} rows {run['seconds']:>8.2f} s"
+            f" {run['tests']:>3} contract tests passed{extra}"
+        )
+    print(
+        f"total {sum(run['seconds'] for run in results.values()):.2f} s,"
+        f" of which contract tests {sum(run['tests_seconds'] for run in results.values()):.2f} s"
+    )
     return 0
 
 

@@ -27,6 +27,17 @@ layer: staging -> view, intermediate and marts -> table):
   rows of part `{partition}` (counting from 0) of `{partitions}`. The parts must be disjoint
   and together hold every row of the model.
 
+Each model is described by its contract in `<layer>/_<layer>.yml` beside the SQL (dbt's schema
+file format; see `contracts.py`): its description, every column's description and DuckDB type,
+and tests (`unique`, `not_null`, `accepted_values`, `accepted_range`, `relationships`,
+`unique_combination_of_columns`). Right after a model is built, in its transaction, its columns
+and types are compared with the contract and each test runs as one query; a mismatch or a
+failing test raises `ContractError` (a `TransformError`) naming the model, the column, the test
+and sample offending rows, so the model keeps its previous contents and the run stops. A contract
+without a model, or in another layer's file, is an error; that every model has one is a test
+(tests/transforms/test_contracts.py). The same contracts generate the analytics part of
+docs/tables.md and the dbt sources in dbt/models/sources.yml (scripts/gen_docs.py).
+
 A relation left by an earlier version of a model under another materialization (a view where a
 table is now built, or the reverse) is dropped first.
 
@@ -51,6 +62,15 @@ import dlt
 from dlt.destinations.impl.duckdb.sql_client import DuckDbSqlClient
 from dlt.destinations.sql_client import SqlClientBase
 
+from transforms.contracts import (
+    Contract,
+    ContractError,
+    check_columns,
+    failing_rows_query,
+    failure_message,
+    load_contracts,
+)
+from transforms.errors import TransformError, TransformInterrupted
 from transforms.raw_tables import RAW_TABLES
 
 log = logging.getLogger(__name__)
@@ -69,21 +89,15 @@ HEADER_SETTING = re.compile(r"^--\s*(materialized|unique_key|max_iterations):\s*
 SECTION_MARKER = re.compile(r"^--\s*@(\w+)\b.*$", re.MULTILINE)
 
 
-class TransformError(Exception):
-    """A model is malformed, references something unknown, or failed to build."""
-
-
-class TransformInterrupted(TransformError):
-    """The run was asked to stop: the models built so far keep their new contents, the others
-    their previous ones."""
-
-
 class ModelRun(TypedDict, total=False):
-    """What building one model did: rows in the result, wall time, for iterative models how
-    many iterations ran and whether they converged, for partitioned ones in how many parts."""
+    """What building one model did: rows in the result, wall time (tests included), how many
+    contract tests ran and their time, for iterative models how many iterations ran and whether
+    they converged, for partitioned ones in how many parts."""
 
     rows: int
     seconds: float
+    tests: int
+    tests_seconds: float
     iterations: int
     converged: bool
     partitions: int
@@ -100,6 +114,7 @@ class Model:
     materialized: str
     depends_on: frozenset[str]
     raw_tables: frozenset[str]
+    contract: Contract | None = None  # every model of transforms/sql has one (tests/transforms/test_contracts.py)
     unique_key: str | None = None
     max_iterations: int = 100
 
@@ -117,7 +132,7 @@ class Model:
         return found
 
 
-def parse_model(path: Path, layer: str) -> Model:
+def parse_model(path: Path, layer: str, contract: Contract | None = None) -> Model:
     """Read one model file: its header settings and the relations it references."""
     sql = path.read_text()
     settings: dict[str, str] = {}
@@ -145,20 +160,28 @@ def parse_model(path: Path, layer: str) -> Model:
         materialized=materialized,
         depends_on=frozenset(MODEL_REFERENCE.findall(sql)),
         raw_tables=raw_tables,
+        contract=contract,
         unique_key=settings.get("unique_key"),
         max_iterations=int(settings.get("max_iterations", 100)),
     )
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
-    """Every model under `sql_dir`, in an order where each runs after the models it reads."""
+    """Every model under `sql_dir`, with its contract if it has one, in an order where each runs after
+    the models it reads."""
+    contracts = load_contracts(sql_dir, LAYERS)
     models: dict[str, Model] = {}
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
-            model = parse_model(path, layer)
+            contract = contracts.get(path.stem)
+            if contract is not None and contract.layer != layer:
+                raise ContractError(f"{path}: the contract of model {path.stem!r} is in {contract.path}")
+            model = parse_model(path, layer, contract)
             if model.name in models:
                 raise TransformError(f"two models are named {model.name!r}")
             models[model.name] = model
+    if orphans := sorted(contracts.keys() - models.keys()):
+        raise ContractError(f"contracts for models that have no SQL file: {orphans}")
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for model in models.values():
         unknown = model.depends_on - models.keys()
@@ -293,8 +316,26 @@ class Runner:
         else:
             result.update(self.build_iterative(model))
         result["rows"] = self.scalar(f"SELECT count(*) FROM {target}")
+        tests_started = time.perf_counter()
+        result["tests"] = self.check_contract(model)
+        result["tests_seconds"] = round(time.perf_counter() - tests_started, 3)
         result["seconds"] = round(time.perf_counter() - started, 3)
         return result
+
+    def check_contract(self, model: Model) -> int:
+        """Check the built model's columns and types against its contract, then run its tests,
+        one query each; raise `ContractError` on the first that fails. Returns the tests run."""
+        if model.contract is None:
+            return 0
+        check_columns(model.contract, self.analytics_columns(model.name))
+        tests = model.contract.tests()
+        for test in tests:
+            sql, shown = failing_rows_query(
+                model.contract, test, self.analytics(model.name), self.quote, self.analytics
+            )
+            if rows := self.client.execute_sql(sql):
+                raise ContractError(failure_message(model.contract, test, shown, rows))
+        return len(tests)
 
     def build_incremental(self, model: Model) -> None:
         new_rows = self.analytics(f"{model.name}__new")
@@ -366,6 +407,8 @@ def run_models(
         try:
             with client.begin_transaction():
                 results[model.name] = runner.build(model)
+        except ContractError:  # names the model already; its previous table is kept
+            raise
         except Exception as error:
             raise TransformError(f"model {model.name} ({model.path}) failed: {error}") from error
         log.info("built %s.%s: %s", analytics_dataset, model.name, results[model.name])

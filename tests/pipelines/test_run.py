@@ -71,6 +71,28 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
     assert table_snapshot(database) == before
 
 
+def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, emulator):
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    assert run_cli(tmp_path, env).returncode == EXIT_SUCCESS
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:  # a media whose like counter is negative
+        con.execute(
+            "INSERT INTO instagram_raw.media (id, user_id, likes_count, comments_count, observed_at)"
+            " VALUES ('broken_media', 'u1', -5, 0, now())"
+        )
+    before = table_snapshot(database, "instagram_analytics")
+    result = run_cli(tmp_path, env)
+    assert result.returncode == EXIT_FAILURE, result.stderr[-3000:]
+    failure = [line for line in result.stderr.splitlines() if "contract test failed" in line]
+    assert failure, result.stderr[-3000:]
+    # the first model whose contract bounds the like counter names the test and the row
+    for part in ("likes", "accepted_range", "media_id='broken_media'", "-5"):
+        assert part in failure[0], failure[0]
+    assert "Traceback" not in result.stderr
+    # the model that broke its contract, and every model after it, keep their previous contents
+    assert table_snapshot(database, "instagram_analytics")["media_engagement"] == before["media_engagement"]
+
+
 def test_a_debug_run_leaves_the_token_nowhere(tmp_path, emulator):
     env = pipeline_env(tmp_path, **source_settings(emulator))
     result = run_cli(tmp_path, env, "--log-level", "DEBUG")
