@@ -7,7 +7,17 @@ import importlib.util
 
 import pytest
 
-DBT_INSTALLED = importlib.util.find_spec("dbt.adapters.duckdb") is not None
+
+def dbt_installed() -> bool:
+    # the project's own dbt/ folder is importable as a namespace package `dbt` from the checkout,
+    # so without dbt-core installed `dbt.adapters` is missing rather than `dbt`
+    try:
+        return importlib.util.find_spec("dbt.adapters.duckdb") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+DBT_INSTALLED = dbt_installed()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
