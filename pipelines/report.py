@@ -192,7 +192,11 @@ def network_section(wh: Warehouse, page: Page) -> str:
         figure = go.Figure(
             [
                 go.Scattergl(
-                    x=edge_x, y=edge_y, mode="lines", line={"width": 0.5, "color": "rgba(120,120,120,0.35)"}, hoverinfo="skip"
+                    x=edge_x,
+                    y=edge_y,
+                    mode="lines",
+                    line={"width": 0.5, "color": "rgba(120,120,120,0.35)"},
+                    hoverinfo="skip",
                 ),
                 go.Scattergl(
                     x=[p[0] for p in positions],
@@ -242,13 +246,19 @@ def network_section(wh: Warehouse, page: Page) -> str:
 
         rows = wh.rows("SELECT * FROM {a}.graph_summary ORDER BY as_of")
         when = [row["as_of"] for row in rows]
-        figure = make_subplots(rows=3, cols=1, shared_xaxes=True, subplot_titles=("components", "reciprocity", "modularity"))
+        figure = make_subplots(
+            rows=3, cols=1, shared_xaxes=True, subplot_titles=("components", "reciprocity", "modularity")
+        )
         for index, measure in enumerate(("components", "reciprocity", "modularity"), start=1):
-            figure.add_trace(go.Scatter(x=when, y=[row[measure] for row in rows], mode="lines+markers", name=measure), index, 1)
+            figure.add_trace(
+                go.Scatter(x=when, y=[row[measure] for row in rows], mode="lines+markers", name=measure), index, 1
+            )
         figure.update_layout(height=640, showlegend=False, margin={"t": 30})
         single = "<p>One observed graph state so far: the lines grow with later runs.</p>" if len(rows) == 1 else ""
         latest = rows[-1]
-        summary = table("graph-summary", [latest], ("as_of", "nodes", "edges", "components", "reciprocity", "modularity"))
+        summary = table(
+            "graph-summary", [latest], ("as_of", "nodes", "edges", "components", "reciprocity", "modularity")
+        )
         parts.append(block("The graph over time", single + summary + page.figure("graph-summary-chart", figure)))
     return "<div class='pair'>" + "".join(parts) + "</div>"
 
@@ -290,7 +300,9 @@ def who_section(wh: Warehouse) -> str:
         body = (
             table("follow-events", rows, tuple(rows[0]))
             if rows
-            else note("every edge seen so far was there at the first read of its lists: changes show from the next reads on")
+            else note(
+                "every edge seen so far was there at the first read of its lists: changes show from the next reads on"
+            )
         )
         parts.append(block("Recent follows and unfollows", body))
     why = wh.missing("mutual_follows", "no seed's follows list was read yet") and wh.missing(
@@ -299,16 +311,31 @@ def who_section(wh: Warehouse) -> str:
     if why:
         parts.append(block("Mutual follows and who does not follow back, per seed", note(why)))
     else:
+        # every crawled user is a seed (its lists were read): the seeds with most non-followers back
         rows = wh.rows(
-            "WITH seeds AS (SELECT seed_user_id FROM {a}.mutual_follows UNION SELECT seed_user_id FROM {a}.non_followers_back)"
-            " SELECT s.seed_user_id,"
-            " (SELECT count(*) FROM {a}.mutual_follows AS m WHERE m.seed_user_id = s.seed_user_id) AS mutual_follows,"
-            " (SELECT count(*) FROM {a}.non_followers_back AS n WHERE n.seed_user_id = s.seed_user_id) AS not_following_back,"
-            " (SELECT string_agg(user_id, ', ' ORDER BY following_since DESC, user_id) FROM (SELECT * FROM"
-            " {a}.non_followers_back AS n WHERE n.seed_user_id = s.seed_user_id ORDER BY following_since DESC, user_id"
-            " LIMIT 5)) AS latest_not_following_back FROM seeds AS s ORDER BY s.seed_user_id"
+            "WITH mutual AS (SELECT seed_user_id, count(*) AS mutual_follows FROM {a}.mutual_follows GROUP BY 1),"
+            " back AS (SELECT seed_user_id, count(*) AS not_following_back,"
+            " string_agg(user_id, ', ' ORDER BY following_since DESC, user_id) AS not_following_back_ids"
+            " FROM {a}.non_followers_back GROUP BY 1)"
+            " SELECT seed_user_id, coalesce(mutual_follows, 0) AS mutual_follows,"
+            " coalesce(not_following_back, 0) AS not_following_back, not_following_back_ids"
+            " FROM mutual FULL JOIN back USING (seed_user_id)"
+            " ORDER BY not_following_back DESC, mutual_follows DESC, seed_user_id LIMIT ?",
+            TOP_ROWS,
         )
-        parts.append(block("Mutual follows and who does not follow back, per seed", table("per-seed", rows, tuple(rows[0]))))
+        seeds = wh.value(
+            "SELECT count(*) FROM (SELECT seed_user_id FROM {a}.mutual_follows UNION SELECT seed_user_id FROM {a}.non_followers_back)"
+        )
+        for row in rows:
+            ids = (row["not_following_back_ids"] or "").split(", ")
+            row["not_following_back_ids"] = ", ".join(ids[:5]) + (f" … ({len(ids) - 5} more)" if len(ids) > 5 else "")
+        parts.append(
+            block(
+                "Mutual follows and who does not follow back, per seed",
+                f"<p>The {len(rows)} of {seeds:,} seeds (users whose follow lists were read) with most users they"
+                " follow who do not follow back; newest follows first.</p>" + table("per-seed", rows, tuple(rows[0])),
+            )
+        )
     return "".join(parts)
 
 
@@ -326,10 +353,14 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
     rated = [row for row in rows if row["rate"] is not None]
     if rated:
         figure = go.Figure(go.Scatter(x=[r["week"] for r in rated], y=[r["rate"] for r in rated], mode="lines+markers"))
-        figure.update_layout(height=320, margin={"t": 10}, yaxis_title="mean engagement / followers", xaxis_title="week posted")
+        figure.update_layout(
+            height=320, margin={"t": 10}, yaxis_title="mean engagement / followers", xaxis_title="week posted"
+        )
         parts.append(block("Engagement rate by followers, by week posted", page.figure("rate-chart", figure)))
     else:
-        parts.append(block("Engagement rate by followers", note("no media owner's follower count was observed (user_counts)")))
+        parts.append(
+            block("Engagement rate by followers", note("no media owner's follower count was observed (user_counts)"))
+        )
     if rows:
         figure = go.Figure(go.Bar(x=[r["week"] for r in rows], y=[r["posts"] for r in rows]))
         figure.update_layout(height=320, margin={"t": 10}, yaxis_title="media posted", xaxis_title="week")
@@ -341,9 +372,16 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
         grid: list[list[float | None]] = [[None] * 24 for _ in WEEKDAYS]
         for c in cells:
             grid[c["weekday"] - 1][c["hour"]] = c["engagement"]
-        figure = go.Figure(go.Heatmap(z=grid, x=list(range(24)), y=list(WEEKDAYS), colorscale="Viridis", hoverongaps=False))
+        figure = go.Figure(
+            go.Heatmap(z=grid, x=list(range(24)), y=list(WEEKDAYS), colorscale="Viridis", hoverongaps=False)
+        )
         figure.update_layout(height=320, margin={"t": 10}, xaxis_title="hour posted (UTC)", yaxis_autorange="reversed")
-        parts.append(block("When media earns engagement (mean likes + comments, by weekday and hour posted)", page.figure("heatmap-chart", figure)))
+        parts.append(
+            block(
+                "When media earns engagement (mean likes + comments, by weekday and hour posted)",
+                page.figure("heatmap-chart", figure),
+            )
+        )
     else:
         parts.append(block("Posting cadence", note("no media has a creation time")))
     top = wh.rows(
@@ -382,7 +420,9 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
             " ORDER BY interactions DESC, owner_id, actor_id LIMIT ?",
             TOP_ROWS,
         )
-        parts.append(block("Top fans (most likes + comments given to one owner)", table("top-fans", rows, tuple(rows[0]))))
+        parts.append(
+            block("Top fans (most likes + comments given to one owner)", table("top-fans", rows, tuple(rows[0])))
+        )
     why = wh.missing("ghost_followers", likes_why + ", or no owner with loaded likes has followers in the graph")
     if why:
         parts.append(block("Ghost followers", note(why)))
@@ -392,7 +432,9 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
             " ORDER BY ghost_followers DESC, owner_id LIMIT ?",
             TOP_ROWS,
         )
-        parts.append(block("Ghost followers (followers who never liked or commented)", table("ghosts", rows, tuple(rows[0]))))
+        parts.append(
+            block("Ghost followers (followers who never liked or commented)", table("ghosts", rows, tuple(rows[0])))
+        )
     return "".join(parts)
 
 
@@ -501,9 +543,18 @@ def write_report(database: Path, output: Path | None = None, outstanding: dict[s
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.report", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duckdb", metavar="PATH", default=DEFAULT_DUCKDB_FILE, help=f"the warehouse (default: ./{DEFAULT_DUCKDB_FILE})")
-    parser.add_argument("--output", metavar="PATH", help="where to write the HTML (default: <duckdb stem>_report.html beside it)")
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.report", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--duckdb",
+        metavar="PATH",
+        default=DEFAULT_DUCKDB_FILE,
+        help=f"the warehouse (default: ./{DEFAULT_DUCKDB_FILE})",
+    )
+    parser.add_argument(
+        "--output", metavar="PATH", help="where to write the HTML (default: <duckdb stem>_report.html beside it)"
+    )
     args = parser.parse_args(argv)
     try:
         path = write_report(Path(args.duckdb), Path(args.output) if args.output else None)
