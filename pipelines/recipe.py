@@ -15,6 +15,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from sources.instagram import (
     InstagramAuthError,
+    InstagramConfigError,
     InstagramError,
     remove_rows_loaded_twice,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "raise_if_the_run_stopped",
     "recover_from_a_kill",
     "repair_after_load",
+    "write_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -191,6 +193,16 @@ def refresh_status(pipeline: dlt.Pipeline) -> dict[str, Any]:
         for kind, count, age in rows
     }
     return {"due": due, "next_due_at": next_due[0][0].isoformat() if next_due and next_due[0][0] else None}
+
+
+def write_report(database: Path, schedule: dict[str, Any]) -> Path:
+    """The HTML report beside `database`, with `schedule` (`refresh_status` of the run) as what
+    was outstanding. Imported here, not at the top: it needs the optional `report` extra."""
+    try:
+        from pipelines.report import write_report as write
+    except ImportError as error:
+        raise InstagramConfigError(f"the report needs the report extra (pip install -e '.[report]'): {error}") from None
+    return write(database, outstanding=schedule)
 
 
 def raise_if_the_run_stopped(pipeline: dlt.Pipeline) -> None:

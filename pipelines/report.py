@@ -30,6 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import plotly.graph_objects as go
+import plotly.io
+import plotly.offline
+from plotly.subplots import make_subplots
 
 from pipelines.recipe import ANALYTICS_DATASET, DEFAULT_DUCKDB_FILE, duckdb_settings
 
@@ -158,8 +162,6 @@ def community_layout(nodes: list[dict[str, Any]]) -> list[tuple[float, float]]:
 
 
 def network_section(wh: Warehouse, page: Page) -> str:
-    import plotly.graph_objects as go
-
     parts = []
     why = wh.missing("user_graph_metrics", "no follow list was read yet (the crawl has not started or found nobody)")
     if why:
@@ -242,8 +244,6 @@ def network_section(wh: Warehouse, page: Page) -> str:
     if why:
         parts.append(block("The graph over time", note(why)))
     else:
-        from plotly.subplots import make_subplots
-
         rows = wh.rows("SELECT * FROM {a}.graph_summary ORDER BY as_of")
         when = [row["as_of"] for row in rows]
         figure = make_subplots(
@@ -340,8 +340,6 @@ def who_section(wh: Warehouse) -> str:
 
 
 def engagement_section(wh: Warehouse, page: Page) -> str:
-    import plotly.graph_objects as go
-
     parts = []
     why = wh.missing("media_engagement", "no media was read yet")
     if why:
@@ -485,15 +483,10 @@ table { border-collapse: collapse; font-size: .85rem; } td, th { padding: .2rem 
 
 def script_json(value: Any) -> str:
     """`value` as JSON safe inside a script element (no `</` can close it)."""
-    import plotly.io
-
     return plotly.io.json.to_json_plotly(value).replace("</", "<\\/")
 
 
 def build_html(wh: Warehouse, database: Path, outstanding: dict[str, Any] | None) -> str:
-    import plotly.io
-    import plotly.offline
-
     page = Page()
     sections = (
         ("The network", network_section(wh, page)),

@@ -54,6 +54,7 @@ from pipelines.recipe import (
     recover_from_a_kill,
     refresh_status,
     repair_after_load,
+    write_report,
 )
 from sources.instagram import (
     InstagramAuthError,
@@ -191,6 +192,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="drop this source's tables and state, then extract everything again",
     )
     parser.add_argument("--no-transforms", action="store_true", help="load only; skip the analytics tables")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="after the transforms, write the HTML report beside the DuckDB file (default with --demo;"
+        " needs the report extra)",
+    )
     parser.add_argument(
         "--load-wait",
         type=float,
@@ -418,6 +425,10 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         build_analytics(pipeline, stop_requested=interruption.requested)
         report.transform_seconds = time.monotonic() - transform_started
         print(f"Transforms: {report.transform_seconds:.1f} s")
+        if args.report or args.demo:
+            if args.destination != "duckdb":
+                raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
+            print(f"Report: {write_report(database, report.schedule)}")
     return report
 
 
