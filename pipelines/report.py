@@ -481,6 +481,14 @@ table { border-collapse: collapse; font-size: .85rem; } td, th { padding: .2rem 
 """
 
 
+DRAW = """
+document.querySelectorAll("script[data-figure]").forEach(function (element) {
+  var figure = JSON.parse(element.textContent);
+  Plotly.newPlot(element.dataset.figure, figure.data, figure.layout, {displaylogo: false, responsive: true});
+});
+"""
+
+
 def script_json(value: Any) -> str:
     """`value` as JSON safe inside a script element (no `</` can close it)."""
     return plotly.io.json.to_json_plotly(value).replace("</", "<\\/")
@@ -495,11 +503,10 @@ def build_html(wh: Warehouse, database: Path, outstanding: dict[str, Any] | None
         ("Freshness", freshness_section(wh, outstanding)),
     )
     body = "".join(f"<section><h2>{title}</h2>{content}</section>" for title, content in sections)
-    # each figure as JSON data, drawn once Plotly (inlined above) has loaded; `</` escaped so
-    # that no string in the data can close the script element
-    draws = "".join(
-        f"(function(){{var f={script_json(figure)};"
-        f"Plotly.newPlot({script_json(div_id)}, f.data, f.layout, {{displaylogo: false, responsive: true}});}})();"
+    # each figure as a JSON data element (`</` escaped so that no string can close it), drawn by
+    # one script once Plotly (inlined in the head) has loaded
+    data = "".join(
+        f'<script type="application/json" data-figure="{div_id}">{script_json(figure)}</script>'
         for div_id, figure in page.figures
     )
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -508,7 +515,7 @@ def build_html(wh: Warehouse, database: Path, outstanding: dict[str, Any] | None
         f"<style>{STYLE}</style><script>{plotly.offline.get_plotlyjs()}</script></head><body>"
         f"<h1>Instagram warehouse report</h1><p>From <code>{html.escape(database.name)}</code>,"
         f" dataset <code>{ANALYTICS_DATASET}</code>; generated {generated}.</p>{body}"
-        f"<script>{draws}</script></body></html>"
+        f"{data}<script>{DRAW}</script></body></html>"
     )
 
 

@@ -1,0 +1,184 @@
+"""The HTML report (`python -m pipelines.report`, `pipelines.run --report`): what it says about
+empty and partial warehouses, and that the figures it shows are the analytics tables' own, for a
+demo warehouse extracted from the emulator. The real-browser checks are in tests/report."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import report
+from tests.pipelines.conftest import REPO_ROOT, pipeline_env, run_cli
+from tests.transforms.conftest import Warehouse, at
+
+EXTERNAL_REFERENCE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=", re.IGNORECASE)
+
+
+class Tables(HTMLParser):
+    """The report's tables by id: rows of {column: text}, from each cell's `data-column`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[dict[str, str]]] = {}
+        self.current: str | None = None
+        self.column: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "table":
+            self.current = attributes["id"]
+            self.tables[self.current] = []
+        elif tag == "tr" and self.current:
+            self.tables[self.current].append({})
+        elif tag == "td":
+            self.column = attributes["data-column"]
+            self.tables[self.current][-1][self.column] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.current = None
+        elif tag == "td":
+            self.column = None
+
+    def handle_data(self, data: str) -> None:
+        if self.column:
+            self.tables[self.current][-1][self.column] += data
+
+
+def tables_of(document: str) -> dict[str, list[dict[str, str]]]:
+    parser = Tables()
+    parser.feed(document)
+    # the header row has no cells
+    return {name: [row for row in rows if row] for name, rows in parser.tables.items()}
+
+
+def figure_of(document: str, div_id: str) -> dict:
+    """The Plotly figure the page draws into `div_id`."""
+    match = re.search(f'<script type="application/json" data-figure="{div_id}">(.*?)</script>', document)
+    assert match, f"no figure drawn into {div_id}"
+    return json.loads(match.group(1))
+
+
+def report_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.report", *args],
+        cwd=cwd,
+        env={**pipeline_env(cwd), "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def assert_self_contained(document: str) -> None:
+    assert not EXTERNAL_REFERENCE.search(document), "the report references a file or URL outside itself"
+    assert "Traceback" not in document
+
+
+def test_a_missing_or_foreign_file_is_a_clear_error(tmp_path):
+    missing = report_cli("--duckdb", str(tmp_path / "nowhere.duckdb"), cwd=tmp_path)
+    assert missing.returncode == report.EXIT_BAD_INPUT
+    assert "nowhere.duckdb is not a file" in missing.stderr and "Traceback" not in missing.stderr
+    (tmp_path / "notes.duckdb").write_text("not a database")
+    foreign = report_cli("--duckdb", str(tmp_path / "notes.duckdb"), cwd=tmp_path)
+    assert foreign.returncode == report.EXIT_BAD_INPUT
+    assert "is not a DuckDB database" in foreign.stderr and "Traceback" not in foreign.stderr
+    assert not list(tmp_path.glob("*.html"))
+
+
+def test_a_warehouse_without_analytics_says_so_in_every_section(tmp_path):
+    database = tmp_path / "raw_only.duckdb"
+    duckdb.connect(str(database)).close()
+    result = report_cli("--duckdb", str(database), cwd=tmp_path)
+    assert result.returncode == report.EXIT_WRITTEN, result.stderr
+    document = (tmp_path / "raw_only_report.html").read_text()
+    assert_self_contained(document)
+    for section in document.split("<section>")[1:]:
+        assert "no instagram_analytics dataset" in section
+    assert 'data-figure="' not in document, "a chart drawn without data"
+
+
+def test_a_graph_without_media_or_likes_explains_each_missing_part(tmp_path, monkeypatch):
+    warehouse = Warehouse(tmp_path / "instagram.duckdb", pipelines_dir=tmp_path / "dlt")
+    edges = [("a", "b"), ("b", "a"), ("c", "a"), ("d", "a"), ("a", "c"), ("e", "d")]
+    warehouse.write_follow_edges(edges, at(0), lists=("follows", "followed_by"))
+    warehouse.transform()
+    monkeypatch.setattr(report, "GRAPH_SAMPLE_NODES", 3)
+    document = report.write_report(warehouse.path).read_text()
+    assert_self_contained(document)
+    top = warehouse.query(
+        "SELECT user_id FROM instagram_analytics.user_graph_metrics ORDER BY pagerank DESC, user_id LIMIT 3"
+    )
+    nodes = figure_of(document, "graph")["data"][1]
+    assert [text.split(" (id ")[1].split(")")[0] for text in nodes["text"]] == [user for (user,) in top]
+    assert "a sample: the 3 users of highest PageRank (of 5)" in document
+    assert "instagram_analytics.media_engagement is empty: no media was read yet" in document
+    assert "no user has follower counts observed 7 days apart yet" in document
+    assert "every edge seen so far was there at the first read of its lists" in document
+    assert "One observed graph state so far" in document
+    assert "build the report with `python -m pipelines.run --report`" in document
+
+
+def test_the_demo_report_shows_the_tables_figures(tmp_path):
+    """`pipelines.run --demo` writes the report beside the warehouse; its figures are the tables'."""
+    env = pipeline_env(tmp_path)
+    result = run_cli(tmp_path, env, "--demo", "--demo-users", "300")
+    assert result.returncode == 0, result.stderr[-3000:]
+    database = Path(env["DESTINATION__DUCKDB__CREDENTIALS"])
+    path = report.report_path_for(database)
+    assert f"Report: {path}" in result.stdout
+    document = path.read_text()
+    assert_self_contained(document)
+    shown = tables_of(document)
+    with duckdb.connect(str(database), read_only=True) as con:
+
+        def rows(sql: str) -> list[tuple]:
+            return con.execute(sql).fetchall()
+
+        top = rows(
+            "SELECT user_id, pagerank, followers FROM instagram_analytics.user_graph_metrics"
+            f" ORDER BY pagerank DESC, user_id LIMIT {report.TOP_ROWS}"
+        )
+        assert [(r["user_id"], float(r["pagerank"]), int(r["followers"])) for r in shown["top-pagerank"]] == [
+            (user, pytest.approx(rank, rel=1e-5), followers) for user, rank, followers in top
+        ]
+        (nodes, edges, reciprocity), *_ = rows(
+            "SELECT nodes, edges, reciprocity FROM instagram_analytics.graph_summary ORDER BY as_of DESC LIMIT 1"
+        )
+        summary = shown["graph-summary"][0]
+        assert (int(summary["nodes"]), int(summary["edges"])) == (nodes, edges)
+        assert float(summary["reciprocity"]) == pytest.approx(reciprocity, rel=1e-5)
+        assert f"Showing all {nodes:,} users and {edges:,} current follow edges" in document
+        graph = figure_of(document, "graph")["data"]
+        assert len(graph[1]["x"]) == nodes and len(graph[0]["x"]) == 3 * edges
+        media = rows(
+            "SELECT media_id, engagement FROM instagram_analytics.media_engagement"
+            f" ORDER BY engagement DESC NULLS LAST, media_id LIMIT {report.TOP_ROWS}"
+        )
+        assert [(r["media_id"], int(r["engagement"])) for r in shown["top-media"]] == media
+        tags = rows(
+            "SELECT tag, total_engagement, top_cooccurring_tag FROM instagram_analytics.tag_engagement"
+            f" ORDER BY total_engagement DESC, tag LIMIT {report.TOP_ROWS}"
+        )
+        assert [(r["tag"], int(r["total_engagement"]), r["top_cooccurring_tag"]) for r in shown["tags"]] == [
+            (tag, total, other or "—") for tag, total, other in tags
+        ]
+        ghosts = rows(
+            "SELECT owner_id, count(*) FROM instagram_analytics.ghost_followers GROUP BY 1 ORDER BY 2 DESC, 1"
+            f" LIMIT {report.TOP_ROWS}"
+        )
+        assert [(r["owner_id"], int(r["ghost_followers"])) for r in shown["ghosts"]] == ghosts
+        posts = rows("SELECT count(*) FROM instagram_analytics.media_engagement WHERE created_at IS NOT NULL")
+        assert sum(figure_of(document, "cadence-chart")["data"][0]["y"]) == posts[0][0]
+        newest_edge = rows("SELECT max(last_confirmed_at) FROM instagram_analytics.follow_edges")[0][0]
+    freshness = {row["part"]: row["last_observed"] for row in shown["freshness"]}
+    assert freshness["follow graph: newest confirmation of an edge"] == report.cell(newest_edge)
+    # the run said what was outstanding: the demo finishes its work, so nothing is
+    assert "Nothing was due and waiting for budget" in document
