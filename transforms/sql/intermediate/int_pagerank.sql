@@ -38,7 +38,7 @@ SELECT
     CAST(
         0.85 * coalesce(inflow.pagerank, 0)
         + (0.15 + 0.85 * dangling_rank.pagerank) / node_count.nodes
-        AS DOUBLE
+        AS DOUBLE PRECISION
     ) AS pagerank
 FROM {state} AS state
 CROSS JOIN node_count

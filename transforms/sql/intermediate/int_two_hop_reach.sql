@@ -38,17 +38,20 @@ second_hop AS (
     INNER JOIN {analytics}.int_graph_edges AS edges ON edges.dst_index = first_hop.reached_index
 ),
 
--- each (seed, account) pair packed in one integer: one-column hashing, half the memory
+-- each (seed, account) pair packed in one integer: one-column hashing, half the memory (a
+-- right shift by 32 bits unpacks the seed, in DuckDB and PostgreSQL alike)
 pairs AS (
     SELECT DISTINCT seed_index * 4294967296 + reached_index AS pair
-    FROM (SELECT seed_index, reached_index FROM first_hop UNION ALL SELECT seed_index, reached_index FROM second_hop)
+    FROM (
+        SELECT seed_index, reached_index FROM first_hop UNION ALL SELECT seed_index, reached_index FROM second_hop
+    ) AS reached
     WHERE reached_index <> seed_index
 ),
 
 reach AS (
-    SELECT pair // 4294967296 AS seed_index, count(*) AS two_hop_reach
+    SELECT pair >> 32 AS seed_index, count(*) AS two_hop_reach
     FROM pairs
-    GROUP BY pair // 4294967296
+    GROUP BY pair >> 32
 )
 
 SELECT

@@ -60,7 +60,7 @@ modularity AS (
         - (community_links.degree_sum * 1.0 / graph_size.twice_undirected_edges)
         * (community_links.degree_sum * 1.0 / graph_size.twice_undirected_edges)
         AS DECIMAL(38, 24)  -- an exact sum: the same result whatever the summation order
-    )) AS DOUBLE) AS modularity
+    )) AS DOUBLE PRECISION) AS modularity
     FROM community_links
     CROSS JOIN graph_size
     LEFT JOIN internal_links ON internal_links.community_id = community_links.community_id
