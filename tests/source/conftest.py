@@ -1,5 +1,6 @@
 """Fixtures for the source tests: a small emulator world on loopback, real dlt pipelines into
-a DuckDB file in tmp_path, and the world's truth to compare with."""
+a DuckDB file in tmp_path (or another warehouse, tests/warehouses.py), and the world's truth to
+compare with."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from emulator import Emulator, World, WorldConfig
 from sources.instagram import instagram
+from tests.warehouses import Warehouse
 
 SMALL_WORLD = WorldConfig(seed=7, users=150, media_per_user=6.0, follows_per_user=8.0, tags=60, locations=40)
 
@@ -35,18 +37,25 @@ PER_STATE_COLUMNS = {("refresh_schedule", "epoch")}
 
 
 class Loader:
-    """Runs the source into one DuckDB file with one pipeline working dir, like cron would."""
+    """Runs the source into one warehouse (by default the DuckDB file `<root>/<name>.duckdb`)
+    with one pipeline working dir, like cron would."""
 
-    def __init__(self, root: Path, name: str = "instagram"):
+    def __init__(self, root: Path, name: str = "instagram", warehouse: Warehouse | None = None):
         self.root = root
         self.name = name
-        self.database = root / f"{name}.duckdb"
+        self.warehouse = warehouse or Warehouse("duckdb", str(root / f"{name}.duckdb"))
         self.pipelines_dir = root / f"{name}_pipelines"
+
+    @property
+    def database(self) -> Path:
+        """The DuckDB file (of a DuckDB warehouse)."""
+        assert self.warehouse.kind == "duckdb", self.warehouse.kind
+        return Path(self.warehouse.credentials)
 
     def pipeline(self) -> dlt.Pipeline:
         return dlt.pipeline(
             self.name,
-            destination=dlt.destinations.duckdb(str(self.database)),
+            destination=self.warehouse.destination(),
             dataset_name="instagram_raw",
             pipelines_dir=str(self.pipelines_dir),
         )

@@ -1,7 +1,8 @@
 """A pipeline run in its own process (killed with SIGKILL by the tests), configured only
 through SOURCES__INSTAGRAM__* environment variables, as cron would run it.
 
-Usage: python -m tests.source.pipeline_process PIPELINES_DIR DUCKDB_FILE
+Usage: python -m tests.source.pipeline_process PIPELINES_DIR DESTINATION (`duckdb` or
+`postgres`; its credentials from dlt's variable, e.g. DESTINATION__DUCKDB__CREDENTIALS)
 
 With CRASH_AFTER_STAGING=<table>, the process kills itself right after that table's file is
 committed to the staging dataset and before dlt records the job as done, the worst moment for
@@ -14,6 +15,7 @@ half done inside one of dlt's commits, as `python -m pipelines.run` does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -30,15 +32,21 @@ from sources.instagram import instagram, remove_rows_loaded_twice
 
 
 def crash_after_staging(table: str, marker: Path) -> None:
-    # dict rows load as INSERT statements, Arrow rows (follow_edges) by copying a parquet file
-    for job_class in (InsertValuesLoadJob, DuckDbCopyJob):
+    # dict rows load as INSERT statements, Arrow rows (follow_edges) by copying a file: parquet
+    # into DuckDB, csv into PostgreSQL
+    copy_jobs: list[type] = [DuckDbCopyJob]
+    with contextlib.suppress(ImportError):  # psycopg2: the postgres extra
+        from dlt.destinations.impl.postgres.postgres import PostgresCsvCopyJob
+
+        copy_jobs.append(PostgresCsvCopyJob)
+    for job_class in (InsertValuesLoadJob, *copy_jobs):
         job_class.run = _then_die(job_class.run, table, marker)
 
 
 def _then_die(load_file: Callable[[Any], None], table: str, marker: Path) -> Callable[[Any], None]:
     def load_file_then_die(job: Any) -> None:
         load_file(job)
-        staging = job._sql_client.dataset_name.endswith("_staging")
+        staging = job._job_client.sql_client.dataset_name.endswith("_staging")
         if staging and job.load_table_name == table and not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)
@@ -46,12 +54,12 @@ def _then_die(load_file: Callable[[Any], None], table: str, marker: Path) -> Cal
     return load_file_then_die
 
 
-def main(pipelines_dir: str, database: str) -> int:
+def main(pipelines_dir: str, destination: str) -> int:
     if table := os.environ.get("CRASH_AFTER_STAGING"):
         crash_after_staging(table, Path(os.environ["CRASH_AFTER_STAGING_MARKER"]))
     pipeline = dlt.pipeline(
         "instagram",
-        destination=dlt.destinations.duckdb(database),
+        destination=destination,
         dataset_name="instagram_raw",
         pipelines_dir=pipelines_dir,
         progress=dlt.progress.log(logger=sys.stderr),

@@ -11,15 +11,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from emulator import Emulator, World
 from tests.process_output import ProcessOutput
+from tests.warehouses import DESTINATIONS, Warehouse, Warehouses
 
 from .conftest import SMALL_WORLD, Loader
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _environment(emu: Emulator, world: World) -> dict[str, str]:
+def _environment(emu: Emulator, world: World, warehouse: Warehouse) -> dict[str, str]:
     config = {
         "BASE_URL": emu.base_url,
         "ACCESS_TOKEN": emu.access_token,
@@ -34,20 +37,14 @@ def _environment(emu: Emulator, world: World) -> dict[str, str]:
             ["user_profiles", "user_media", "feed", "tag_media", "geography_media", "follow_graph"]
         ),
     }
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **warehouse.env()}
     env.update({f"SOURCES__INSTAGRAM__{k}": v for k, v in config.items()})
     return env
 
 
-def _start(tmp: Path, env: dict[str, str]) -> subprocess.Popen:
+def _start(tmp: Path, env: dict[str, str], warehouse: Warehouse) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.source.pipeline_process",
-            str(tmp / "instagram_pipelines"),
-            str(tmp / "instagram.duckdb"),
-        ],
+        [sys.executable, "-m", "tests.source.pipeline_process", str(tmp / "instagram_pipelines"), warehouse.kind],
         cwd=tmp,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -64,16 +61,17 @@ def _finish(process: subprocess.Popen) -> int:
 STEPS = ("Extract instagram", "Normalize instagram", "Load instagram")
 
 
-def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("warehouses", DESTINATIONS, indirect=True)
+def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path, warehouses: Warehouses) -> None:
     clean_dir, killed_dir = tmp_path / "clean", tmp_path / "killed"
     clean_dir.mkdir(), killed_dir.mkdir()
+    clean, killed = warehouses.new(clean_dir), warehouses.new(killed_dir)
     with Emulator(World(SMALL_WORLD), follows_any_user=True) as emu:
-        env = _environment(emu, emu.world)
-        assert _finish(_start(clean_dir, env)) == 0
+        assert _finish(_start(clean_dir, _environment(emu, emu.world, clean), clean)) == 0
 
     rng = random.Random(11)
     with Emulator(World(SMALL_WORLD), follows_any_user=True, latency=0.002) as emu:
-        env = _environment(emu, emu.world)
+        env = _environment(emu, emu.world, killed)
         kills = 0
         # every step in a random order, one twice; each kill lands as its step starts, so where
         # it lands does not depend on how loaded the machine is (a run after a kill may first
@@ -81,7 +79,7 @@ def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path) 
         plan = [*STEPS, rng.choice(STEPS)]
         rng.shuffle(plan)
         for step in plan:
-            process = _start(killed_dir, env)
+            process = _start(killed_dir, env, killed)
             output = ProcessOutput(process, io.TextIOWrapper(process.stderr))
             if output.wait_for(step):
                 process.send_signal(signal.SIGKILL)
@@ -92,35 +90,38 @@ def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path) 
             output.finish()
         assert kills >= 2
         for _ in range(2):  # the first rerun may only load a package a kill left behind
-            finished = _start(killed_dir, env)
+            finished = _start(killed_dir, env, killed)
             _, stderr = finished.communicate(timeout=120)
             assert finished.returncode == 0, stderr.decode()[-2000:]
 
-    assert Loader(killed_dir).tables() == Loader(clean_dir).tables()
+    assert Loader(killed_dir, warehouse=killed).tables() == Loader(clean_dir, warehouse=clean).tables()
 
 
-def test_a_crash_after_follow_edges_reached_staging_leaves_no_duplicates(tmp_path: Path) -> None:
+@pytest.mark.parametrize("warehouses", DESTINATIONS, indirect=True)
+def test_a_crash_after_follow_edges_reached_staging_leaves_no_duplicates(
+    tmp_path: Path, warehouses: Warehouses
+) -> None:
     """dlt resumes the package by loading that file into staging again; the scd2 merge would
     insert every edge twice, and the repair after the load removes the copies."""
     clean_dir, crashed_dir = tmp_path / "clean", tmp_path / "crashed"
     clean_dir.mkdir(), crashed_dir.mkdir()
+    clean, crashed = warehouses.new(clean_dir), warehouses.new(crashed_dir)
     with Emulator(World(SMALL_WORLD), follows_any_user=True) as emu:
-        env = _environment(emu, emu.world)
-        assert _finish(_start(clean_dir, env)) == 0
+        assert _finish(_start(clean_dir, _environment(emu, emu.world, clean), clean)) == 0
 
         crash = {
-            **env,
+            **_environment(emu, emu.world, crashed),
             "CRASH_AFTER_STAGING": "follow_edges",
             "CRASH_AFTER_STAGING_MARKER": str(tmp_path / "crashed.marker"),
         }
-        assert _finish(_start(crashed_dir, crash)) == -signal.SIGKILL
-        rerun = _start(crashed_dir, crash)
+        assert _finish(_start(crashed_dir, crash, crashed)) == -signal.SIGKILL
+        rerun = _start(crashed_dir, crash, crashed)
         _, stderr = rerun.communicate(timeout=120)
         assert rerun.returncode == 0, stderr.decode()[-2000:]
         assert "follow_edges rows that an interrupted load had inserted twice" in stderr.decode()
 
-    crashed = Loader(crashed_dir)
-    assert crashed.tables() == Loader(clean_dir).tables()
-    assert crashed.rows("SELECT count(*), count(DISTINCT edge_key) FROM follow_edges") == [
-        (len(crashed.tables()["follow_edges"]),) * 2
+    crashed_loader = Loader(crashed_dir, warehouse=crashed)
+    assert crashed_loader.tables() == Loader(clean_dir, warehouse=clean).tables()
+    assert crashed_loader.rows("SELECT count(*), count(DISTINCT edge_key) FROM follow_edges") == [
+        (len(crashed_loader.tables()["follow_edges"]),) * 2
     ]

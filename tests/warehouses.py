@@ -1,0 +1,56 @@
+"""Empty warehouses of one kind (a DuckDB file, or a database on the tests' PostgreSQL server),
+for the tests that must hold on every tested destination (docs/destinations.md).
+
+`@pytest.mark.parametrize("warehouses", DESTINATIONS, indirect=True)` runs a test once per
+destination; the Postgres case carries the `postgres` mark, and skips where the postgres extra
+is not installed (the main .venv: scripts/test-postgres runs it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pytest
+
+from tests.postgres_server import PostgresServer
+
+DESTINATIONS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+_database_numbers = itertools.count()
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """One warehouse: the dlt destination `kind` and its credentials (a file path or a URL)."""
+
+    kind: str
+    credentials: str
+
+    def destination(self) -> Any:
+        if self.kind == "duckdb":
+            return dlt.destinations.duckdb(self.credentials)
+        return dlt.destinations.postgres(credentials=self.credentials)
+
+    def env(self) -> dict[str, str]:
+        """How a pipeline process finds it: dlt's variable for the destination's credentials."""
+        return {f"DESTINATION__{self.kind.upper()}__CREDENTIALS": self.credentials}
+
+
+class Warehouses:
+    """Makes new, empty warehouses of one kind."""
+
+    def __init__(self, kind: str, server: PostgresServer | None = None) -> None:
+        self.kind = kind
+        self.server = server
+
+    def new(self, folder: Path, name: str = "instagram") -> Warehouse:
+        """A new warehouse: `<folder>/<name>.duckdb`, or a new database on the server."""
+        if self.server is None:
+            return Warehouse("duckdb", str(folder / f"{name}.duckdb"))
+        database = f"{name}_{os.getpid()}_{next(_database_numbers)}"
+        return Warehouse("postgres", self.server.create_database(database))
