@@ -1,6 +1,7 @@
 """Where a secret could hide after a run, as readable text: every file under a folder, with
 the compressed forms opened (gzip load package files, parquet, dlt's compressed state), and
-every row of every table of a DuckDB file.
+every row of every table of a DuckDB file (or, through a dlt pipeline's SQL client, of a
+server's database: `warehouse_rows`).
 
 Reading the bytes is not enough: DuckDB compresses strings (FSST) once a column holds a few
 thousand of them, and dlt gzips its load files, so a leaked token there is invisible to a
@@ -13,6 +14,7 @@ import gzip
 import re
 from pathlib import Path
 
+import dlt
 import duckdb
 import pyarrow.parquet as pq
 from dlt.common.versioned_state import decompress_state
@@ -47,6 +49,21 @@ def database_rows(database: Path) -> str:
         for schema, table in tables:
             out.append(repr(connection.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()))
     return "\n".join(out)
+
+
+def warehouse_rows(pipeline: dlt.Pipeline) -> str:
+    """Every row of every table in every schema of the pipeline's warehouse (the system
+    catalogs of a PostgreSQL server left out), as text, with compressed states decoded."""
+    out = []
+    with pipeline.sql_client() as client:
+        tables = client.execute_sql(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_schema NOT IN ('information_schema', 'pg_catalog')"
+        )
+        for schema, table in tables:
+            out.append(repr(client.execute_sql(f'SELECT * FROM "{schema}"."{table}"')))
+    rows = "\n".join(out)
+    return rows + _decoded_states(rows)
 
 
 def places_holding(value: str, texts: dict[str, str]) -> list[str]:

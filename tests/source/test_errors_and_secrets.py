@@ -13,8 +13,10 @@ from sources.instagram import InstagramAuthError
 from sources.instagram.helpers import client as client_module
 from sources.instagram.helpers.client import sign
 
+from tests.warehouses import DESTINATIONS, Warehouses
+
 from .conftest import Loader, only
-from .leaks import places_holding, readable_texts
+from .leaks import places_holding, readable_texts, warehouse_rows
 
 
 def test_unknown_and_private_entities_are_recorded_and_skipped(
@@ -59,12 +61,14 @@ def test_invalid_token_stops_the_run_at_the_first_request(emulator: Emulator, lo
     assert "not-a-token-0123456789" not in stopped_by["message"]
 
 
+@pytest.mark.parametrize("warehouses", DESTINATIONS, indirect=True)
 def test_no_secret_in_logs_state_traces_or_database(
     world: World,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    warehouses: Warehouses,
 ) -> None:
     secret = "client-secret-4d1f9a7c0e"
     token = "tok.3b7e1c.9f2a6d8e4b0c1a5f7e3d9b2c6a8f0e4d"
@@ -75,7 +79,7 @@ def test_no_secret_in_logs_state_traces_or_database(
     monkeypatch.setattr(dlt_logger, "level", logging.DEBUG)
     dlt_logger.addHandler(caplog.handler)
     plan = FaultPlan(seed=5, rates={"reset": 0.05, "truncated": 0.05, "http_502": 0.05, "malformed": 0.05})
-    loader = Loader(tmp_path)
+    loader = Loader(tmp_path, warehouse=warehouses.new(tmp_path))
     try:
         with (
             caplog.at_level(logging.DEBUG),
@@ -109,8 +113,14 @@ def test_no_secret_in_logs_state_traces_or_database(
     assert len(set(signatures)) > 50
     out, err = capfd.readouterr()
     places = {"logs": caplog.text, "stdout": out, "stderr": err, **readable_texts(tmp_path)}
-    assert "_trace__steps" in places[f"{loader.database}#rows"] or loader.column("SELECT count(*) FROM _trace") != [0]
-    for value in (token, secret, "wrong-secret-77aa", *set(signatures)):
+    server_secrets: tuple[str, ...] = ()
+    if loader.warehouse.kind == "duckdb":
+        rows_place = f"{loader.database}#rows"
+    else:  # the database's rows, and its password is a secret too
+        rows_place, places[rows_place] = "warehouse#rows", warehouse_rows(loader.pipeline())
+        server_secrets = (warehouses.server.password,)
+    assert "_trace__steps" in places[rows_place] or loader.column("SELECT count(*) FROM _trace") != [0]
+    for value in (token, secret, "wrong-secret-77aa", *set(signatures), *server_secrets):
         leaks = places_holding(value, places)
         assert not leaks, f"{value[:4]}… found in {leaks}"
 
