@@ -44,6 +44,13 @@ DUCKDB_SETTINGS: dict[str, Any] = {
     "preserve_insertion_order": False,
 }
 
+# dlt copies Arrow tables into PostgreSQL as CSV with FORCE_NULL on every nullable column, which
+# turns every empty string into NULL: a full profile's empty bio would read as the NULL of a
+# short profile, and empty captions and websites as unknown ones. INSERT statements keep them
+# (the source's Arrow tables are written as such at normalize; the API's rate limit, not the
+# load, bounds a run's speed).
+POSTGRES_FILE_FORMATS = ["insert_values"]
+
 __all__ = [
     "ANALYTICS_DATASET",
     "DEFAULT_DUCKDB_FILE",
@@ -52,8 +59,10 @@ __all__ = [
     "RunStopped",
     "build_analytics",
     "build_pipeline",
+    "drop_analytics_views",
     "duckdb_destination",
     "duckdb_settings",
+    "postgres_destination",
     "last_run",
     "raise_if_the_run_stopped",
     "recover_from_a_kill",
@@ -107,6 +116,15 @@ def duckdb_destination(path: Path) -> Any:
     return dlt.destinations.duckdb(DuckDbCredentials(str(path), global_config=duckdb_settings()))
 
 
+def postgres_destination() -> Any:
+    """dlt's PostgreSQL destination (credentials from dlt's configuration, as dlt documents
+    them: `destination.postgres.credentials`), loading by INSERT (`POSTGRES_FILE_FORMATS`)."""
+    # no file format selector: dlt's would offer parquet (through ADBC) when its driver is installed
+    return dlt.destinations.postgres(
+        supported_loader_file_formats=POSTGRES_FILE_FORMATS, loader_file_format_selector=None
+    )
+
+
 def recover_from_a_kill(pipeline: dlt.Pipeline) -> list[str]:
     """Finish or undo what a process killed inside one of dlt's multi-step commits left in the
     working folder; dlt itself trips over each on every later run. Call it before any step.
@@ -147,6 +165,27 @@ def recover_from_a_kill(pipeline: dlt.Pipeline) -> list[str]:
     for line in done:
         log.warning("recovering from a killed run: %s", line)
     return done
+
+
+def drop_analytics_views(pipeline: dlt.Pipeline) -> list[str]:
+    """Drop the views of `instagram_analytics` (the staging models, which read the raw tables);
+    the next transforms create them again. Call it before dlt drops raw tables (a full
+    refresh): a database server that tracks dependencies (PostgreSQL) refuses to drop a table
+    that a view reads. Returns the views dropped."""
+    with pipeline.sql_client() as client:
+        casefold = client.capabilities.casefold_identifier
+        views = [
+            name
+            for (name,) in client.execute_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'VIEW'",
+                casefold(ANALYTICS_DATASET),
+            )
+            or []
+        ]
+        escape = client.capabilities.escape_identifier
+        for name in views:
+            client.execute_sql(f"DROP VIEW IF EXISTS {escape(casefold(ANALYTICS_DATASET))}.{escape(name)}")
+    return views
 
 
 def repair_after_load(pipeline: dlt.Pipeline) -> int:

@@ -48,8 +48,10 @@ from pipelines.recipe import (
     RunStopped,
     build_analytics,
     build_pipeline,
+    drop_analytics_views,
     duckdb_destination,
     last_run,
+    postgres_destination,
     raise_if_the_run_stopped,
     recover_from_a_kill,
     refresh_status,
@@ -379,6 +381,8 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         database = duckdb_path(args)
         check_duckdb_file(database)
         destination = duckdb_destination(database)
+    elif args.destination == "postgres":
+        destination = postgres_destination()
     try:
         pipeline = build_pipeline(destination, args.pipelines_dir)
     except (UnknownDestinationModule, DestinationException) as error:
@@ -387,6 +391,10 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         forget_state_of_a_missing_duckdb_file(pipeline, database)
     recover_from_a_kill(pipeline)
     loaded: Counter[str] = Counter()
+    if args.full_refresh or pipeline.has_pending_data:
+        # a full refresh drops the raw tables (so may a package a full refresh left pending),
+        # and views over them would block that; the transforms create them again
+        drop_analytics_views(pipeline)
     if pipeline.has_pending_data:
         log.info("loading packages left pending by an earlier run")
         loaded.update(run_retrying_while_busy(pipeline, args.load_wait))
