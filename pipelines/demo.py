@@ -60,14 +60,19 @@ def emulator_for_demo(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
         yield {**settings, "base_url": emulator.base_url, "access_token": emulator.access_token}
 
 
-def print_next_steps(database: Path) -> None:
-    print(
-        f"""
-The warehouse is ready: {database}
+def print_next_steps(database: Path | str) -> None:
+    """What to query next; `database` is the DuckDB file, or the name of another destination."""
+    if isinstance(database, Path):
+        how_to_open = f"""The warehouse is ready: {database}
 
 Open it with the DuckDB command line (`duckdb {database.name}`) or from Python:
   .venv/bin/python -c "import duckdb; print(duckdb.connect('{database.name}', read_only=True).sql('SHOW ALL TABLES'))"
-
+"""
+    else:
+        how_to_open = f"The warehouse is ready in the configured {database} database (e.g. psql).\n"
+    print(
+        f"""
+{how_to_open}
 Queries worth trying:
   -- who matters in the network
   SELECT user_id, followers, pagerank, community_id

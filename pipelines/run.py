@@ -37,6 +37,7 @@ import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination.exceptions import DestinationException, UnknownDestinationModule
 from dlt.common.exceptions import SignalReceivedException
+from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.helpers import retry_load
@@ -45,6 +46,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponent
 from pipelines import demo
 from pipelines.recipe import (
     DEFAULT_DUCKDB_FILE,
+    PIPELINE_NAME,
     RunStopped,
     build_analytics,
     build_pipeline,
@@ -175,7 +177,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--destination",
         default="duckdb",
-        help="any dlt destination name (default: duckdb); credentials come from dlt config",
+        help="a dlt destination name: duckdb (default) or postgres are tested (docs/destinations.md);"
+        " credentials come from dlt config, e.g. DESTINATION__POSTGRES__CREDENTIALS",
     )
     parser.add_argument(
         "--pipelines-dir",
@@ -205,7 +208,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=float(os.environ.get("INSTAGRAM_LOAD_WAIT_SECONDS", 120)),
         metavar="SECONDS",
-        help="how long to keep retrying a load while the DuckDB file is held by another process (default: 120)",
+        help="how long to keep retrying while the destination cannot be opened: a DuckDB file held by another"
+        " process, a database server that is down (default: 120)",
     )
     parser.add_argument(
         "--log-level",
@@ -260,6 +264,16 @@ def check_duckdb_file(path: Path) -> None:
                     f"{path} is not a DuckDB database (empty, truncated or another kind of file): move it"
                     " away to extract everything again into a new file, or point --duckdb at the right one"
                 )
+
+
+def run_lock_path(args: argparse.Namespace) -> Path:
+    """The run's lock: beside the DuckDB file, which one writer may hold; on a database server
+    (PostgreSQL), which takes concurrent writers, in dlt's pipelines folder, so that two runs on
+    one host never share the pipeline's local state and load packages. Runs on several hosts
+    against one server need one scheduler (docs/destinations.md)."""
+    if args.destination == "duckdb":
+        return duckdb_path(args).with_suffix(".duckdb.lock")
+    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{PIPELINE_NAME}.lock"
 
 
 @contextlib.contextmanager
@@ -494,18 +508,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["RUNTIME__LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
     interruption = Interruption()
     interruption.install()
-    lock_path = (
-        duckdb_path(args).with_suffix(".duckdb.lock")
-        if args.destination == "duckdb"
-        else Path(args.pipelines_dir or Path.home() / ".dlt" / "pipelines") / "instagram.lock"
-    )
+    lock_path = run_lock_path(args)
     try:
         with run_lock(lock_path):
             overrides = source_arguments(args)
             if args.demo:
                 with demo.emulator_for_demo(args) as demo_settings:
                     report = run(args, interruption, {**demo_settings, **overrides})
-                demo.print_next_steps(duckdb_path(args))
+                demo.print_next_steps(duckdb_path(args) if args.destination == "duckdb" else args.destination)
             else:
                 report = run(args, interruption, overrides)
     except AlreadyRunning as error:

@@ -29,6 +29,11 @@ DUCKDB_TYPES: dict[str, str] = {
     TIMESTAMP: "TIMESTAMP WITH TIME ZONE",
 }
 
+# The same types as the transforms' SQL spells them (the typed stand-ins of raw tables or
+# columns never loaded, transforms/raw_tables.py): spellings DuckDB and PostgreSQL both take
+# (PostgreSQL has no DOUBLE).
+SQL_TYPES: dict[str, str] = {**DUCKDB_TYPES, DOUBLE: "DOUBLE PRECISION"}
+
 OBSERVED_AT = ("observed_at", TIMESTAMP, "When the source saw this value: the API server's Date header.")
 
 TABLES: dict[str, dict[str, Any]] = {

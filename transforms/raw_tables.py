@@ -2,7 +2,7 @@
 
 The contract of the raw tables (every column in order, its type and description, the keys) is
 declared once, in `sources/instagram_contract.py`. This module only names the part of it that
-the SQL in `transforms/sql/staging/` reads; the DuckDB types come from the contract, so no type
+the SQL in `transforms/sql/staging/` reads; the SQL types come from the contract, so no type
 is written twice. A column named here that the contract lacks fails at import.
 
 Why the contract is not read from `sources.instagram.settings`: importing any module of that
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sources.instagram_contract import DUCKDB_TYPES, TABLES
+from sources.instagram_contract import SQL_TYPES, TABLES
 
 # table -> the columns the staging models read (in contract order)
 READ_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,13 +53,13 @@ READ_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def typed_columns(read: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, str]]:
-    """table -> {column: DuckDB type} for the columns named in `read`, typed by the contract."""
+    """table -> {column: SQL type} for the columns named in `read`, typed by the contract."""
     typed: dict[str, dict[str, str]] = {}
     missing: list[str] = []
     for table, columns in read.items():
         contract = {name: data_type for name, data_type, _ in TABLES.get(table, {}).get("columns", ())}
         missing += [f"{table}.{column}" for column in columns if column not in contract]
-        typed[table] = {column: DUCKDB_TYPES[contract[column]] for column in columns if column in contract}
+        typed[table] = {column: SQL_TYPES[contract[column]] for column in columns if column in contract}
     if missing:
         raise ValueError(
             f"transforms/raw_tables.py reads raw columns that sources/instagram_contract.py does not declare: {missing}"

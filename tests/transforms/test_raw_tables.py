@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.instagram_contract import DUCKDB_TYPES, TABLES
+from sources.instagram_contract import SQL_TYPES, TABLES
 from transforms.raw_tables import RAW_TABLES, READ_COLUMNS, typed_columns
 from transforms.runner import load_models
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_column_read_is_in_the_contract_with_its_type() -> None:
     assert READ_COLUMNS.keys() <= TABLES.keys()
     for table, columns in RAW_TABLES.items():
-        contract = [(name, DUCKDB_TYPES[data_type]) for name, data_type, _ in TABLES[table]["columns"]]
+        contract = [(name, SQL_TYPES[data_type]) for name, data_type, _ in TABLES[table]["columns"]]
         # the contract's columns and types, in the contract's order, restricted to those read
         assert list(columns.items()) == [(name, sql_type) for name, sql_type in contract if name in columns], table
 
