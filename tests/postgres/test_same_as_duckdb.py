@@ -84,7 +84,10 @@ def sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
 def analytics_tables(warehouse: Warehouse, pipelines_dir: Path) -> dict[str, tuple[list[str], list[tuple]]]:
     """Every table and view of the analytics dataset: its columns and its sorted rows."""
     pipeline = dlt.pipeline(
-        "compare", destination=warehouse.destination(), dataset_name="instagram_analytics", pipelines_dir=str(pipelines_dir)
+        "compare",
+        destination=warehouse.destination(),
+        dataset_name="instagram_analytics",
+        pipelines_dir=str(pipelines_dir),
     )
     tables = {}
     with pipeline.sql_client() as client:

@@ -12,7 +12,6 @@ from emulator import Emulator, FaultPlan, World
 from sources.instagram import InstagramAuthError
 from sources.instagram.helpers import client as client_module
 from sources.instagram.helpers.client import sign
-
 from tests.warehouses import DESTINATIONS, Warehouses
 
 from .conftest import Loader, only
