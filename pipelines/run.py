@@ -405,9 +405,10 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         forget_state_of_a_missing_duckdb_file(pipeline, database)
     recover_from_a_kill(pipeline)
     loaded: Counter[str] = Counter()
-    if args.full_refresh or pipeline.has_pending_data:
+    if args.destination != "duckdb" and (args.full_refresh or pipeline.has_pending_data):
         # a full refresh drops the raw tables (so may a package a full refresh left pending),
-        # and views over them would block that; the transforms create them again
+        # and on a server views over them would block that (DuckDB does not track what a view
+        # reads); the transforms create them again
         drop_analytics_views(pipeline)
     if pipeline.has_pending_data:
         log.info("loading packages left pending by an earlier run")
