@@ -8,6 +8,7 @@ adds follow history, counter changes and a second graph_summary row.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -35,10 +36,10 @@ RUNS = 2
 TOLERANCE = 1e-9
 
 
-def load_twice(folder: Path, warehouse: Warehouse) -> None:
-    """Two runs of the CLI into `warehouse`, a world day apart."""
+def load(folder: Path, warehouse: Warehouse, world_config: WorldConfig, *runs: tuple[str, ...]) -> None:
+    """Runs of the CLI into `warehouse` (each with its extra flags), a world day apart."""
     folder.mkdir()
-    world = World(WORLD)
+    world = World(world_config)
     with Emulator(world, follows_any_user=True) as emu:
         settings = {**source_config_for(world), "base_url": emu.base_url, "access_token": emu.access_token}
         env = {key: value for key, value in os.environ.items() if not key.startswith(("SOURCES__", "DESTINATION__"))}
@@ -50,9 +51,9 @@ def load_twice(folder: Path, warehouse: Warehouse) -> None:
             }
         )
         env.update(warehouse.env(), DLT_DATA_DIR=str(folder / "dlt"), PYTHONPATH=str(REPO_ROOT))
-        for _ in range(RUNS):
+        for flags in runs:
             result = subprocess.run(
-                [sys.executable, "-m", "pipelines.run", "--destination", warehouse.kind],
+                [sys.executable, "-m", "pipelines.run", "--destination", warehouse.kind, *flags],
                 cwd=folder,
                 env=env,
                 capture_output=True,
@@ -123,7 +124,7 @@ def test_every_analytics_table_is_the_same_in_duckdb_and_postgres(tmp_path: Path
         "postgres": Warehouse("postgres", postgres.create_database("same_as_duckdb")),
     }
     for kind, warehouse in warehouses.items():
-        load_twice(tmp_path / kind, warehouse)
+        load(tmp_path / kind, warehouse, WORLD, *[()] * RUNS)
     duckdb_tables, postgres_tables = (
         analytics_tables(warehouse, tmp_path / "compare" / kind) for kind, warehouse in warehouses.items()
     )
@@ -140,3 +141,15 @@ def test_every_analytics_table_is_the_same_in_duckdb_and_postgres(tmp_path: Path
     for table in ("user_graph_metrics", "follow_events", "media_engagement_history", "user_engagement"):
         assert duckdb_tables[table][1], table
     assert len(duckdb_tables["graph_summary"][1]) == RUNS
+
+
+def test_a_full_refresh_drops_the_raw_tables_that_views_read(tmp_path: Path, postgres: PostgresServer) -> None:
+    """PostgreSQL refuses to drop a table a view reads: the run drops the staging views first,
+    and its transforms build them again."""
+    warehouse = Warehouse("postgres", postgres.create_database("full_refresh"))
+    load(tmp_path / "run", warehouse, WorldConfig(seed=7, users=150), (), ("--full-refresh",))
+    with contextlib.closing(postgres.connect("full_refresh")) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM information_schema.views WHERE table_schema = 'instagram_analytics'")
+        assert cursor.fetchone()[0] == 10  # the staging models
+        cursor.execute("SELECT count(*) FROM instagram_analytics.stg_users")
+        assert cursor.fetchone()[0] > 0
