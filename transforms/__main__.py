@@ -1,7 +1,9 @@
 """`python -m transforms`: build the analytics tables from what the `instagram` pipeline loaded.
 
 The DuckDB file comes from dlt config (`DESTINATION__DUCKDB__CREDENTIALS` or
-`[destination.duckdb] credentials`), else `--duckdb`, else `./instagram.duckdb`.
+`[destination.duckdb] credentials`), else `--duckdb`, else `./instagram.duckdb`. With
+`--destination postgres`, the database comes from `DESTINATION__POSTGRES__CREDENTIALS` (or
+`[destination.postgres.credentials]`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.recipe import ANALYTICS_DATASET, build_analytics, build_pipeline, duckdb_destination
+from pipelines.recipe import (
+    ANALYTICS_DATASET,
+    build_analytics,
+    build_pipeline,
+    duckdb_destination,
+    postgres_destination,
+)
 from transforms.runner import TransformError
 
 
@@ -22,11 +30,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m transforms", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--duckdb", metavar="PATH", help="DuckDB file holding the raw dataset")
+    parser.add_argument("--destination", choices=["duckdb", "postgres"], default="duckdb", help="default: duckdb")
     parser.add_argument("--pipelines-dir", metavar="DIR", help="dlt working directory")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    destination = duckdb_destination(Path(args.duckdb).resolve()) if args.duckdb else "duckdb"
+    if args.destination == "postgres":
+        destination = postgres_destination()
+    else:
+        destination = duckdb_destination(Path(args.duckdb).resolve()) if args.duckdb else "duckdb"
     pipeline = build_pipeline(destination, args.pipelines_dir, progress=False)
     try:
         results = build_analytics(pipeline)
