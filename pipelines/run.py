@@ -391,6 +391,8 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
     started = time.monotonic()
     report = RunReport()
     destination: Any = args.destination
+    if args.report and args.destination != "duckdb":
+        raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
     if args.destination == "duckdb":
         database = duckdb_path(args)
         check_duckdb_file(database)
@@ -448,9 +450,8 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         build_analytics(pipeline, stop_requested=interruption.requested)
         report.transform_seconds = time.monotonic() - transform_started
         print(f"Transforms: {report.transform_seconds:.1f} s")
-        if args.report or args.demo:
-            if args.destination != "duckdb":
-                raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
+        # the demo writes it by default, on the embedded warehouse only
+        if args.report or (args.demo and args.destination == "duckdb"):
             print(f"Report: {write_report(database, report.schedule)}")
     return report
 

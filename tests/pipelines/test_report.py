@@ -15,7 +15,8 @@ import duckdb
 import pytest
 
 from pipelines import report
-from tests.pipelines.conftest import REPO_ROOT, pipeline_env, run_cli
+from pipelines.run import EXIT_CONFIG_ERROR
+from tests.pipelines.conftest import REPO_ROOT, pipeline_env, run_cli, source_settings
 from tests.transforms.conftest import Warehouse, at
 
 EXTERNAL_REFERENCE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=", re.IGNORECASE)
@@ -182,3 +183,13 @@ def test_the_demo_report_shows_the_tables_figures(tmp_path):
     assert freshness["follow graph: newest confirmation of an edge"] == report.cell(newest_edge)
     # the run said what was outstanding: the demo finishes its work, so nothing is
     assert "Nothing was due and waiting for budget" in document
+
+
+def test_report_with_a_server_destination_is_refused_before_any_work(tmp_path, emulator):
+    """The report reads a DuckDB file: asking for it with PostgreSQL fails at start-up, not after the load."""
+    env = pipeline_env(tmp_path, **source_settings(emulator))
+    result = run_cli(tmp_path, env, "--destination", "postgres", "--report")
+    assert result.returncode == EXIT_CONFIG_ERROR, result.stderr[-3000:]
+    assert "--report reads a DuckDB warehouse" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert emulator.stats.total == 0
