@@ -173,10 +173,27 @@ def load_contracts(sql_dir: Path, layers: Sequence[str]) -> dict[str, Contract]:
     return contracts
 
 
-def check_columns(contract: Contract, built: dict[str, str]) -> None:
-    """Raise when the built model's columns or types differ from its contract's."""
+# How other dialects' information_schema names the contracts' DuckDB types, by sqlglot dialect.
+# DuckDB's SUM widens whole numbers to HUGEINT, PostgreSQL's to BIGINT or NUMERIC.
+OTHER_SPELLINGS: dict[str, dict[str, frozenset[str]]] = {
+    "postgres": {
+        "varchar": frozenset({"text", "character varying"}),
+        "double": frozenset({"double precision"}),
+        "hugeint": frozenset({"bigint", "numeric"}),
+    },
+}
+
+
+def check_columns(contract: Contract, built: dict[str, str], dialect: str = "duckdb") -> None:
+    """Raise when the built model's columns or types differ from its contract's; `dialect`
+    (sqlglot's name) says how the built types are spelled."""
     promised = {column.name: column.data_type for column in contract.columns}
     built = {name: sql_type.lower() for name, sql_type in built.items()}
+    spellings = OTHER_SPELLINGS.get(dialect, {})
+
+    def same_type(name: str) -> bool:
+        return built[name] == promised[name] or built[name] in spellings.get(promised[name], ())
+
     problems = []
     if missing := [name for name in promised if name not in built]:
         problems.append(f"in the contract but not built: {missing}")
@@ -185,7 +202,7 @@ def check_columns(contract: Contract, built: dict[str, str]) -> None:
     problems += [
         f"{name} is {promised[name]} in the contract but {built[name]} in the model"
         for name in promised
-        if name in built and built[name] != promised[name]
+        if name in built and not same_type(name)
     ]
     if problems:
         raise ContractError(

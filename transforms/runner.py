@@ -327,7 +327,7 @@ class Runner:
         one query each; raise `ContractError` on the first that fails. Returns the tests run."""
         if model.contract is None:
             return 0
-        check_columns(model.contract, self.analytics_columns(model.name))
+        check_columns(model.contract, self.analytics_columns(model.name), self.client.capabilities.sqlglot_dialect)
         tests = model.contract.tests()
         for test in tests:
             sql, shown = failing_rows_query(

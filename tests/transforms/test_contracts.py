@@ -12,7 +12,7 @@ import pytest
 from emulator import World, WorldConfig
 from tests.transforms.conftest import ANALYTICS, RAW, Warehouse, at
 from tests.transforms.test_emulator_worlds import load_world
-from transforms.contracts import ContractError, contract_path, load_contracts
+from transforms.contracts import ContractError, check_columns, contract_path, load_contracts
 from transforms.runner import LAYERS, SQL_DIR, Runner, TransformError, load_models, run_models
 
 
@@ -138,6 +138,23 @@ def test_columns_and_types_must_be_the_contracts(broken: Warehouse, breaking_sql
     execute(broken, breaking_sql)
     with pytest.raises(ContractError, match=message):
         check(broken, "top_fans")
+
+
+@pytest.mark.parametrize(
+    "built_type, accepted",
+    [("text", True), ("character varying", True), ("numeric", False), ("integer", False)],
+)
+def test_postgres_spellings_of_a_contract_type(built_type: str, accepted: bool) -> None:
+    """PostgreSQL names DuckDB's VARCHAR `text`; a different kind of type still fails there."""
+    contract = load_contracts(SQL_DIR, LAYERS)["stg_comments"]
+    built = {column.name: column.data_type for column in contract.columns} | {"comment_id": built_type}
+    with pytest.raises(ContractError, match="comment_id is varchar in the contract but"):
+        check_columns(contract, built, "duckdb")
+    if accepted:
+        check_columns(contract, built, "postgres")
+    else:
+        with pytest.raises(ContractError, match=f"comment_id is varchar in the contract but {built_type}"):
+            check_columns(contract, built, "postgres")
 
 
 def write(sql_dir: Path, files: dict[str, str]) -> Path:

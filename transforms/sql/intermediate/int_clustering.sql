@@ -50,7 +50,7 @@ SELECT
     coalesce(triangle_weights.weight, 0) AS triangle_weight,
     CASE
         WHEN coalesce(triangle_weights.weight, 0) = 0 THEN 0.0
-        ELSE triangle_weights.weight * 1.0 / (
+        ELSE CAST(triangle_weights.weight AS DOUBLE PRECISION) / (
             (degrees.followers + degrees.following) * (degrees.followers + degrees.following - 1)
             - 2 * degrees.mutual_follows
         )

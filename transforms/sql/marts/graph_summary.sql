@@ -72,11 +72,11 @@ SELECT
     graph_size.nodes,
     graph_size.edges,
     graph_size.reciprocated_edges,
-    CASE WHEN graph_size.edges > 0 THEN graph_size.reciprocated_edges * 1.0 / graph_size.edges END
+    CASE WHEN graph_size.edges > 0 THEN CAST(graph_size.reciprocated_edges AS DOUBLE PRECISION) / graph_size.edges END
         AS reciprocity,
     CASE
         WHEN graph_size.nodes > 1
-            THEN graph_size.edges * 1.0 / (graph_size.nodes * (graph_size.nodes - 1))
+            THEN CAST(graph_size.edges AS DOUBLE PRECISION) / (graph_size.nodes * (graph_size.nodes - 1))
     END AS density,
     components.components,
     components.largest_component_size,

@@ -28,7 +28,7 @@ SELECT
     followers.owner_followers_observed_at,
     CASE
         WHEN followers.owner_followers > 0
-            THEN (media.likes_count + media.comments_count) * 1.0 / followers.owner_followers
+            THEN CAST(media.likes_count + media.comments_count AS DOUBLE PRECISION) / followers.owner_followers
     END AS engagement_rate_by_followers,
     media.observed_at AS counters_observed_at
 FROM {analytics}.stg_media AS media

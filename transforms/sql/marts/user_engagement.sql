@@ -6,11 +6,11 @@ WITH as_owner AS (
         count(*) AS posts,
         sum(likes) AS likes_received,
         sum(comments) AS comments_received,
-        avg(likes) AS mean_likes_per_post,
+        CAST(avg(likes) AS DOUBLE PRECISION) AS mean_likes_per_post,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY likes) AS median_likes_per_post,
-        avg(comments) AS mean_comments_per_post,
+        CAST(avg(comments) AS DOUBLE PRECISION) AS mean_comments_per_post,
         percentile_cont(0.5) WITHIN GROUP (ORDER BY comments) AS median_comments_per_post,
-        avg(engagement) AS mean_engagement_per_post,
+        CAST(avg(engagement) AS DOUBLE PRECISION) AS mean_engagement_per_post,
         min(created_at) AS first_post_at,
         max(created_at) AS last_post_at,
         count(created_at) AS dated_posts,
@@ -68,7 +68,7 @@ SELECT
     as_owner.last_post_at,
     CASE
         WHEN as_owner.dated_posts > 1
-            THEN (extract(epoch FROM as_owner.last_post_at) - extract(epoch FROM as_owner.first_post_at))
+            THEN CAST(extract(epoch FROM as_owner.last_post_at) - extract(epoch FROM as_owner.first_post_at) AS DOUBLE PRECISION)
                 / 86400.0 / (as_owner.dated_posts - 1)
     END AS mean_days_between_posts,
     coalesce(engagers.distinct_engagers, 0) AS distinct_engagers,

@@ -7,7 +7,7 @@ SELECT
     degrees.following,
     degrees.mutual_follows,
     CASE
-        WHEN degrees.following > 0 THEN degrees.mutual_follows * 1.0 / degrees.following
+        WHEN degrees.following > 0 THEN CAST(degrees.mutual_follows AS DOUBLE PRECISION) / degrees.following
     END AS follow_back_ratio,
     pagerank.pagerank,
     components.component_id,
