@@ -45,7 +45,7 @@ from .helpers import (
 )
 from .helpers.items import FollowListRead, FullProfiles
 from .helpers.shaping import Rows
-from .helpers.validation import InstagramConfigError, check_ids, check_settings
+from .helpers.validation import InstagramConfigError, check_ids, check_settings, distinct
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_BUDGET_SHARE,
@@ -159,6 +159,9 @@ def instagram(
     check_ids(
         {"user_ids": user_ids, "media_ids": media_ids, "location_ids": location_ids, "geography_ids": geography_ids}
     )
+    user_ids, tags, location_ids, geography_ids, media_ids, shortcodes = (
+        distinct(ids) for ids in (user_ids, tags, location_ids, geography_ids, media_ids, shortcodes)
+    )
     check_settings(
         base_url,
         {
@@ -201,7 +204,6 @@ def instagram(
     media_lists = MediaLists(run, engagement, page_size=media_page_size)
     profiles = Profiles(run)
     single_media = SingleMedia(run, engagement)
-    users = list(user_ids)
 
     def each_list(resource_name: str, read: ListReader, keys: Sequence[str]) -> Iterator[Rows]:
         """`read` for every key, side by side; each key keeps its bookmarks in the resource
@@ -228,11 +230,11 @@ def instagram(
 
     def user_profiles() -> Iterator[Any]:
         """Full profiles of `user_ids` (shared with the crawl: each is read once per run)."""
-        yield from items(run.until_budget(profiles.rows_of(users, schedule)))
+        yield from items(run.until_budget(profiles.rows_of(user_ids, schedule)))
 
     def user_media() -> Iterator[Any]:
         """Recent media of `user_ids`."""
-        yield from items(each_list("user_media", media_lists.user_feed, users))
+        yield from items(each_list("user_media", media_lists.user_feed, user_ids))
 
     def feed() -> Iterator[Any]:
         """The token user's feed."""
@@ -270,7 +272,7 @@ def instagram(
             profiles,
             schedule,
             dlt.current.resource_state().setdefault("crawl", {}),
-            seeds=users,
+            seeds=user_ids,
             depth=crawl_depth,
             max_users=crawl_max_users,
             page_size=follow_page_size,
@@ -279,7 +281,7 @@ def instagram(
 
     def relationships() -> Iterator[Any]:
         """Follow requests to the token user, and its relationship to requesters and `user_ids`."""
-        yield from items(run.until_budget(Relationships(run, schedule).rows_of(users)))
+        yield from items(run.until_budget(Relationships(run, schedule).rows_of(user_ids)))
 
     def search() -> Iterator[Any]:
         """The configured searches."""

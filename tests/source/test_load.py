@@ -264,3 +264,32 @@ def test_a_full_profile_is_not_overwritten_by_the_short_one_a_later_run_sees(
     assert loader.rows(f"SELECT bio, website FROM users WHERE id = '{followed}'") == [(truth["bio"], truth["website"])]
     # the warehouse knows who was profiled: no dlt state grows with the crawl
     assert "full_profiles" not in loader.pipeline().state["sources"]["instagram"]
+
+
+def test_an_id_configured_twice_is_read_once(world: World, emulator: Emulator, loader: Loader) -> None:
+    """A seed, tag or location listed twice (a copy-paste in the config) is one entity: read
+    once, loaded once, and the run does not trip over its own queue."""
+    user = max((u for u in world.user_ids() if not world.is_private(u)), key=lambda u: len(world.media_ids_of_user(u)))
+    tag = max(world.tag_names(), key=lambda t: len(world.tag_media(t)))
+    location = max(world.location_ids(), key=lambda lid: len(world.location_media(lid)))
+    resources = only("user_profiles", "user_media", "tag_media", "location_media")
+    config = {"media_page_size": 4, "engagement_from": ["user_media"], **resources}
+    loader.run(emulator, user_ids=[user, user], tags=[tag, tag], location_ids=[location, location], **config)
+    served_twice = emulator.stats.total
+
+    expected = world.media_ids_of_user(user)
+    likes = sorted(loader.rows("SELECT media_id, user_id FROM likes"))
+    assert likes == sorted((mid, uid) for mid in expected for uid in world.media_likers(mid))
+    assert loader.column("SELECT count(*) FROM user_counts") == [1]
+    assert sorted(loader.rows("SELECT tag, media_id FROM tag_media")) == sorted(
+        (tag, mid) for _, mid in world.tag_media(tag)
+    )
+    assert sorted(loader.rows("SELECT location_id, media_id FROM location_media")) == sorted(
+        (location, mid) for mid in world.location_media(location)
+    )
+    assert not loader.rows("SELECT * FROM extraction_errors")
+
+    once = Loader(loader.root, "once")
+    once.run(emulator, user_ids=[user], tags=[tag], location_ids=[location], **config)
+    assert once.tables() == loader.tables()
+    assert emulator.stats.total - served_twice == served_twice  # the same requests as with each id once

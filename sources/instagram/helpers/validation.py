@@ -52,6 +52,12 @@ def check_ids(ids: Mapping[str, Sequence[Any]]) -> None:
                 raise InstagramConfigError(f"{setting} holds {value!r}, which is not a valid id")
 
 
+def distinct(ids: Sequence[Any]) -> list[str]:
+    """`ids` as text, each once, in their order: an id listed twice names one entity, read once
+    (two reads of one list in a run would share its bookmarks and its queue of engagement)."""
+    return list(dict.fromkeys(str(value) for value in ids))
+
+
 def check_settings(base_url: str, numbers: Mapping[str, Any]) -> None:
     """Raise `InstagramConfigError` for an unusable `base_url` or a number out of range."""
     url = urlsplit(str(base_url))
