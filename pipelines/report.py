@@ -25,7 +25,7 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +254,8 @@ def network_section(wh: Warehouse, page: Page) -> str:
                 go.Scatter(x=when, y=[row[measure] for row in rows], mode="lines+markers", name=measure), index, 1
             )
         figure.update_layout(height=640, showlegend=False, margin={"t": 30})
+        if len(rows) == 1:  # Plotly would stretch one instant into an axis of milliseconds
+            figure.update_xaxes(type="date", range=[when[0] - timedelta(days=1), when[0] + timedelta(days=1)])
         single = "<p>One observed graph state so far: the lines grow with later runs.</p>" if len(rows) == 1 else ""
         latest = rows[-1]
         summary = table(

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -124,6 +125,11 @@ def test_a_graph_without_media_or_likes_explains_each_missing_part(tmp_path, mon
     assert "no user has follower counts observed 7 days apart yet" in document
     assert "every edge seen so far was there at the first read of its lists" in document
     assert "One observed graph state so far" in document
+    # one instant gets a two-day axis, not one of milliseconds around it
+    first, last = (
+        datetime.fromisoformat(end) for end in figure_of(document, "graph-summary-chart")["layout"]["xaxis"]["range"]
+    )
+    assert last - first == timedelta(days=2)
     assert "build the report with `python -m pipelines.run --report`" in document
 
 
