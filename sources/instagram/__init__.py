@@ -117,6 +117,7 @@ def instagram(
     retry_backoff_seconds: float = DEFAULT_RETRY_BACKOFF_SECONDS,
     workers: int = DEFAULT_WORKERS,
     failure_max_runs: int = DEFAULT_FAILURE_MAX_RUNS,
+    shard: str | None = None,
 ) -> list[DltResource]:
     """Everything the v1 API can read for the configured entities.
 
@@ -150,6 +151,8 @@ def instagram(
         workers: parallel requests.
         failure_max_runs: runs in which a read may outlast its retries before it is given up
             (it is retried in the next run, then after skipping 1, 3, 7, ... runs).
+        shard: the name of the shard this source reads for (its pipeline is its own); its
+            follow history and list reads carry it (None: the unsharded pipeline).
 
     Creating the source does no I/O; every request happens when the pipeline extracts. A
     setting that cannot work raises `InstagramConfigError` here.
@@ -223,7 +226,7 @@ def instagram(
         if schedule.unavailable:
             client.work_remaining = True  # what is scheduled waits for the next run
         dlt.current.source_state().pop("full_profiles", None)  # the set the warehouse now holds
-        yield from dlt_items(produced, client, full_profiles)
+        yield from dlt_items(produced, client, full_profiles, shard)
         dlt.current.source_state()["last_run"] = {**client.summary(), **refresh_summary(schedule, client)}
 
     def user_profiles() -> Iterator[Any]:
