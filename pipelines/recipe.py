@@ -7,21 +7,34 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dlt
+from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.pipeline.helpers import retry_load
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from sources.instagram import (
     InstagramAuthError,
     InstagramConfigError,
     InstagramError,
+    causes_of,
+    check_shard_name,
+    duckdb_is_busy,
     remove_rows_loaded_twice,
 )
 from transforms import ANALYTICS_DATASET, ModelRun, run_transforms
 
 PIPELINE_NAME = "instagram"
+# The names of the shards: `[sources.instagram] shards = ["north", "south"]`. Shard `north` is
+# the pipeline `instagram_north`, and dlt looks its settings up in that pipeline's sections
+# first: `[instagram_north.sources.instagram]` in config.toml and secrets.toml (its token).
+SHARDS_SETTING = "sources.instagram.shards"
 RAW_DATASET = "instagram_raw"
 DEFAULT_DUCKDB_FILE = "instagram.duckdb"
 PROGRESS_LOG_SECONDS = 10.0
@@ -56,17 +69,21 @@ __all__ = [
     "DEFAULT_DUCKDB_FILE",
     "PIPELINE_NAME",
     "RAW_DATASET",
-    "RunStopped",
     "build_analytics",
     "build_pipeline",
+    "configured_shards",
+    "destination_is_busy",
     "drop_analytics_views",
     "duckdb_destination",
     "duckdb_settings",
-    "postgres_destination",
     "last_run",
+    "pipeline_name",
+    "postgres_destination",
     "raise_if_the_run_stopped",
     "recover_from_a_kill",
     "repair_after_load",
+    "run_retrying_while_busy",
+    "RunStopped",
     "write_report",
 ]
 
@@ -85,14 +102,31 @@ class RunStopped(InstagramError):
 log = logging.getLogger("pipelines.recipe")
 
 
+def pipeline_name(shard: str | None = None) -> str:
+    """The pipeline of `shard` (None: the unsharded pipeline, `instagram`)."""
+    return PIPELINE_NAME if shard is None else f"{PIPELINE_NAME}_{shard}"
+
+
+def configured_shards() -> list[str]:
+    """The shard names in dlt's configuration (`SHARDS_SETTING`; none: the run is not sharded)."""
+    shards = dlt.config.get(SHARDS_SETTING, list) or []
+    for shard in shards:
+        check_shard_name(shard)
+    if len(set(shards)) != len(shards):
+        raise InstagramConfigError(f"{SHARDS_SETTING} names a shard twice: {shards}")
+    return list(shards)
+
+
 def build_pipeline(
-    destination: Any = "duckdb", pipelines_dir: str | None = None, *, progress: bool = True
+    destination: Any = "duckdb", pipelines_dir: str | None = None, *, progress: bool = True, shard: str | None = None
 ) -> dlt.Pipeline:
-    """The `instagram` pipeline into the raw dataset of `destination` (a name or a dlt
-    destination); with `progress`, rows and jobs per step are logged through our logging, and
-    so through its secret filter."""
+    """The pipeline of `shard` (default: the unsharded `instagram`) into the raw dataset of
+    `destination` (a name or a dlt destination); with `progress`, rows and jobs per step are
+    logged through our logging, and so through its secret filter. Every shard's pipeline loads
+    into the same dataset, with its own state; build it before the source, so that dlt reads
+    the shard's settings from its pipeline's sections."""
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=pipeline_name(shard),
         destination=destination,
         dataset_name=RAW_DATASET,
         pipelines_dir=pipelines_dir,
@@ -188,9 +222,87 @@ def drop_analytics_views(pipeline: dlt.Pipeline) -> list[str]:
     return views
 
 
-def repair_after_load(pipeline: dlt.Pipeline) -> int:
-    """The step after every load: remove follow history rows a resumed load inserted twice."""
-    return remove_rows_loaded_twice(pipeline)
+def destination_is_busy(error: BaseException) -> bool:
+    """The destination could not be opened (a DuckDB file held by another process, a database
+    that is down) when dlt synced state before extracting or loaded after it: worth retrying.
+    Schema, data and configuration errors are not, nor a file that is not a database."""
+    if not retry_load(("sync", "load"))(error) and not isinstance(error, PipelineStepFailed):
+        return False
+    if duckdb_is_busy(error):
+        return True
+    causes = list(causes_of(error))
+    return any(isinstance(cause, DestinationConnectionError) for cause in causes) and not any(
+        "not a valid DuckDB database" in str(cause) for cause in causes
+    )
+
+
+T = TypeVar("T")
+
+
+def retrying_while_busy(call: Callable[[], T], load_wait: float, is_busy: Callable[[BaseException], bool]) -> T:
+    """`call()`, retried while `is_busy` says its error is a busy destination, for at most
+    `load_wait` seconds from when it was first found busy."""
+    busy_since: float | None = None
+
+    def waited_long_enough(_: RetryCallState) -> bool:
+        nonlocal busy_since
+        now = time.monotonic()
+        busy_since = now if busy_since is None else busy_since
+        return now - busy_since >= load_wait
+
+    def log_retry(retry_state: RetryCallState) -> None:
+        log.warning(
+            "destination busy (is another process holding it?); retrying in %.1f s, for at most %.0f s in all",
+            retry_state.upcoming_sleep,
+            load_wait,
+        )
+
+    retrying = Retrying(
+        retry=retry_if_exception(is_busy),
+        stop=waited_long_enough,
+        wait=wait_exponential(multiplier=0.5, max=10),
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    return retrying(call)
+
+
+def run_retrying_while_busy(
+    pipeline: dlt.Pipeline, load_wait: float, source: Any = None, refresh: str | None = None
+) -> dict[str, int]:
+    """`pipeline.run`, retried while the destination is busy, for at most `load_wait` seconds
+    from when it was first found busy. Returns the rows normalized per table.
+
+    An attempt that failed at the load left its package pending: the next attempt loads that
+    package and never extracts again (so its rows are counted from the attempt that did). With
+    no `source`, it loads the packages an earlier run left pending.
+    """
+    rows_by_table: dict[str, int] = {}
+
+    def attempt() -> None:
+        nonlocal rows_by_table
+        try:
+            if pipeline.has_pending_data:
+                # Not run(): until the first load creates the dataset, run()'s state sync
+                # finds no dataset and wipes the working folder, pending packages included.
+                pipeline.normalize()
+                pipeline.load()
+            else:
+                pipeline.run(source, refresh=refresh)
+        finally:
+            normalized = pipeline.last_trace and pipeline.last_trace.last_normalize_info
+            if normalized:
+                rows_by_table = dict(normalized.row_counts)
+
+    retrying_while_busy(attempt, load_wait, destination_is_busy)
+    return rows_by_table
+
+
+def repair_after_load(pipeline: dlt.Pipeline, load_wait: float = 0.0) -> int:
+    """The step after every load: remove follow history rows a resumed load inserted twice
+    (waiting up to `load_wait` seconds while another process, e.g. another shard's load,
+    holds the DuckDB file)."""
+    return retrying_while_busy(lambda: remove_rows_loaded_twice(pipeline), load_wait, duckdb_is_busy)
 
 
 def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> dict[str, ModelRun]:

@@ -38,31 +38,32 @@ from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination.exceptions import DestinationException, UnknownDestinationModule
 from dlt.common.exceptions import SignalReceivedException
 from dlt.common.pipeline import get_dlt_pipelines_dir
-from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.pipeline.exceptions import PipelineStepFailed
-from dlt.pipeline.helpers import retry_load
-from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from pipelines import demo
 from pipelines.recipe import (
     DEFAULT_DUCKDB_FILE,
-    PIPELINE_NAME,
+    SHARDS_SETTING,
     RunStopped,
     build_analytics,
     build_pipeline,
+    configured_shards,
     drop_analytics_views,
     duckdb_destination,
     last_run,
+    pipeline_name,
     postgres_destination,
     raise_if_the_run_stopped,
     recover_from_a_kill,
     refresh_status,
     repair_after_load,
+    run_retrying_while_busy,
     write_report,
 )
 from sources.instagram import (
     InstagramAuthError,
     InstagramConfigError,
+    causes_of,
     instagram,
     install_secret_filter,
     request_stop,
@@ -185,6 +186,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="dlt working directory for state and load packages (default: ~/.dlt/pipelines)",
     )
+    parser.add_argument(
+        "--shard",
+        metavar="NAME",
+        help=f"extract one shard of {SHARDS_SETTING} (its own pipeline, state and token) and load it; the"
+        " transforms are left for `python -m transforms`, once every shard has loaded",
+    )
     parser.add_argument("--resources", help="comma-separated resources to extract (default: all)")
     parser.add_argument("--tags", help="comma-separated tag names whose recent media to extract")
     parser.add_argument("--locations", help="comma-separated location ids")
@@ -208,8 +215,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=float(os.environ.get("INSTAGRAM_LOAD_WAIT_SECONDS", 120)),
         metavar="SECONDS",
-        help="how long to keep retrying while the destination cannot be opened: a DuckDB file held by another"
-        " process, a database server that is down (default: 120)",
+        help="how long to keep retrying while the destination cannot be opened (a DuckDB file held by another"
+        " process: an analyst, another shard's load; a database server that is down) before a load, or a read"
+        " of the refresh schedule, gives up (default: 120)",
     )
     parser.add_argument(
         "--log-level",
@@ -272,8 +280,10 @@ def run_lock_path(args: argparse.Namespace) -> Path:
     one host never share the pipeline's local state and load packages. Runs on several hosts
     against one server need one scheduler (docs/destinations.md)."""
     if args.destination == "duckdb":
-        return duckdb_path(args).with_suffix(".duckdb.lock")
-    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{PIPELINE_NAME}.lock"
+        # one run per pipeline at a time; shards are pipelines of their own
+        lock_name = "" if args.shard is None else f".{pipeline_name(args.shard)}"
+        return duckdb_path(args).with_suffix(f".duckdb{lock_name}.lock")
+    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{pipeline_name(args.shard)}.lock"
 
 
 @contextlib.contextmanager
@@ -312,84 +322,25 @@ def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path
         pipeline.drop()
 
 
-def causes_of(error: BaseException) -> Iterator[BaseException]:
-    """`error` and what caused it, outermost first (dlt wraps step errors in `.exception`)."""
-    cause: BaseException | None = error
-    while cause is not None:
-        yield cause
-        cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
-
-
-# What DuckDB says when another process holds the file.
-DUCKDB_LOCKED = "Could not set lock on file"
-
-
-def destination_is_busy(error: BaseException) -> bool:
-    """The destination could not be opened (a DuckDB file held by another process, a database
-    that is down) when dlt synced state before extracting or loaded after it: worth retrying.
-    Schema, data and configuration errors are not, nor a file that is not a database."""
-    if not retry_load(("sync", "load"))(error) and not isinstance(error, PipelineStepFailed):
-        return False
-    causes = list(causes_of(error))
-    if any(DUCKDB_LOCKED in str(cause) for cause in causes):
-        return True
-    return any(isinstance(cause, DestinationConnectionError) for cause in causes) and not any(
-        "not a valid DuckDB database" in str(cause) for cause in causes
-    )
-
-
-def run_retrying_while_busy(
-    pipeline: dlt.Pipeline, load_wait: float, source: Any = None, refresh: str | None = None
-) -> dict[str, int]:
-    """`pipeline.run`, retried while the destination is busy, for at most `load_wait` seconds
-    from when it was first found busy. Returns the rows normalized per table.
-
-    An attempt that failed at the load left its package pending: the next attempt loads that
-    package and never extracts again (so its rows are counted from the attempt that did). With
-    no `source`, it loads the packages an earlier run left pending.
-    """
-    rows_by_table: dict[str, int] = {}
-    busy_since: float | None = None
-
-    def waited_long_enough(_: RetryCallState) -> bool:
-        nonlocal busy_since
-        now = time.monotonic()
-        busy_since = now if busy_since is None else busy_since
-        return now - busy_since >= load_wait
-
-    def log_retry(retry_state: RetryCallState) -> None:
-        log.warning(
-            "destination busy (is another process holding it?); retrying in %.1f s, for at most %.0f s in all",
-            retry_state.upcoming_sleep,
-            load_wait,
-        )
-
-    for attempt in Retrying(
-        retry=retry_if_exception(destination_is_busy),
-        stop=waited_long_enough,
-        wait=wait_exponential(multiplier=0.5, max=10),
-        before_sleep=log_retry,
-        reraise=True,
-    ):
-        with attempt:
-            try:
-                if pipeline.has_pending_data:
-                    # Not run(): until the first load creates the dataset, run()'s state sync
-                    # finds no dataset and wipes the working folder, pending packages included.
-                    pipeline.normalize()
-                    pipeline.load()
-                else:
-                    pipeline.run(source, refresh=refresh)
-            finally:
-                normalized = pipeline.last_trace and pipeline.last_trace.last_normalize_info
-                if normalized:
-                    rows_by_table = dict(normalized.row_counts)
-    return rows_by_table
+def check_shard(args: argparse.Namespace) -> None:
+    """A shard must be configured, have a token of its own (a token's rate budget is its own;
+    without one, dlt would fall back to the shared `sources.instagram.access_token`), and own
+    its tables only together with the other shards (a full refresh would drop them all)."""
+    shards = configured_shards()
+    if args.shard not in shards:
+        raise InstagramConfigError(f"unknown shard {args.shard!r}; {SHARDS_SETTING} names {shards or 'none'}")
+    token_key = f"{pipeline_name(args.shard)}.sources.instagram.access_token"
+    if not dlt.secrets.get(token_key):
+        raise InstagramConfigError(f"shard {args.shard!r} has no access token of its own: set {token_key}")
+    if args.full_refresh:
+        raise InstagramConfigError("--full-refresh drops the tables every shard loads into: not with --shard")
 
 
 def run(args: argparse.Namespace, interruption: Interruption, source_overrides: dict[str, Any]) -> RunReport:
     started = time.monotonic()
     report = RunReport()
+    if args.shard:
+        check_shard(args)
     destination: Any = args.destination
     if args.report and args.destination != "duckdb":
         raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
@@ -400,7 +351,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
     elif args.destination == "postgres":
         destination = postgres_destination()
     try:
-        pipeline = build_pipeline(destination, args.pipelines_dir)
+        pipeline = build_pipeline(destination, args.pipelines_dir, shard=args.shard)
     except (UnknownDestinationModule, DestinationException) as error:
         raise InstagramConfigError(f"unknown or unusable destination {args.destination!r}: {error}") from None
     if args.destination == "duckdb":
@@ -416,7 +367,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         log.info("loading packages left pending by an earlier run")
         loaded.update(run_retrying_while_busy(pipeline, args.load_wait))
 
-    source = instagram(**source_overrides)
+    source = instagram(**source_overrides, shard=args.shard, warehouse_wait_seconds=args.load_wait)
     if args.resources:
         names = [name.strip() for name in args.resources.split(",") if name.strip()]
         unknown = sorted(set(names) - set(source.resources))
@@ -425,7 +376,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         source = source.with_resources(*names)
     refresh = "drop_sources" if args.full_refresh else None
     loaded.update(run_retrying_while_busy(pipeline, args.load_wait, source, refresh))
-    repair_after_load(pipeline)
+    repair_after_load(pipeline, args.load_wait)
     report.rows_by_table = {table: count for table, count in loaded.items() if not table.startswith("_dlt")}
     figures = last_run(pipeline)
     report.requests = figures.get("requests")
@@ -445,7 +396,9 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
             f"nothing was extracted: the selected resources ({', '.join(source.selected_resources)}) have no"
             " entity configured to read (user ids, tags, locations, ...)"
         )
-    if not args.no_transforms:
+    if args.shard:
+        print("Transforms: left for `python -m transforms`, once every shard has loaded")
+    elif not args.no_transforms:
         transform_started = time.monotonic()
         build_analytics(pipeline, stop_requested=interruption.requested)
         report.transform_seconds = time.monotonic() - transform_started

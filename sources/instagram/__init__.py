@@ -34,8 +34,10 @@ from .helpers import (
     Searches,
     SingleMedia,
     SourceRun,
+    causes_of,
     column_hints,
     dlt_items,
+    duckdb_is_busy,
     fan_in,
     install_secret_filter,
     refresh_summary,
@@ -45,7 +47,7 @@ from .helpers import (
 )
 from .helpers.items import FollowListRead, FullProfiles
 from .helpers.shaping import Rows
-from .helpers.validation import InstagramConfigError, check_ids, check_settings
+from .helpers.validation import InstagramConfigError, check_ids, check_settings, check_shard_name
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_BUDGET_SHARE,
@@ -76,6 +78,9 @@ __all__ = [
     "InstagramNotFound",
     "InstagramPermissionError",
     "InstagramTransientError",
+    "causes_of",
+    "check_shard_name",
+    "duckdb_is_busy",
     "install_secret_filter",
     "remove_rows_loaded_twice",
     "request_stop",
@@ -118,6 +123,7 @@ def instagram(
     workers: int = DEFAULT_WORKERS,
     failure_max_runs: int = DEFAULT_FAILURE_MAX_RUNS,
     shard: str | None = None,
+    warehouse_wait_seconds: float = 0.0,
 ) -> list[DltResource]:
     """Everything the v1 API can read for the configured entities.
 
@@ -153,6 +159,10 @@ def instagram(
             (it is retried in the next run, then after skipping 1, 3, 7, ... runs).
         shard: the name of the shard this source reads for (its pipeline is its own); its
             follow history and list reads carry it (None: the unsharded pipeline).
+        warehouse_wait_seconds: how long a read of the warehouse (the refresh schedule, at the
+            start of a resource and of the crawl) waits while another process holds the DuckDB
+            file, e.g. another shard loading; 0: it does not wait, and what is scheduled waits
+            for the next run.
 
     Creating the source does no I/O; every request happens when the pipeline extracts. A
     setting that cannot work raises `InstagramConfigError` here.
@@ -179,8 +189,11 @@ def instagram(
             "retry_backoff_seconds": retry_backoff_seconds,
             "workers": workers,
             "failure_max_runs": failure_max_runs,
+            "warehouse_wait_seconds": warehouse_wait_seconds,
         },
     )
+    if shard is not None:
+        check_shard_name(shard)
     searches = search_queries(
         user_search_queries, tag_search_queries, location_search_points, facebook_places_ids, media_search_points
     )
@@ -198,7 +211,7 @@ def instagram(
     policy = RefreshPolicy(
         seed_refresh_hours, crawl_refresh_hours, list_max_age_hours, tuple(float(age) for age in engagement_ages_hours)
     )
-    schedule = Schedule(policy)
+    schedule = Schedule(policy, busy_wait_seconds=warehouse_wait_seconds)
     full_profiles = FullProfiles(schedule)
     engagement = Engagement(run, schedule)
     media_lists = MediaLists(run, engagement, page_size=media_page_size)

@@ -21,6 +21,7 @@ from .errors import (
     InstagramPermissionError,
     InstagramRateLimited,
     InstagramTransientError,
+    causes_of,
 )
 from .fan_in import fan_in
 from .items import column_hints, dlt_items
@@ -29,7 +30,7 @@ from .objects import Profiles, Relationships, SingleMedia
 from .reading import SourceRun
 from .redaction import install_secret_filter
 from .repair import remove_rows_loaded_twice
-from .schedule import RefreshPolicy, Schedule, refresh_summary
+from .schedule import RefreshPolicy, Schedule, duckdb_is_busy, refresh_summary
 from .search import Searches, search_queries
 
 __all__ = [
@@ -55,8 +56,10 @@ __all__ = [
     "Searches",
     "SingleMedia",
     "SourceRun",
+    "causes_of",
     "column_hints",
     "dlt_items",
+    "duckdb_is_busy",
     "fan_in",
     "install_secret_filter",
     "remove_rows_loaded_twice",

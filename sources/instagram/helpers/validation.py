@@ -28,6 +28,7 @@ _LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
     "retry_backoff_seconds": (0, False),
     "workers": (1, False),
     "failure_max_runs": (1, False),
+    "warehouse_wait_seconds": (0, False),
 }
 
 
@@ -39,6 +40,18 @@ ID_PATTERNS = {
     "location_ids": re.compile(r"\d+"),
     "geography_ids": re.compile(r"\d+"),
 }
+
+
+# A shard's name becomes part of its pipeline's name, its config section and its rows' keys.
+SHARD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def check_shard_name(shard: str) -> None:
+    """Raise `InstagramConfigError` for a shard name that cannot name a pipeline."""
+    if not isinstance(shard, str) or not SHARD_NAME.fullmatch(shard):
+        raise InstagramConfigError(
+            f"shard names are lower-case letters, digits and '_' (starting with a letter), got {shard!r}"
+        )
 
 
 def check_ids(ids: Mapping[str, Sequence[Any]]) -> None:
