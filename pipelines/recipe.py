@@ -5,10 +5,13 @@ and what follows a load (repair the follow history, then build the analytics tab
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -66,6 +69,7 @@ POSTGRES_FILE_FORMATS = ["insert_values"]
 
 __all__ = [
     "ANALYTICS_DATASET",
+    "AlreadyRunning",
     "DEFAULT_DUCKDB_FILE",
     "PIPELINE_NAME",
     "RAW_DATASET",
@@ -82,9 +86,11 @@ __all__ = [
     "raise_if_the_run_stopped",
     "recover_from_a_kill",
     "repair_after_load",
+    "run_lock",
     "run_retrying_while_busy",
     "RunStopped",
     "write_report",
+    "warehouse_lock",
 ]
 
 log = logging.getLogger(__name__)
@@ -92,6 +98,10 @@ log = logging.getLogger(__name__)
 # The name dlt gives the temporary file of an atomic save (`FileStorage.save_atomic`: 8 random
 # bytes in hex), written beside its target and then renamed over it.
 DLT_TEMP_FILE = re.compile(r"[0-9a-f]{16}")
+
+
+class AlreadyRunning(Exception):
+    """Another run holds the pipeline's lock."""
 
 
 class RunStopped(InstagramError):
@@ -157,6 +167,44 @@ def postgres_destination() -> Any:
     return dlt.destinations.postgres(
         supported_loader_file_formats=POSTGRES_FILE_FORMATS, loader_file_format_selector=None
     )
+
+
+def warehouse_lock(database: Path) -> Path:
+    """The lock beside a DuckDB file that the runs loading into it take: an unsharded run at
+    once (or it exits), a shard's run waiting its turn."""
+    return database.with_suffix(".duckdb.lock")
+
+
+@contextlib.contextmanager
+def run_lock(path: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock for the whole run; the OS frees it when the process ends, however
+    it ends. The lock file names the holder's pid. Without `wait`, a lock held by another run
+    raises `AlreadyRunning`; with it, the run waits for its turn.
+
+    Shards of one DuckDB file take turns for their whole runs, not only for their loads: a run
+    reads the warehouse while it extracts (its refresh schedule, and who has a full profile,
+    so that a short profile never overwrites a full one), and what another shard loads during
+    that extraction would be unknown to it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
+    except OSError as error:
+        raise InstagramConfigError(f"cannot write the lock file {path}: {error.strerror}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            if not wait:
+                raise AlreadyRunning(f"another run (pid {holder}) holds {path}") from None
+            log.info("another run (pid %s) holds %s: waiting for it to finish", holder, path.name)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
 
 
 def recover_from_a_kill(pipeline: dlt.Pipeline) -> list[str]:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import logging
 import os
 import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from pipelines import demo
 from pipelines.recipe import (
     DEFAULT_DUCKDB_FILE,
     SHARDS_SETTING,
+    AlreadyRunning,
     RunStopped,
     build_analytics,
     build_pipeline,
@@ -57,7 +58,9 @@ from pipelines.recipe import (
     recover_from_a_kill,
     refresh_status,
     repair_after_load,
+    run_lock,
     run_retrying_while_busy,
+    warehouse_lock,
     write_report,
 )
 from sources.instagram import (
@@ -102,10 +105,6 @@ EXIT_CODES_HELP = """exit codes:
 """
 
 log = logging.getLogger("pipelines.run")
-
-
-class AlreadyRunning(Exception):
-    """Another run holds the pipeline's lock."""
 
 
 class NothingToExtract(Exception):
@@ -274,39 +273,18 @@ def check_duckdb_file(path: Path) -> None:
                 )
 
 
-def run_lock_path(args: argparse.Namespace) -> Path:
-    """The run's lock: beside the DuckDB file, which one writer may hold; on a database server
-    (PostgreSQL), which takes concurrent writers, in dlt's pipelines folder, so that two runs on
-    one host never share the pipeline's local state and load packages. Runs on several hosts
-    against one server need one scheduler (docs/destinations.md)."""
+def lock_path(args: argparse.Namespace, shard: str | None) -> Path:
+    """The run lock of `shard`'s pipeline (None: the unsharded one): beside the DuckDB file,
+    which one writer may hold; on a database server (PostgreSQL), which takes concurrent
+    writers, in dlt's pipelines folder, so that two runs on one host never share a pipeline's
+    local state and load packages. Runs on several hosts against one server need one scheduler
+    (docs/destinations.md)."""
     if args.destination == "duckdb":
-        # one run per pipeline at a time; shards are pipelines of their own
-        lock_name = "" if args.shard is None else f".{pipeline_name(args.shard)}"
-        return duckdb_path(args).with_suffix(f".duckdb{lock_name}.lock")
-    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{pipeline_name(args.shard)}.lock"
-
-
-@contextlib.contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking lock for the whole run; the OS frees it when the process
-    ends, however it ends. The lock file names the holder's pid."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
-    except OSError as error:
-        raise InstagramConfigError(f"cannot write the lock file {path}: {error.strerror}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise AlreadyRunning(f"another run (pid {holder}) holds {path}") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        yield
+        database = duckdb_path(args)
+        return (
+            warehouse_lock(database) if shard is None else database.with_suffix(f".duckdb.{pipeline_name(shard)}.lock")
+        )
+    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{pipeline_name(shard)}.lock"
 
 
 def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path) -> None:
@@ -463,9 +441,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["RUNTIME__LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
     interruption = Interruption()
     interruption.install()
-    lock_path = run_lock_path(args)
     try:
-        with run_lock(lock_path):
+        # one run per pipeline at a time (a shard's pipeline is its own); the shards then take
+        # turns on the unsharded run's lock (see `run_lock`)
+        with (
+            run_lock(lock_path(args, args.shard)),
+            run_lock(lock_path(args, None), wait=True) if args.shard else nullcontext(),
+        ):
             overrides = source_arguments(args)
             if args.demo:
                 with demo.emulator_for_demo(args) as demo_settings:

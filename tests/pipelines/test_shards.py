@@ -95,7 +95,7 @@ def test_two_shards_in_parallel_equal_one_run_over_their_union(tmp_path, emulato
         {"USER_IDS": f'["{second}"]', "LOCATION_IDS": f'["{location}"]'},
     )
 
-    # side by side, into one DuckDB file: each waits while the other holds it
+    # started side by side on one DuckDB file: the shards take turns (run_lock)
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "pipelines.run", "--shard", shard],
@@ -130,7 +130,7 @@ def test_two_shards_in_parallel_equal_one_run_over_their_union(tmp_path, emulato
     assert analytics["follow_edges"] and analytics["media_engagement"] and analytics["user_graph_metrics"]
     raw = table_snapshot(sharded_db)
     single_raw = table_snapshot(single_db)
-    for table in sorted(set(raw) | set(single_raw) - PER_PIPELINE_RAW_TABLES):
+    for table in sorted((set(raw) | set(single_raw)) - PER_PIPELINE_RAW_TABLES):
         assert raw.get(table) == single_raw.get(table), table
 
     with duckdb.connect(str(sharded_db), read_only=True) as db:
