@@ -32,7 +32,11 @@ from pathlib import Path
 
 import dlt
 import pendulum
+from airflow.configuration import conf
 from airflow.exceptions import AirflowNotFoundException
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
+from dlt.common.known_env import DLT_PROJECT_DIR
 from dlt.extract import DltSource
 from dlt.helpers.airflow_helper import PipelineTasksGroup
 from tenacity import Retrying, stop_after_delay, wait_exponential
@@ -100,6 +104,14 @@ def instagram_secrets(shard: str | None = None) -> dict[str, str]:
     for secret in secrets.values():
         mask_secret(secret)
     return secrets
+
+
+def read_dlt_config_from_the_dags_folder() -> None:
+    """dlt reads `<dags>/.dlt/` as its project folder, as PipelineTasksGroup sets it up (the
+    shards' tasks run without the group, and the shard names are read before it exists)."""
+    os.environ[DLT_PROJECT_DIR] = conf.get("core", "dags_folder")
+    if PluggableRunContext in Container():
+        Container()[PluggableRunContext].reload_providers()
 
 
 def duckdb_path() -> Path:
@@ -190,6 +202,7 @@ with DAG(
     tags=["instagram", "dlt", "duckdb"],
     doc_md=__doc__,
 ) as dag:
+    read_dlt_config_from_the_dags_folder()
     shards = configured_shards()
     transform = PythonOperator(
         task_id="transforms",

@@ -214,9 +214,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=float(os.environ.get("INSTAGRAM_LOAD_WAIT_SECONDS", 120)),
         metavar="SECONDS",
-        help="how long to keep retrying while the destination cannot be opened (a DuckDB file held by another"
-        " process: an analyst, another shard's load; a database server that is down) before a load, or a read"
-        " of the refresh schedule, gives up (default: 120)",
+        help="how long to keep retrying a load while the destination cannot be opened: a DuckDB file held by"
+        " another process, a database server that is down (default: 120)",
     )
     parser.add_argument(
         "--log-level",
@@ -345,7 +344,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         log.info("loading packages left pending by an earlier run")
         loaded.update(run_retrying_while_busy(pipeline, args.load_wait))
 
-    source = instagram(**source_overrides, shard=args.shard, warehouse_wait_seconds=args.load_wait)
+    source = instagram(**source_overrides, shard=args.shard)
     if args.resources:
         names = [name.strip() for name in args.resources.split(",") if name.strip()]
         unknown = sorted(set(names) - set(source.resources))

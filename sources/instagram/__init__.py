@@ -123,7 +123,6 @@ def instagram(
     workers: int = DEFAULT_WORKERS,
     failure_max_runs: int = DEFAULT_FAILURE_MAX_RUNS,
     shard: str | None = None,
-    warehouse_wait_seconds: float = 0.0,
 ) -> list[DltResource]:
     """Everything the v1 API can read for the configured entities.
 
@@ -159,10 +158,6 @@ def instagram(
             (it is retried in the next run, then after skipping 1, 3, 7, ... runs).
         shard: the name of the shard this source reads for (its pipeline is its own); its
             follow history and list reads carry it (None: the unsharded pipeline).
-        warehouse_wait_seconds: how long a read of the warehouse (the refresh schedule, at the
-            start of a resource and of the crawl) waits while another process holds the DuckDB
-            file, e.g. another shard loading; 0: it does not wait, and what is scheduled waits
-            for the next run.
 
     Creating the source does no I/O; every request happens when the pipeline extracts. A
     setting that cannot work raises `InstagramConfigError` here.
@@ -189,7 +184,6 @@ def instagram(
             "retry_backoff_seconds": retry_backoff_seconds,
             "workers": workers,
             "failure_max_runs": failure_max_runs,
-            "warehouse_wait_seconds": warehouse_wait_seconds,
         },
     )
     if shard is not None:
@@ -211,7 +205,7 @@ def instagram(
     policy = RefreshPolicy(
         seed_refresh_hours, crawl_refresh_hours, list_max_age_hours, tuple(float(age) for age in engagement_ages_hours)
     )
-    schedule = Schedule(policy, busy_wait_seconds=warehouse_wait_seconds)
+    schedule = Schedule(policy)
     full_profiles = FullProfiles(schedule)
     engagement = Engagement(run, schedule)
     media_lists = MediaLists(run, engagement, page_size=media_page_size)

@@ -22,6 +22,7 @@ from .errors import (
     InstagramRateLimited,
     InstagramTransientError,
     causes_of,
+    duckdb_is_busy,
 )
 from .fan_in import fan_in
 from .items import column_hints, dlt_items
@@ -30,7 +31,7 @@ from .objects import Profiles, Relationships, SingleMedia
 from .reading import SourceRun
 from .redaction import install_secret_filter
 from .repair import remove_rows_loaded_twice
-from .schedule import RefreshPolicy, Schedule, duckdb_is_busy, refresh_summary
+from .schedule import RefreshPolicy, Schedule, refresh_summary
 from .search import Searches, search_queries
 
 __all__ = [

@@ -116,3 +116,12 @@ def causes_of(error: BaseException) -> Iterator[BaseException]:
     while cause is not None:
         yield cause
         cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
+
+
+# What DuckDB says when another process holds the file: one writer, and a writer no reader.
+DUCKDB_LOCKED = "Could not set lock on file"
+
+
+def duckdb_is_busy(error: BaseException) -> bool:
+    """`error`, or what caused it, is DuckDB refusing a file another process holds."""
+    return any(DUCKDB_LOCKED in str(cause) for cause in causes_of(error))

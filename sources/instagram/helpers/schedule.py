@@ -30,9 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
-from .errors import causes_of
 from .shaping import Rows
 
 logger = logging.getLogger("sources.instagram")
@@ -51,14 +49,6 @@ QUERIED_TABLES = ("follow_edges", "user_counts")
 CRAWL_KINDS = ("crawl", "follows", "followed_by")
 
 Query = Callable[[str], list[tuple[Any, ...]]]
-
-# What DuckDB says when another process holds the file: one writer, and a writer no reader.
-DUCKDB_LOCKED = "Could not set lock on file"
-
-
-def duckdb_is_busy(error: BaseException) -> bool:
-    """`error`, or what caused it, is DuckDB refusing a file another process holds."""
-    return any(DUCKDB_LOCKED in str(cause) for cause in causes_of(error))
 
 
 @dataclass(frozen=True)
@@ -135,20 +125,11 @@ class Schedule:
 
     _UNBOUND: Any = object()
 
-    def __init__(
-        self,
-        policy: RefreshPolicy,
-        query: Query | None = _UNBOUND,
-        epoch: str | None = None,
-        *,
-        busy_wait_seconds: float = 0.0,
-    ):
+    def __init__(self, policy: RefreshPolicy, query: Query | None = _UNBOUND, epoch: str | None = None):
         """`query` runs SQL on the warehouse, with `{table}` and `{follow_edges}` replaced by
         qualified names (None: no warehouse to ask, everything is due). By default both
-        `query` and `epoch` come from the pipeline that is extracting, on `bind`; that query
-        waits up to `busy_wait_seconds` while another process holds the DuckDB file."""
+        `query` and `epoch` come from the pipeline that is extracting, on `bind`."""
         self.policy = policy
-        self.busy_wait_seconds = busy_wait_seconds
         self._query = query
         self._epoch = epoch
         self._snapshot: dict[str, dict[str, Any]] | None = None
@@ -163,7 +144,7 @@ class Schedule:
             if self._snapshot is not None:
                 return
             if self._query is Schedule._UNBOUND:
-                self._query = warehouse_query(self.busy_wait_seconds)
+                self._query = warehouse_query()
             if self._epoch is None:
                 self._epoch = dlt.current.source_state().setdefault("schedule_epoch", uuid.uuid4().hex)
             crawl_kinds = literals(CRAWL_KINDS)
@@ -297,11 +278,9 @@ def _due(row: dict[str, Any], now: datetime) -> bool:
     return bool(row["active"]) and row["next_due_at"] is not None and row["next_due_at"] <= now
 
 
-def warehouse_query(busy_wait_seconds: float = 0.0) -> Query | None:
+def warehouse_query() -> Query | None:
     """A `Query` on the destination of the pipeline that is extracting; None when the
-    destination cannot run SQL (then everything is due every run, as the log says). While
-    another process holds the DuckDB file (another shard's load), a query waits for it, up to
-    `busy_wait_seconds`."""
+    destination cannot run SQL (then everything is due every run, as the log says)."""
     pipeline = dlt.current.pipeline()
     try:
         client_factory = pipeline.sql_client
@@ -313,7 +292,9 @@ def warehouse_query(busy_wait_seconds: float = 0.0) -> Query | None:
         logger.warning("the destination cannot be queried (%s): every entity is read as if due", error)
         return None
 
-    def run_once(sql: str) -> list[tuple[Any, ...]]:
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        for name, qualified in names.items():
+            sql = sql.replace(name, qualified)
         with client_factory() as client:
             if not client.has_dataset():
                 return []
@@ -323,17 +304,6 @@ def warehouse_query(busy_wait_seconds: float = 0.0) -> Query | None:
                 if _is_missing_table(error):
                     return []  # the first runs: the table appears with the first load
                 raise
-
-    def run(sql: str) -> list[tuple[Any, ...]]:
-        for name, qualified in names.items():
-            sql = sql.replace(name, qualified)
-        retrying = Retrying(
-            retry=retry_if_exception(duckdb_is_busy),
-            stop=stop_after_delay(busy_wait_seconds),
-            wait=wait_exponential(multiplier=0.2, max=5),
-            reraise=True,
-        )
-        return retrying(run_once, sql)
 
     return run
 

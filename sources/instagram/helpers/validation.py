@@ -28,7 +28,6 @@ _LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
     "retry_backoff_seconds": (0, False),
     "workers": (1, False),
     "failure_max_runs": (1, False),
-    "warehouse_wait_seconds": (0, False),
 }
 
 
