@@ -432,17 +432,6 @@ def exit_code_of_step_failure(error: PipelineStepFailed) -> int:
     return EXIT_FAILURE
 
 
-def lock_path(args: argparse.Namespace, shard: str | None) -> Path:
-    """The run lock of `shard`'s pipeline (None: the unsharded one): beside the DuckDB file,
-    else in dlt's working directory."""
-    if args.destination == "duckdb":
-        database = duckdb_path(args)
-        return (
-            warehouse_lock(database) if shard is None else database.with_suffix(f".duckdb.{pipeline_name(shard)}.lock")
-        )
-    return Path(args.pipelines_dir or Path.home() / ".dlt" / "pipelines") / f"{pipeline_name(shard)}.lock"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
