@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import logging
 import os
 import signal
@@ -313,14 +314,33 @@ def check_shard(args: argparse.Namespace) -> None:
         raise InstagramConfigError("--full-refresh drops the tables every shard loads into: not with --shard")
 
 
+def check_report_options(args: argparse.Namespace) -> None:
+    """`--report` that could only fail after the load is refused before any work."""
+    if not args.report:
+        return
+    if args.destination != "duckdb":
+        raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
+    if args.no_transforms:
+        raise InstagramConfigError("--report reads the analytics tables, which --no-transforms does not build")
+    if importlib.util.find_spec("plotly") is None:
+        raise InstagramConfigError("--report needs the report extra: pip install -e '.[report]'")
+
+
+def report_wanted(args: argparse.Namespace) -> bool:
+    """`--report`, or the demo's default where it can be written: on the embedded warehouse,
+    with the report extra installed (scripts/demo installs it)."""
+    return args.report or (
+        args.demo and args.destination == "duckdb" and importlib.util.find_spec("plotly") is not None
+    )
+
+
 def run(args: argparse.Namespace, interruption: Interruption, source_overrides: dict[str, Any]) -> RunReport:
     started = time.monotonic()
     report = RunReport()
     if args.shard:
         check_shard(args)
     destination: Any = args.destination
-    if args.report and args.destination != "duckdb":
-        raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
+    check_report_options(args)
     if args.destination == "duckdb":
         database = duckdb_path(args)
         check_duckdb_file(database)
@@ -380,8 +400,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         build_analytics(pipeline, stop_requested=interruption.requested)
         report.transform_seconds = time.monotonic() - transform_started
         print(f"Transforms: {report.transform_seconds:.1f} s")
-        # the demo writes it by default, on the embedded warehouse only
-        if args.report or (args.demo and args.destination == "duckdb"):
+        if report_wanted(args):
             print(f"Report: {write_report(database, report.schedule)}")
     return report
 
