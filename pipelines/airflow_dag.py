@@ -47,7 +47,9 @@ from pipelines.recipe import (
     build_analytics,
     build_pipeline,
     configured_shards,
+    default_read_copy,
     duckdb_destination,
+    publish_read_copy,
     raise_if_the_run_stopped,
     repair_after_load,
     run_lock,
@@ -178,14 +180,17 @@ def load_shard(shard: str) -> None:
 
 def run_transforms_on_loaded_data() -> None:
     """Repair the follow history after an interrupted load, then build `instagram_analytics`
-    from the raw tables in the configured DuckDB file; then fail the task if the source's last
-    run stopped early (a refused token, a server that is not v1 or is down)."""
+    from the raw tables in the configured DuckDB file; fail the task if the source's last run
+    stopped early (a refused token, a server that is not v1 or is down), else publish the
+    analysts' read copy beside the file (docs/analysts.md)."""
+    database = duckdb_path()
     with tempfile.TemporaryDirectory(prefix="dlt_transforms_") as working_dir:
-        pipeline = build_pipeline(duckdb_destination(duckdb_path()), working_dir, progress=False)
+        pipeline = build_pipeline(duckdb_destination(database), working_dir, progress=False)
         repair_after_load(pipeline)
         build_analytics(pipeline)
         pipeline.sync_destination()  # the state the load tasks committed, with their `last_run`
         raise_if_the_run_stopped(pipeline)
+    publish_read_copy(database, default_read_copy(database))
 
 
 with DAG(

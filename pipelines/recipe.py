@@ -10,12 +10,14 @@ import fcntl
 import logging
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import dlt
+import duckdb
 from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -59,6 +61,10 @@ DUCKDB_SETTINGS: dict[str, Any] = {
     "allocator_flush_threshold": "16MB",
     "preserve_insertion_order": False,
 }
+# The analysts' copy of the DuckDB file, published beside it after each run (docs/analysts.md).
+READ_COPY_SUFFIX = "_read"
+# The copy being written, renamed over the read copy once complete; one left by a kill is stale.
+PUBLISHING_SUFFIX = ".publishing"
 
 # dlt copies Arrow tables into PostgreSQL as CSV with FORCE_NULL on every nullable column, which
 # turns every empty string into NULL: a full profile's empty bio would read as the NULL of a
@@ -83,6 +89,8 @@ __all__ = [
     "last_run",
     "pipeline_name",
     "postgres_destination",
+    "default_read_copy",
+    "publish_read_copy",
     "raise_if_the_run_stopped",
     "recover_from_a_kill",
     "repair_after_load",
@@ -205,6 +213,38 @@ def run_lock(path: Path, *, wait: bool = False) -> Iterator[None]:
         handle.write(f"{os.getpid()}\n")
         handle.flush()
         yield
+
+
+def default_read_copy(database: Path) -> Path:
+    """Where the analysts' copy of `database` is published: `<stem>_read.duckdb` beside it."""
+    return database.with_name(f"{database.stem}{READ_COPY_SUFFIX}{database.suffix}")
+
+
+def publish_read_copy(database: Path, read_copy: Path) -> None:
+    """Publish a consistent copy of `database` at `read_copy` for analysts to open read-only.
+
+    Call it only when the run's loads and transforms have finished and while the run lock is
+    held (no other writer). A checkpoint folds the write-ahead log into the file, so the file
+    alone is the whole database; it is copied to a temporary file beside `read_copy`, flushed to
+    disk, and renamed over it. The rename is atomic: a reader opening `read_copy` finds the
+    previous copy or the new one, never a part of one, and a reader with the previous copy open
+    keeps reading it (its open file outlives the rename) until it reconnects. A kill before the
+    rename leaves the previous copy in place and a temporary file that the next publish removes.
+    """
+    temporary = read_copy.with_name(read_copy.name + PUBLISHING_SUFFIX)
+    temporary.unlink(missing_ok=True)
+    with duckdb.connect(str(database), config=duckdb_settings()) as connection:
+        connection.execute("CHECKPOINT")
+    shutil.copyfile(database, temporary)
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, read_copy)
+    directory = os.open(read_copy.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
+    log.info("published the analysts' read copy %s", read_copy)
 
 
 def recover_from_a_kill(pipeline: dlt.Pipeline) -> list[str]:

@@ -50,11 +50,13 @@ from pipelines.recipe import (
     build_analytics,
     build_pipeline,
     configured_shards,
+    default_read_copy,
     drop_analytics_views,
     duckdb_destination,
     last_run,
     pipeline_name,
     postgres_destination,
+    publish_read_copy,
     raise_if_the_run_stopped,
     recover_from_a_kill,
     refresh_status,
@@ -219,6 +221,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         " another process, a database server that is down (default: 120)",
     )
     parser.add_argument(
+        "--publish",
+        metavar="PATH",
+        default=os.environ.get("INSTAGRAM_PUBLISH_PATH"),
+        help="after each run whose loads and transforms finished, publish a copy of the DuckDB file here for"
+        " analysts to open read-only while later runs load (default: <duckdb file stem>_read.duckdb beside it;"
+        " env INSTAGRAM_PUBLISH_PATH; see docs/analysts.md)",
+    )
+    parser.add_argument("--no-publish", action="store_true", help="publish no read copy (the DuckDB destination only)")
+    parser.add_argument(
         "--log-level",
         default=os.environ.get("RUNTIME__LOG_LEVEL", "INFO"),
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
@@ -252,6 +263,14 @@ def duckdb_path(args: argparse.Namespace) -> Path:
         with contextlib.suppress(KeyError, ConfigurationException):
             configured = dlt.config["destination.duckdb.credentials"]
     return Path(configured or DEFAULT_DUCKDB_FILE).resolve()
+
+
+def read_copy_path(args: argparse.Namespace, database: Path) -> Path:
+    """Where the analysts' read copy goes: `--publish`, else beside the DuckDB file."""
+    path = Path(args.publish).resolve() if args.publish else default_read_copy(database)
+    if path == database:
+        raise InstagramConfigError(f"--publish {path} is the DuckDB file itself: name another file")
+    return path
 
 
 # A DuckDB database file holds this at offset 8 (its header).
@@ -341,9 +360,11 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         check_shard(args)
     destination: Any = args.destination
     check_report_options(args)
+    read_copy: Path | None = None
     if args.destination == "duckdb":
         database = duckdb_path(args)
         check_duckdb_file(database)
+        read_copy = None if args.no_publish else read_copy_path(args, database)
         destination = duckdb_destination(database)
     elif args.destination == "postgres":
         destination = postgres_destination()
@@ -402,6 +423,9 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         print(f"Transforms: {report.transform_seconds:.1f} s")
         if report_wanted(args):
             print(f"Report: {write_report(database, report.schedule)}")
+    if read_copy is not None:
+        publish_read_copy(database, read_copy)
+        print(f"Published for analysts: {read_copy}")
     return report
 
 
