@@ -127,6 +127,7 @@ class RunReport:
     schedule: dict[str, Any] = field(default_factory=dict)
     entities_failed: int = 0
     transform_seconds: float | None = None
+    published: Path | None = None
     seconds: float = 0.0
 
     def exit_code(self) -> int:
@@ -224,7 +225,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--publish",
         metavar="PATH",
         default=os.environ.get("INSTAGRAM_PUBLISH_PATH"),
-        help="after each run whose loads and transforms finished, publish a copy of the DuckDB file here for"
+        help="after each run whose loads and transforms finished (not with --no-transforms), publish a copy of the DuckDB file here for"
         " analysts to open read-only while later runs load (default: <duckdb file stem>_read.duckdb beside it;"
         " env INSTAGRAM_PUBLISH_PATH; see docs/analysts.md)",
     )
@@ -423,9 +424,11 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         print(f"Transforms: {report.transform_seconds:.1f} s")
         if report_wanted(args):
             print(f"Report: {write_report(database, report.schedule)}")
-    if read_copy is not None:
-        publish_read_copy(database, read_copy)
-        print(f"Published for analysts: {read_copy}")
+        # only a state whose analytics match its raw tables is shown to analysts
+        if read_copy is not None:
+            publish_read_copy(database, read_copy)
+            report.published = read_copy
+            print(f"Published for analysts: {read_copy}")
     return report
 
 
@@ -494,7 +497,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.demo:
                 with demo.emulator_for_demo(args) as demo_settings:
                     report = run(args, interruption, {**demo_settings, **overrides})
-                demo.print_next_steps(duckdb_path(args) if args.destination == "duckdb" else args.destination)
+                demo.print_next_steps(
+                    duckdb_path(args) if args.destination == "duckdb" else args.destination, report.published
+                )
             else:
                 report = run(args, interruption, overrides)
     except AlreadyRunning as error:

@@ -111,9 +111,10 @@ def test_a_kill_mid_publish_leaves_the_previous_copy_and_the_next_run_publishes(
     assert published_state(read_copy)[1:] == loaded[1:]  # the same data; the rerun's own load is newer
 
 
-def test_no_publish_writes_no_read_copy(tmp_path, emulator):
+def test_no_read_copy_without_transforms_or_with_no_publish(tmp_path, emulator):
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    result = run_cli(tmp_path, env, "--no-publish")
-    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-    assert (tmp_path / "warehouse.duckdb").exists()
-    assert not (tmp_path / "warehouse_read.duckdb").exists()
+    for flag in ("--no-transforms", "--no-publish"):
+        result = run_cli(tmp_path, env, flag)
+        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+        assert (tmp_path / "warehouse.duckdb").exists()
+        assert not (tmp_path / "warehouse_read.duckdb").exists(), flag
