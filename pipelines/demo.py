@@ -60,8 +60,9 @@ def emulator_for_demo(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
         yield {**settings, "base_url": emulator.base_url, "access_token": emulator.access_token}
 
 
-def print_next_steps(database: Path | str) -> None:
-    """What to query next; `database` is the DuckDB file, or the name of another destination."""
+def print_next_steps(database: Path | str, read_copy: Path | None) -> None:
+    """What to query next; `database` is the DuckDB file, or the name of another destination;
+    `read_copy` the analysts' copy the run published, if any."""
     if isinstance(database, Path):
         how_to_open = f"""The warehouse is ready: {database}
 
@@ -70,9 +71,15 @@ Open it with the DuckDB command line (`duckdb {database.name}`) or from Python:
 """
     else:
         how_to_open = f"The warehouse is ready in the configured {database} database (e.g. psql).\n"
+    keep_open = (
+        "To keep a session open while later runs load, open the copy each run publishes,\n"
+        f"{read_copy.name}, read-only instead (docs/analysts.md).\n"
+        if read_copy
+        else ""
+    )
     print(
         f"""
-{how_to_open}
+{how_to_open}{keep_open}
 Queries worth trying:
   -- who matters in the network
   SELECT user_id, followers, pagerank, community_id

@@ -5,23 +5,41 @@ and what follows a load (repair the follow history, then build the analytics tab
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
 import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dlt
+import duckdb
+from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.pipeline.exceptions import PipelineStepFailed
+from dlt.pipeline.helpers import retry_load
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from sources.instagram import (
     InstagramAuthError,
     InstagramConfigError,
     InstagramError,
+    causes_of,
+    check_shard_name,
+    duckdb_is_busy,
     remove_rows_loaded_twice,
 )
 from transforms import ANALYTICS_DATASET, ModelRun, run_transforms
 
 PIPELINE_NAME = "instagram"
+# The names of the shards: `[sources.instagram] shards = ["north", "south"]`. Shard `north` is
+# the pipeline `instagram_north`, and dlt looks its settings up in that pipeline's sections
+# first: `[instagram_north.sources.instagram]` in config.toml and secrets.toml (its token).
+SHARDS_SETTING = "sources.instagram.shards"
 RAW_DATASET = "instagram_raw"
 DEFAULT_DUCKDB_FILE = "instagram.duckdb"
 PROGRESS_LOG_SECONDS = 10.0
@@ -43,6 +61,10 @@ DUCKDB_SETTINGS: dict[str, Any] = {
     "allocator_flush_threshold": "16MB",
     "preserve_insertion_order": False,
 }
+# The analysts' copy of the DuckDB file, published beside it after each run (docs/analysts.md).
+READ_COPY_SUFFIX = "_read"
+# The copy being written, renamed over the read copy once complete; one left by a kill is stale.
+PUBLISHING_SUFFIX = ".publishing"
 
 # dlt copies Arrow tables into PostgreSQL as CSV with FORCE_NULL on every nullable column, which
 # turns every empty string into NULL: a full profile's empty bio would read as the NULL of a
@@ -53,21 +75,30 @@ POSTGRES_FILE_FORMATS = ["insert_values"]
 
 __all__ = [
     "ANALYTICS_DATASET",
+    "AlreadyRunning",
     "DEFAULT_DUCKDB_FILE",
     "PIPELINE_NAME",
     "RAW_DATASET",
-    "RunStopped",
     "build_analytics",
     "build_pipeline",
+    "configured_shards",
+    "destination_is_busy",
     "drop_analytics_views",
     "duckdb_destination",
     "duckdb_settings",
-    "postgres_destination",
     "last_run",
+    "pipeline_name",
+    "postgres_destination",
+    "default_read_copy",
+    "publish_read_copy",
     "raise_if_the_run_stopped",
     "recover_from_a_kill",
     "repair_after_load",
+    "run_lock",
+    "run_retrying_while_busy",
+    "RunStopped",
     "write_report",
+    "warehouse_lock",
 ]
 
 log = logging.getLogger(__name__)
@@ -75,6 +106,10 @@ log = logging.getLogger(__name__)
 # The name dlt gives the temporary file of an atomic save (`FileStorage.save_atomic`: 8 random
 # bytes in hex), written beside its target and then renamed over it.
 DLT_TEMP_FILE = re.compile(r"[0-9a-f]{16}")
+
+
+class AlreadyRunning(Exception):
+    """Another run holds the pipeline's lock."""
 
 
 class RunStopped(InstagramError):
@@ -85,14 +120,31 @@ class RunStopped(InstagramError):
 log = logging.getLogger("pipelines.recipe")
 
 
+def pipeline_name(shard: str | None = None) -> str:
+    """The pipeline of `shard` (None: the unsharded pipeline, `instagram`)."""
+    return PIPELINE_NAME if shard is None else f"{PIPELINE_NAME}_{shard}"
+
+
+def configured_shards() -> list[str]:
+    """The shard names in dlt's configuration (`SHARDS_SETTING`; none: the run is not sharded)."""
+    shards = dlt.config.get(SHARDS_SETTING, list) or []
+    for shard in shards:
+        check_shard_name(shard)
+    if len(set(shards)) != len(shards):
+        raise InstagramConfigError(f"{SHARDS_SETTING} names a shard twice: {shards}")
+    return list(shards)
+
+
 def build_pipeline(
-    destination: Any = "duckdb", pipelines_dir: str | None = None, *, progress: bool = True
+    destination: Any = "duckdb", pipelines_dir: str | None = None, *, progress: bool = True, shard: str | None = None
 ) -> dlt.Pipeline:
-    """The `instagram` pipeline into the raw dataset of `destination` (a name or a dlt
-    destination); with `progress`, rows and jobs per step are logged through our logging, and
-    so through its secret filter."""
+    """The pipeline of `shard` (default: the unsharded `instagram`) into the raw dataset of
+    `destination` (a name or a dlt destination); with `progress`, rows and jobs per step are
+    logged through our logging, and so through its secret filter. Every shard's pipeline loads
+    into the same dataset, with its own state; build it before the source, so that dlt reads
+    the shard's settings from its pipeline's sections."""
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=pipeline_name(shard),
         destination=destination,
         dataset_name=RAW_DATASET,
         pipelines_dir=pipelines_dir,
@@ -123,6 +175,76 @@ def postgres_destination() -> Any:
     return dlt.destinations.postgres(
         supported_loader_file_formats=POSTGRES_FILE_FORMATS, loader_file_format_selector=None
     )
+
+
+def warehouse_lock(database: Path) -> Path:
+    """The lock beside a DuckDB file that the runs loading into it take: an unsharded run at
+    once (or it exits), a shard's run waiting its turn."""
+    return database.with_suffix(".duckdb.lock")
+
+
+@contextlib.contextmanager
+def run_lock(path: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock for the whole run; the OS frees it when the process ends, however
+    it ends. The lock file names the holder's pid. Without `wait`, a lock held by another run
+    raises `AlreadyRunning`; with it, the run waits for its turn.
+
+    Shards of one DuckDB file take turns for their whole runs, not only for their loads: a run
+    reads the warehouse while it extracts (its refresh schedule, and who has a full profile,
+    so that a short profile never overwrites a full one), and what another shard loads during
+    that extraction would be unknown to it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
+    except OSError as error:
+        raise InstagramConfigError(f"cannot write the lock file {path}: {error.strerror}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            if not wait:
+                raise AlreadyRunning(f"another run (pid {holder}) holds {path}") from None
+            log.info("another run (pid %s) holds %s: waiting for it to finish", holder, path.name)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+
+
+def default_read_copy(database: Path) -> Path:
+    """Where the analysts' copy of `database` is published: `<stem>_read.duckdb` beside it."""
+    return database.with_name(f"{database.stem}{READ_COPY_SUFFIX}{database.suffix}")
+
+
+def publish_read_copy(database: Path, read_copy: Path) -> None:
+    """Publish a consistent copy of `database` at `read_copy` for analysts to open read-only.
+
+    Call it only when the run's loads and transforms have finished and while the run lock is
+    held (no other writer). A checkpoint folds the write-ahead log into the file, so the file
+    alone is the whole database; it is copied to a temporary file beside `read_copy`, flushed to
+    disk, and renamed over it. The rename is atomic: a reader opening `read_copy` finds the
+    previous copy or the new one, never a part of one, and a reader with the previous copy open
+    keeps reading it (its open file outlives the rename) until it reconnects. A kill before the
+    rename leaves the previous copy in place and a temporary file that the next publish removes.
+    """
+    temporary = read_copy.with_name(read_copy.name + PUBLISHING_SUFFIX)
+    temporary.unlink(missing_ok=True)
+    with duckdb.connect(str(database), config=duckdb_settings()) as connection:
+        connection.execute("CHECKPOINT")
+    shutil.copyfile(database, temporary)
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, read_copy)
+    directory = os.open(read_copy.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
+    log.info("published the analysts' read copy %s", read_copy)
 
 
 def recover_from_a_kill(pipeline: dlt.Pipeline) -> list[str]:
@@ -188,9 +310,87 @@ def drop_analytics_views(pipeline: dlt.Pipeline) -> list[str]:
     return views
 
 
-def repair_after_load(pipeline: dlt.Pipeline) -> int:
-    """The step after every load: remove follow history rows a resumed load inserted twice."""
-    return remove_rows_loaded_twice(pipeline)
+def destination_is_busy(error: BaseException) -> bool:
+    """The destination could not be opened (a DuckDB file held by another process, a database
+    that is down) when dlt synced state before extracting or loaded after it: worth retrying.
+    Schema, data and configuration errors are not, nor a file that is not a database."""
+    if not retry_load(("sync", "load"))(error) and not isinstance(error, PipelineStepFailed):
+        return False
+    if duckdb_is_busy(error):
+        return True
+    causes = list(causes_of(error))
+    return any(isinstance(cause, DestinationConnectionError) for cause in causes) and not any(
+        "not a valid DuckDB database" in str(cause) for cause in causes
+    )
+
+
+T = TypeVar("T")
+
+
+def retrying_while_busy(call: Callable[[], T], load_wait: float, is_busy: Callable[[BaseException], bool]) -> T:
+    """`call()`, retried while `is_busy` says its error is a busy destination, for at most
+    `load_wait` seconds from when it was first found busy."""
+    busy_since: float | None = None
+
+    def waited_long_enough(_: RetryCallState) -> bool:
+        nonlocal busy_since
+        now = time.monotonic()
+        busy_since = now if busy_since is None else busy_since
+        return now - busy_since >= load_wait
+
+    def log_retry(retry_state: RetryCallState) -> None:
+        log.warning(
+            "destination busy (is another process holding it?); retrying in %.1f s, for at most %.0f s in all",
+            retry_state.upcoming_sleep,
+            load_wait,
+        )
+
+    retrying = Retrying(
+        retry=retry_if_exception(is_busy),
+        stop=waited_long_enough,
+        wait=wait_exponential(multiplier=0.5, max=10),
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    return retrying(call)
+
+
+def run_retrying_while_busy(
+    pipeline: dlt.Pipeline, load_wait: float, source: Any = None, refresh: str | None = None
+) -> dict[str, int]:
+    """`pipeline.run`, retried while the destination is busy, for at most `load_wait` seconds
+    from when it was first found busy. Returns the rows normalized per table.
+
+    An attempt that failed at the load left its package pending: the next attempt loads that
+    package and never extracts again (so its rows are counted from the attempt that did). With
+    no `source`, it loads the packages an earlier run left pending.
+    """
+    rows_by_table: dict[str, int] = {}
+
+    def attempt() -> None:
+        nonlocal rows_by_table
+        try:
+            if pipeline.has_pending_data:
+                # Not run(): until the first load creates the dataset, run()'s state sync
+                # finds no dataset and wipes the working folder, pending packages included.
+                pipeline.normalize()
+                pipeline.load()
+            else:
+                pipeline.run(source, refresh=refresh)
+        finally:
+            normalized = pipeline.last_trace and pipeline.last_trace.last_normalize_info
+            if normalized:
+                rows_by_table = dict(normalized.row_counts)
+
+    retrying_while_busy(attempt, load_wait, destination_is_busy)
+    return rows_by_table
+
+
+def repair_after_load(pipeline: dlt.Pipeline, load_wait: float = 0.0) -> int:
+    """The step after every load: remove follow history rows a resumed load inserted twice
+    (waiting up to `load_wait` seconds while another process, e.g. another shard's load,
+    holds the DuckDB file)."""
+    return retrying_while_busy(lambda: remove_rows_loaded_twice(pipeline), load_wait, duckdb_is_busy)
 
 
 def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> dict[str, ModelRun]:

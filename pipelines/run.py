@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
+import importlib.util
 import logging
 import os
 import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,31 +39,37 @@ from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination.exceptions import DestinationException, UnknownDestinationModule
 from dlt.common.exceptions import SignalReceivedException
 from dlt.common.pipeline import get_dlt_pipelines_dir
-from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.pipeline.exceptions import PipelineStepFailed
-from dlt.pipeline.helpers import retry_load
-from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
 from pipelines import demo
 from pipelines.recipe import (
     DEFAULT_DUCKDB_FILE,
-    PIPELINE_NAME,
+    SHARDS_SETTING,
+    AlreadyRunning,
     RunStopped,
     build_analytics,
     build_pipeline,
+    configured_shards,
+    default_read_copy,
     drop_analytics_views,
     duckdb_destination,
     last_run,
+    pipeline_name,
     postgres_destination,
+    publish_read_copy,
     raise_if_the_run_stopped,
     recover_from_a_kill,
     refresh_status,
     repair_after_load,
+    run_lock,
+    run_retrying_while_busy,
+    warehouse_lock,
     write_report,
 )
 from sources.instagram import (
     InstagramAuthError,
     InstagramConfigError,
+    causes_of,
     instagram,
     install_secret_filter,
     request_stop,
@@ -103,10 +110,6 @@ EXIT_CODES_HELP = """exit codes:
 log = logging.getLogger("pipelines.run")
 
 
-class AlreadyRunning(Exception):
-    """Another run holds the pipeline's lock."""
-
-
 class NothingToExtract(Exception):
     """The selected resources have nothing configured to read."""
 
@@ -124,6 +127,7 @@ class RunReport:
     schedule: dict[str, Any] = field(default_factory=dict)
     entities_failed: int = 0
     transform_seconds: float | None = None
+    published: Path | None = None
     seconds: float = 0.0
 
     def exit_code(self) -> int:
@@ -185,6 +189,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="dlt working directory for state and load packages (default: ~/.dlt/pipelines)",
     )
+    parser.add_argument(
+        "--shard",
+        metavar="NAME",
+        help=f"extract one shard of {SHARDS_SETTING} (its own pipeline, state and token) and load it; the"
+        " transforms are left for `python -m transforms`, once every shard has loaded",
+    )
     parser.add_argument("--resources", help="comma-separated resources to extract (default: all)")
     parser.add_argument("--tags", help="comma-separated tag names whose recent media to extract")
     parser.add_argument("--locations", help="comma-separated location ids")
@@ -208,9 +218,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=float(os.environ.get("INSTAGRAM_LOAD_WAIT_SECONDS", 120)),
         metavar="SECONDS",
-        help="how long to keep retrying while the destination cannot be opened: a DuckDB file held by another"
-        " process, a database server that is down (default: 120)",
+        help="how long to keep retrying a load while the destination cannot be opened: a DuckDB file held by"
+        " another process, a database server that is down (default: 120)",
     )
+    parser.add_argument(
+        "--publish",
+        metavar="PATH",
+        default=os.environ.get("INSTAGRAM_PUBLISH_PATH"),
+        help="after each run whose loads and transforms finished (not with --no-transforms), publish a copy of the DuckDB file here for"
+        " analysts to open read-only while later runs load (default: <duckdb file stem>_read.duckdb beside it;"
+        " env INSTAGRAM_PUBLISH_PATH; see docs/analysts.md)",
+    )
+    parser.add_argument("--no-publish", action="store_true", help="publish no read copy (the DuckDB destination only)")
     parser.add_argument(
         "--log-level",
         default=os.environ.get("RUNTIME__LOG_LEVEL", "INFO"),
@@ -247,6 +266,14 @@ def duckdb_path(args: argparse.Namespace) -> Path:
     return Path(configured or DEFAULT_DUCKDB_FILE).resolve()
 
 
+def read_copy_path(args: argparse.Namespace, database: Path) -> Path:
+    """Where the analysts' read copy goes: `--publish`, else beside the DuckDB file."""
+    path = Path(args.publish).resolve() if args.publish else default_read_copy(database)
+    if path == database:
+        raise InstagramConfigError(f"--publish {path} is the DuckDB file itself: name another file")
+    return path
+
+
 # A DuckDB database file holds this at offset 8 (its header).
 DUCKDB_MAGIC = (8, b"DUCK")
 
@@ -266,37 +293,18 @@ def check_duckdb_file(path: Path) -> None:
                 )
 
 
-def run_lock_path(args: argparse.Namespace) -> Path:
-    """The run's lock: beside the DuckDB file, which one writer may hold; on a database server
-    (PostgreSQL), which takes concurrent writers, in dlt's pipelines folder, so that two runs on
-    one host never share the pipeline's local state and load packages. Runs on several hosts
-    against one server need one scheduler (docs/destinations.md)."""
+def lock_path(args: argparse.Namespace, shard: str | None) -> Path:
+    """The run lock of `shard`'s pipeline (None: the unsharded one): beside the DuckDB file,
+    which one writer may hold; on a database server (PostgreSQL), which takes concurrent
+    writers, in dlt's pipelines folder, so that two runs on one host never share a pipeline's
+    local state and load packages. Runs on several hosts against one server need one scheduler
+    (docs/destinations.md)."""
     if args.destination == "duckdb":
-        return duckdb_path(args).with_suffix(".duckdb.lock")
-    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{PIPELINE_NAME}.lock"
-
-
-@contextlib.contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking lock for the whole run; the OS frees it when the process
-    ends, however it ends. The lock file names the holder's pid."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
-    except OSError as error:
-        raise InstagramConfigError(f"cannot write the lock file {path}: {error.strerror}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise AlreadyRunning(f"another run (pid {holder}) holds {path}") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        yield
+        database = duckdb_path(args)
+        return (
+            warehouse_lock(database) if shard is None else database.with_suffix(f".duckdb.{pipeline_name(shard)}.lock")
+        )
+    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{pipeline_name(shard)}.lock"
 
 
 def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path) -> None:
@@ -312,95 +320,57 @@ def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path
         pipeline.drop()
 
 
-def causes_of(error: BaseException) -> Iterator[BaseException]:
-    """`error` and what caused it, outermost first (dlt wraps step errors in `.exception`)."""
-    cause: BaseException | None = error
-    while cause is not None:
-        yield cause
-        cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
+def check_shard(args: argparse.Namespace) -> None:
+    """A shard must be configured, have a token of its own (a token's rate budget is its own;
+    without one, dlt would fall back to the shared `sources.instagram.access_token`), and own
+    its tables only together with the other shards (a full refresh would drop them all)."""
+    shards = configured_shards()
+    if args.shard not in shards:
+        raise InstagramConfigError(f"unknown shard {args.shard!r}; {SHARDS_SETTING} names {shards or 'none'}")
+    token_key = f"{pipeline_name(args.shard)}.sources.instagram.access_token"
+    if not dlt.secrets.get(token_key):
+        raise InstagramConfigError(f"shard {args.shard!r} has no access token of its own: set {token_key}")
+    if args.full_refresh:
+        raise InstagramConfigError("--full-refresh drops the tables every shard loads into: not with --shard")
 
 
-# What DuckDB says when another process holds the file.
-DUCKDB_LOCKED = "Could not set lock on file"
+def check_report_options(args: argparse.Namespace) -> None:
+    """`--report` that could only fail after the load is refused before any work."""
+    if not args.report:
+        return
+    if args.destination != "duckdb":
+        raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
+    if args.no_transforms:
+        raise InstagramConfigError("--report reads the analytics tables, which --no-transforms does not build")
+    if importlib.util.find_spec("plotly") is None:
+        raise InstagramConfigError("--report needs the report extra: pip install -e '.[report]'")
 
 
-def destination_is_busy(error: BaseException) -> bool:
-    """The destination could not be opened (a DuckDB file held by another process, a database
-    that is down) when dlt synced state before extracting or loaded after it: worth retrying.
-    Schema, data and configuration errors are not, nor a file that is not a database."""
-    if not retry_load(("sync", "load"))(error) and not isinstance(error, PipelineStepFailed):
-        return False
-    causes = list(causes_of(error))
-    if any(DUCKDB_LOCKED in str(cause) for cause in causes):
-        return True
-    return any(isinstance(cause, DestinationConnectionError) for cause in causes) and not any(
-        "not a valid DuckDB database" in str(cause) for cause in causes
+def report_wanted(args: argparse.Namespace) -> bool:
+    """`--report`, or the demo's default where it can be written: on the embedded warehouse,
+    with the report extra installed (scripts/demo installs it)."""
+    return args.report or (
+        args.demo and args.destination == "duckdb" and importlib.util.find_spec("plotly") is not None
     )
-
-
-def run_retrying_while_busy(
-    pipeline: dlt.Pipeline, load_wait: float, source: Any = None, refresh: str | None = None
-) -> dict[str, int]:
-    """`pipeline.run`, retried while the destination is busy, for at most `load_wait` seconds
-    from when it was first found busy. Returns the rows normalized per table.
-
-    An attempt that failed at the load left its package pending: the next attempt loads that
-    package and never extracts again (so its rows are counted from the attempt that did). With
-    no `source`, it loads the packages an earlier run left pending.
-    """
-    rows_by_table: dict[str, int] = {}
-    busy_since: float | None = None
-
-    def waited_long_enough(_: RetryCallState) -> bool:
-        nonlocal busy_since
-        now = time.monotonic()
-        busy_since = now if busy_since is None else busy_since
-        return now - busy_since >= load_wait
-
-    def log_retry(retry_state: RetryCallState) -> None:
-        log.warning(
-            "destination busy (is another process holding it?); retrying in %.1f s, for at most %.0f s in all",
-            retry_state.upcoming_sleep,
-            load_wait,
-        )
-
-    for attempt in Retrying(
-        retry=retry_if_exception(destination_is_busy),
-        stop=waited_long_enough,
-        wait=wait_exponential(multiplier=0.5, max=10),
-        before_sleep=log_retry,
-        reraise=True,
-    ):
-        with attempt:
-            try:
-                if pipeline.has_pending_data:
-                    # Not run(): until the first load creates the dataset, run()'s state sync
-                    # finds no dataset and wipes the working folder, pending packages included.
-                    pipeline.normalize()
-                    pipeline.load()
-                else:
-                    pipeline.run(source, refresh=refresh)
-            finally:
-                normalized = pipeline.last_trace and pipeline.last_trace.last_normalize_info
-                if normalized:
-                    rows_by_table = dict(normalized.row_counts)
-    return rows_by_table
 
 
 def run(args: argparse.Namespace, interruption: Interruption, source_overrides: dict[str, Any]) -> RunReport:
     started = time.monotonic()
     report = RunReport()
+    if args.shard:
+        check_shard(args)
     destination: Any = args.destination
-    if args.report and args.destination != "duckdb":
-        raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
+    check_report_options(args)
+    read_copy: Path | None = None
     if args.destination == "duckdb":
         database = duckdb_path(args)
         check_duckdb_file(database)
+        read_copy = None if args.no_publish else read_copy_path(args, database)
         destination = duckdb_destination(database)
     elif args.destination == "postgres":
         destination = postgres_destination()
     try:
-        pipeline = build_pipeline(destination, args.pipelines_dir)
+        pipeline = build_pipeline(destination, args.pipelines_dir, shard=args.shard)
     except (UnknownDestinationModule, DestinationException) as error:
         raise InstagramConfigError(f"unknown or unusable destination {args.destination!r}: {error}") from None
     if args.destination == "duckdb":
@@ -416,7 +386,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         log.info("loading packages left pending by an earlier run")
         loaded.update(run_retrying_while_busy(pipeline, args.load_wait))
 
-    source = instagram(**source_overrides)
+    source = instagram(**source_overrides, shard=args.shard)
     if args.resources:
         names = [name.strip() for name in args.resources.split(",") if name.strip()]
         unknown = sorted(set(names) - set(source.resources))
@@ -425,7 +395,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         source = source.with_resources(*names)
     refresh = "drop_sources" if args.full_refresh else None
     loaded.update(run_retrying_while_busy(pipeline, args.load_wait, source, refresh))
-    repair_after_load(pipeline)
+    repair_after_load(pipeline, args.load_wait)
     report.rows_by_table = {table: count for table, count in loaded.items() if not table.startswith("_dlt")}
     figures = last_run(pipeline)
     report.requests = figures.get("requests")
@@ -445,14 +415,20 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
             f"nothing was extracted: the selected resources ({', '.join(source.selected_resources)}) have no"
             " entity configured to read (user ids, tags, locations, ...)"
         )
-    if not args.no_transforms:
+    if args.shard:
+        print("Transforms: left for `python -m transforms`, once every shard has loaded")
+    elif not args.no_transforms:
         transform_started = time.monotonic()
         build_analytics(pipeline, stop_requested=interruption.requested)
         report.transform_seconds = time.monotonic() - transform_started
         print(f"Transforms: {report.transform_seconds:.1f} s")
-        # the demo writes it by default, on the embedded warehouse only
-        if args.report or (args.demo and args.destination == "duckdb"):
+        if report_wanted(args):
             print(f"Report: {write_report(database, report.schedule)}")
+        # only a state whose analytics match its raw tables is shown to analysts
+        if read_copy is not None:
+            publish_read_copy(database, read_copy)
+            report.published = read_copy
+            print(f"Published for analysts: {read_copy}")
     return report
 
 
@@ -510,14 +486,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["RUNTIME__LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
     interruption = Interruption()
     interruption.install()
-    lock_path = run_lock_path(args)
     try:
-        with run_lock(lock_path):
+        # one run per pipeline at a time (a shard's pipeline is its own); the shards then take
+        # turns on the unsharded run's lock (see `run_lock`)
+        with (
+            run_lock(lock_path(args, args.shard)),
+            run_lock(lock_path(args, None), wait=True) if args.shard else nullcontext(),
+        ):
             overrides = source_arguments(args)
             if args.demo:
                 with demo.emulator_for_demo(args) as demo_settings:
                     report = run(args, interruption, {**demo_settings, **overrides})
-                demo.print_next_steps(duckdb_path(args) if args.destination == "duckdb" else args.destination)
+                demo.print_next_steps(
+                    duckdb_path(args) if args.destination == "duckdb" else args.destination, report.published
+                )
             else:
                 report = run(args, interruption, overrides)
     except AlreadyRunning as error:

@@ -196,6 +196,12 @@ TABLES: dict[str, dict[str, Any]] = {
             ("followed_id", TEXT, "Who is followed."),
             ("valid_from", TIMESTAMP, "Observed time of the first complete read that held the edge."),
             ("valid_to", TIMESTAMP, "Observed time of the first complete read without it; NULL while current."),
+            (
+                "shard",
+                TEXT,
+                "The shard whose pipeline read the list; NULL for the unsharded pipeline. Each shard keeps"
+                " its own history of a list (its loads come in its own order); stg_follow_edges merges them.",
+            ),
         ],
     },
     "follow_list_reads": {
@@ -206,7 +212,7 @@ TABLES: dict[str, dict[str, Any]] = {
         ),
         "primary_key": "read_key",
         "columns": [
-            ("read_key", TEXT, "list_key + ':' + observed_at (unix seconds)."),
+            ("read_key", TEXT, "[shard + ':'] + list_key + ':' + observed_at (unix seconds)."),
             ("list_key", TEXT, "'follows:{uid}' or 'followed_by:{uid}': the list read."),
             ("user_id", TEXT, "The list's owner."),
             ("list_kind", TEXT, "follows (whom the owner follows) or followed_by (who follows the owner)."),
@@ -217,6 +223,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 " follow_edges gives the edges this read added (valid_from) or retired (valid_to).",
             ),
             ("member_count", BIGINT, "Users in the list at this read (0 for an empty list)."),
+            ("shard", TEXT, "The shard whose pipeline read the list; NULL for the unsharded pipeline."),
         ],
     },
     "relationships": {
@@ -269,7 +276,8 @@ TABLES: dict[str, dict[str, Any]] = {
             " relationship or search), with its last complete read and when it is due next. The"
             " source reads it at the start of each run to spend the budget on work that is due."
         ),
-        "primary_key": "entity_key",
+        # one schedule per source state: shards (each its own pipeline and state) keep their own
+        "primary_key": ("entity_key", "epoch"),
         "columns": [
             ("entity_key", TEXT, "kind + ':' + entity_id."),
             (
@@ -291,7 +299,12 @@ TABLES: dict[str, dict[str, Any]] = {
             ),
             ("next_due_at", TIMESTAMP, "When it is due again; NULL: never again (a media past its last age)."),
             ("active", BOOL, "False once a crawled user left the frontier (no longer reachable)."),
-            ("epoch", TEXT, "The source state that wrote the row; rows of an earlier, dropped state are ignored."),
+            (
+                "epoch",
+                TEXT,
+                "The source state that wrote the row (each shard's pipeline has its own); rows of an"
+                " earlier, dropped state are ignored.",
+            ),
         ],
     },
     "extraction_errors": {
@@ -326,6 +339,10 @@ FOLLOW_EDGES_DISPOSITION: dict[str, Any] = {
     "validity_column_names": ["valid_from", "valid_to"],
     # One marker row per completely read list lets an empty list retire its edges: the scope
     # counts every staged row, the source filter keeps markers out of the table.
-    "destination_scope": "list_key IN (SELECT list_key FROM {staging_table})",
+    # Each shard's pipeline keeps its own history of a list (a shard's loads arrive in the order
+    # it read, two shards' loads do not): the scope is the staged lists of the staged shard.
+    "destination_scope": (
+        "(list_key, coalesce(shard, '')) IN (SELECT list_key, coalesce(shard, '') FROM {staging_table})"
+    ),
     "source_filter": "follower_id IS NOT NULL",
 }

@@ -46,8 +46,8 @@ READ_COLUMNS: dict[str, tuple[str, ...]] = {
     "media_tags": ("media_id", "tag"),
     "comments": ("id", "media_id", "from_user_id", "text", "created_time", "observed_at"),
     "likes": ("media_id", "user_id", "observed_at"),
-    "follow_edges": ("edge_key", "list_key", "follower_id", "followed_id", "valid_from", "valid_to"),
-    "follow_list_reads": ("list_key", "user_id", "list_kind", "observed_at", "member_count"),
+    "follow_edges": ("edge_key", "list_key", "follower_id", "followed_id", "valid_from", "valid_to", "shard"),
+    "follow_list_reads": ("list_key", "user_id", "list_kind", "observed_at", "member_count", "shard"),
     "locations": ("id", "name", "latitude", "longitude"),
 }
 

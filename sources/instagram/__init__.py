@@ -34,8 +34,10 @@ from .helpers import (
     Searches,
     SingleMedia,
     SourceRun,
+    causes_of,
     column_hints,
     dlt_items,
+    duckdb_is_busy,
     fan_in,
     install_secret_filter,
     refresh_summary,
@@ -45,7 +47,7 @@ from .helpers import (
 )
 from .helpers.items import FollowListRead, FullProfiles
 from .helpers.shaping import Rows
-from .helpers.validation import InstagramConfigError, check_ids, check_settings, distinct
+from .helpers.validation import InstagramConfigError, check_ids, check_settings, check_shard_name, distinct
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_BUDGET_SHARE,
@@ -76,6 +78,9 @@ __all__ = [
     "InstagramNotFound",
     "InstagramPermissionError",
     "InstagramTransientError",
+    "causes_of",
+    "check_shard_name",
+    "duckdb_is_busy",
     "install_secret_filter",
     "remove_rows_loaded_twice",
     "request_stop",
@@ -117,6 +122,7 @@ def instagram(
     retry_backoff_seconds: float = DEFAULT_RETRY_BACKOFF_SECONDS,
     workers: int = DEFAULT_WORKERS,
     failure_max_runs: int = DEFAULT_FAILURE_MAX_RUNS,
+    shard: str | None = None,
 ) -> list[DltResource]:
     """Everything the v1 API can read for the configured entities.
 
@@ -150,6 +156,8 @@ def instagram(
         workers: parallel requests.
         failure_max_runs: runs in which a read may outlast its retries before it is given up
             (it is retried in the next run, then after skipping 1, 3, 7, ... runs).
+        shard: the name of the shard this source reads for (its pipeline is its own); its
+            follow history and list reads carry it (None: the unsharded pipeline).
 
     Creating the source does no I/O; every request happens when the pipeline extracts. A
     setting that cannot work raises `InstagramConfigError` here.
@@ -181,6 +189,8 @@ def instagram(
             "failure_max_runs": failure_max_runs,
         },
     )
+    if shard is not None:
+        check_shard_name(shard)
     searches = search_queries(
         user_search_queries, tag_search_queries, location_search_points, facebook_places_ids, media_search_points
     )
@@ -225,7 +235,7 @@ def instagram(
         if schedule.unavailable:
             client.work_remaining = True  # what is scheduled waits for the next run
         dlt.current.source_state().pop("full_profiles", None)  # the set the warehouse now holds
-        yield from dlt_items(produced, client, full_profiles)
+        yield from dlt_items(produced, client, full_profiles, shard)
         dlt.current.source_state()["last_run"] = {**client.summary(), **refresh_summary(schedule, client)}
 
     def user_profiles() -> Iterator[Any]:

@@ -179,6 +179,11 @@ def test_scheduled_runs_load_the_world_then_its_changes(
             assert secret not in database.read_bytes().decode("latin-1")
             assert secret not in logged
 
+    # the transforms task published the analysts' read copy of that state (docs/analysts.md)
+    with duckdb.connect(str(database.with_name("instagram_read.duckdb")), read_only=True) as copy:
+        assert sorted(column(copy, "SELECT id FROM instagram_raw.media")) == sorted(media_ids)
+        assert sorted(current_follows(copy, me["id"])) == sorted(world.follows(me["id"]))
+
 
 def test_a_run_without_the_connection_fails_clearly_and_touches_nothing(
     dags_folder: Path,

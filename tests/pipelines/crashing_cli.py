@@ -8,12 +8,15 @@ Usage: CRASH_INSIDE=<moment> python -m tests.pipelines.crashing_cli [pipelines.r
 - `normalize_commit`: the normalized package is renamed into place; the extracted one is not
   deleted yet;
 - `schema_save`: a schema save while normalizing wrote its temporary file, not yet renamed over
-  the schema.
+  the schema;
+- `publish`: the analysts' read copy is written to its temporary file, not yet renamed into
+  place.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -56,10 +59,25 @@ def die_before_a_schema_save_while_normalizing() -> None:
     os.replace = replace_unless_a_schema
 
 
+def die_after_copying_the_read_copy() -> None:
+    from pipelines.recipe import PUBLISHING_SUFFIX
+
+    copyfile = shutil.copyfile
+
+    def copy_then_die(source, target, *args, **kwargs):
+        copied = copyfile(source, target, *args, **kwargs)
+        if str(target).endswith(PUBLISHING_SUFFIX):
+            die()
+        return copied
+
+    shutil.copyfile = copy_then_die
+
+
 MOMENTS = {
     "extract_commit": lambda: then_die(Extract, "commit_packages"),
     "normalize_commit": lambda: then_die(LoadStorage, "commit_new_load_package"),
     "schema_save": die_before_a_schema_save_while_normalizing,
+    "publish": die_after_copying_the_read_copy,
 }
 
 

@@ -191,11 +191,18 @@ def test_the_demo_report_shows_the_tables_figures(tmp_path):
     assert "Nothing was due and waiting for budget" in document
 
 
-def test_report_with_a_server_destination_is_refused_before_any_work(tmp_path, emulator):
-    """The report reads a DuckDB file: asking for it with PostgreSQL fails at start-up, not after the load."""
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (("--destination", "postgres"), "--report reads a DuckDB warehouse"),
+        (("--no-transforms",), "which --no-transforms does not build"),
+    ],
+)
+def test_a_report_that_cannot_be_written_is_refused_before_any_work(tmp_path, emulator, flags, message):
+    """Asking for the report where it cannot be written fails at start-up, not after the load."""
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    result = run_cli(tmp_path, env, "--destination", "postgres", "--report")
+    result = run_cli(tmp_path, env, "--report", *flags)
     assert result.returncode == EXIT_CONFIG_ERROR, result.stderr[-3000:]
-    assert "--report reads a DuckDB warehouse" in result.stderr
+    assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert emulator.stats.total == 0

@@ -1,6 +1,6 @@
 """The report opened from file:// in Debian's headless Chromium (no browser download), recording
-console errors and every request the page makes. Shared by the browser test and
-`python -m tests.report.screenshots`."""
+console errors and every request the page makes. Shared by the browser test,
+`python -m tests.report.screenshots` and `bench/bench_report.py`."""
 
 from __future__ import annotations
 

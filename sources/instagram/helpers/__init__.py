@@ -21,6 +21,8 @@ from .errors import (
     InstagramPermissionError,
     InstagramRateLimited,
     InstagramTransientError,
+    causes_of,
+    duckdb_is_busy,
 )
 from .fan_in import fan_in
 from .items import column_hints, dlt_items
@@ -55,8 +57,10 @@ __all__ = [
     "Searches",
     "SingleMedia",
     "SourceRun",
+    "causes_of",
     "column_hints",
     "dlt_items",
+    "duckdb_is_busy",
     "fan_in",
     "install_secret_filter",
     "remove_rows_loaded_twice",

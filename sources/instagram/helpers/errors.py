@@ -5,6 +5,7 @@ Messages never hold a secret: every URL is sanitized before it reaches one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 
@@ -107,3 +108,20 @@ AUTH_ERRORS = {
     "OAuthException",
 }
 RATE_LIMIT_CODES = {420, 429}
+
+
+def causes_of(error: BaseException) -> Iterator[BaseException]:
+    """`error` and what caused it, outermost first (dlt wraps step errors in `.exception`)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        yield cause
+        cause = cause.__cause__ or cause.__context__ or getattr(cause, "exception", None)
+
+
+# What DuckDB says when another process holds the file: one writer, and a writer no reader.
+DUCKDB_LOCKED = "Could not set lock on file"
+
+
+def duckdb_is_busy(error: BaseException) -> bool:
+    """`error`, or what caused it, is DuckDB refusing a file another process holds."""
+    return any(DUCKDB_LOCKED in str(cause) for cause in causes_of(error))

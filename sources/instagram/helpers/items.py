@@ -33,20 +33,25 @@ class FollowListRead:
 
 
 def dlt_items(
-    produced: Iterable[Rows | FollowListRead], client: InstagramClient, profiles: FullProfiles
+    produced: Iterable[Rows | FollowListRead], client: InstagramClient, profiles: FullProfiles, shard: str | None
 ) -> Iterator[DataItemWithMeta]:
     """What the readers produced, as dlt items: Arrow batches per table; the edges of completely
     read follow lists as Arrow batches too (`EdgeBatches`), with the scd2 hints, whose boundary
     is the run's observed time (the server's time of the run's first answer), and a
     `follow_list_reads` row at that same time (so an empty list, or one whose read changed no
-    edge, still leaves its read on record)."""
+    edge, still leaves its read on record). A shard's edges and reads carry its name."""
     batches = TableBatches(ROWS_PER_BATCH)
     edges = EdgeBatches(ROWS_PER_BATCH)
     for item in produced:
         if isinstance(item, FollowListRead):
-            for arrow in edges.add(item.rows):
+            # The shard is in the row hash, so each shard's history of a list is its own. The
+            # unsharded pipeline's rows leave it out: their hash stays what it always was, and
+            # no edge of an existing history gets a new version.
+            rows = [{**row, "shard": shard} for row in item.rows] if shard else item.rows
+            for arrow in edges.add(rows):
                 yield follow_edges_item(arrow, client)
-            read = {"follow_list_reads": [list_read_row(item.list_key, item.member_count, client.first_observed_at)]}
+            read_row = list_read_row(item.list_key, item.member_count, client.first_observed_at, shard)
+            read = {"follow_list_reads": [read_row]}
             for table, arrow in batches.add(read):
                 yield dlt.mark.with_table_name(arrow, table)
             continue
@@ -143,7 +148,8 @@ class TableBatches:
         self._rows = {}
 
 
-EDGE_COLUMNS = ("edge_key", "list_key", "follower_id", "followed_id")  # what `shaping.edge_rows` gives
+# what `shaping.edge_rows` gives, and the shard `dlt_items` adds
+EDGE_COLUMNS = ("edge_key", "list_key", "follower_id", "followed_id", "shard")
 ROW_HASH, LOAD_ID = "_dlt_id", "_dlt_load_id"
 # the table's columns in the order a history loaded from dicts has them: the declared ones (the
 # validity columns stay NULL, dlt's merge fills them), then the two the normalizer added
@@ -186,7 +192,7 @@ class EdgeBatches:
 
 def edges_to_arrow(rows: list[dict[str, Any]], load_id: str) -> pa.Table:
     """`follow_edges` rows as an Arrow table with dlt's scd2 row hash and the load id."""
-    values = {name: [row[name] for row in rows] for name in EDGE_COLUMNS}
+    values = {name: [row.get(name) for row in rows] for name in EDGE_COLUMNS}
     values[LOAD_ID] = [load_id] * len(rows)
     values[ROW_HASH] = [get_row_hash(row) for row in rows]
     arrays = [pa.array(values.get(field.name, [None] * len(rows)), field.type) for field in EDGES_SCHEMA]

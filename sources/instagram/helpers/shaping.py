@@ -235,20 +235,23 @@ def edge_rows(list_key: str, owner_id: str, member_ids: Iterable[str]) -> list[d
     return rows
 
 
-def list_read_row(list_key: str, member_count: int, observed_at: datetime) -> dict[str, Any]:
-    """The `follow_list_reads` row of one completely read list (empty lists included).
+def list_read_row(list_key: str, member_count: int, observed_at: datetime, shard: str | None) -> dict[str, Any]:
+    """The `follow_list_reads` row of one completely read list (empty lists included), by
+    `shard` (None: the unsharded pipeline).
 
     `observed_at` is the scd2 boundary the list's `follow_edges` rows are merged with, so that
-    the transforms can tell which edges this read held: those valid at that instant.
+    the transforms can tell which edges this read held: those valid at that instant. Two shards
+    can read a list in the same second, so a shard's key names the shard.
     """
     kind, owner_id = list_key.split(":", 1)
     return {
-        "read_key": f"{list_key}:{_epoch(observed_at)}",
+        "read_key": f"{shard + ':' if shard else ''}{list_key}:{_epoch(observed_at)}",
         "list_key": list_key,
         "user_id": owner_id,
         "list_kind": kind,
         "observed_at": observed_at,
         "member_count": member_count,
+        "shard": shard,
     }
 
 

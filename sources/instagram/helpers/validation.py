@@ -41,6 +41,18 @@ ID_PATTERNS = {
 }
 
 
+# A shard's name becomes part of its pipeline's name, its config section and its rows' keys.
+SHARD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def check_shard_name(shard: str) -> None:
+    """Raise `InstagramConfigError` for a shard name that cannot name a pipeline."""
+    if not isinstance(shard, str) or not SHARD_NAME.fullmatch(shard):
+        raise InstagramConfigError(
+            f"shard names are lower-case letters, digits and '_' (starting with a letter), got {shard!r}"
+        )
+
+
 def check_ids(ids: Mapping[str, Sequence[Any]]) -> None:
     """Raise `InstagramConfigError` for an id that cannot name an entity of its kind (an id
     is put into a URL path, so `self?count=1` must never get there)."""
