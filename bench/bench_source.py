@@ -38,14 +38,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_source(base_url: str, token: str, user_ids: list[str], workdir: str, workers: int) -> dict:
-    """The dlt source, as a user would run it (parquet files for a backfill)."""
+    """The dlt source, as a user would run it (parquet files for a backfill), into the DuckDB
+    destination every run uses (the recipe's settings, merge and load jobs)."""
     import dlt
 
+    from pipelines.recipe import duckdb_destination
     from sources.instagram import instagram
 
     pipeline = dlt.pipeline(
         "bench_source",
-        destination=dlt.destinations.duckdb(f"{workdir}/source.duckdb"),
+        destination=duckdb_destination(Path(workdir) / "source.duckdb"),
         dataset_name="instagram_raw",
         pipelines_dir=f"{workdir}/pipelines",
     )
@@ -215,7 +217,7 @@ def main() -> None:
     )
     print(
         f"   after extract (the source's own streaming): {large['extract_rss_mb'] / small['extract_rss_mb']:.2f}"
-        f" ({large['extract_rss_mb']:.0f} MB / {small['extract_rss_mb']:.0f} MB); the rest is DuckDB merging the load"
+        f" ({large['extract_rss_mb']:.0f} MB / {small['extract_rss_mb']:.0f} MB); the rest is the DuckDB load"
     )
 
 

@@ -24,6 +24,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from dlt.pipeline.helpers import retry_load
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
 
+from pipelines import duckdb_merge
 from sources.instagram import (
     InstagramAuthError,
     InstagramConfigError,
@@ -164,8 +165,11 @@ def duckdb_settings() -> dict[str, Any]:
 
 
 def duckdb_destination(path: Path) -> Any:
-    """dlt's DuckDB destination on `path`, with `duckdb_settings()` on each connection."""
-    return dlt.destinations.duckdb(DuckDbCredentials(str(path), global_config=duckdb_settings()))
+    """dlt's DuckDB destination on `path`, with `duckdb_settings()` on each connection, a merge
+    that stays within their memory limit (`pipelines/duckdb_merge.py`) and one load job at a
+    time: dlt's 20 parallel jobs each hold their own table's rows in DuckDB at once (170 MB more
+    at 200,000 media, for a load no faster: 7.6 s against 6.5 s; 1 s slower at 20,000)."""
+    return duckdb_merge.duckdb(DuckDbCredentials(str(path), global_config=duckdb_settings()), max_parallel_load_jobs=1)
 
 
 def postgres_destination() -> Any:
