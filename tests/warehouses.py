@@ -17,6 +17,7 @@ from typing import Any
 import dlt
 import pytest
 
+from pipelines.recipe import duckdb_destination
 from tests.postgres_server import PostgresServer
 
 DESTINATIONS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -33,7 +34,7 @@ class Warehouse:
 
     def destination(self) -> Any:
         if self.kind == "duckdb":
-            return dlt.destinations.duckdb(self.credentials)
+            return duckdb_destination(Path(self.credentials))  # what every run loads through
         return dlt.destinations.postgres(credentials=self.credentials)
 
     def env(self) -> dict[str, str]:

@@ -17,12 +17,14 @@ from pipelines.duckdb_merge import duckdb as spilling_duckdb
 from pipelines.recipe import duckdb_destination
 
 
-def load(destination, rows: list[dict] | pa.Table, **hints) -> None:
+def load(destination, rows: list[dict] | pa.Table, pipelines_dir: Path, **hints) -> None:
     @dlt.resource(name="things", write_disposition="merge", **hints)
     def things():
         yield rows
 
-    dlt.pipeline("merge_test", destination=destination, dataset_name="raw").run(things())
+    dlt.pipeline("merge_test", destination=destination, dataset_name="raw", pipelines_dir=str(pipelines_dir)).run(
+        things()
+    )
 
 
 def table(path: Path) -> list[tuple]:
@@ -38,17 +40,23 @@ def test_one_row_per_key_and_the_first_by_dedup_sort(tmp_path):
         duckdb_destination(path),
         [{"id": 1, "bio": None}, {"id": 1, "bio": "b"}, {"id": 1, "bio": "a"}, {"id": 2, "bio": None}]
         + [{"id": 2, "bio": None}, {"id": 3, "bio": "c"}],
+        tmp_path / "dlt",
         **hints,
     )
     assert table(path) == [(1, "b"), (2, None), (3, "c")]
     # a later load replaces the rows of its keys only
-    load(duckdb_destination(path), [{"id": 3, "bio": None}, {"id": 3, "bio": "d"}, {"id": 4, "bio": "e"}], **hints)
+    load(
+        duckdb_destination(path),
+        [{"id": 3, "bio": None}, {"id": 3, "bio": "d"}, {"id": 4, "bio": "e"}],
+        tmp_path / "dlt",
+        **hints,
+    )
     assert table(path) == [(1, "b"), (2, None), (3, "d"), (4, "e")]
 
 
 def test_without_dedup_sort_any_one_row_of_a_key(tmp_path):
     path = tmp_path / "w.duckdb"
-    load(duckdb_destination(path), [{"id": i % 3, "bio": str(i)} for i in range(9)], primary_key="id")
+    load(duckdb_destination(path), [{"id": i % 3, "bio": str(i)} for i in range(9)], tmp_path / "dlt", primary_key="id")
     rows = table(path)
     assert [key for key, _ in rows] == [0, 1, 2]
     assert all(int(bio) % 3 == key for key, bio in rows)
@@ -63,10 +71,13 @@ def test_a_merge_too_big_for_dlt_window_fits_the_limit(tmp_path):
         load(
             dlt.destinations.duckdb(DuckDbCredentials(str(tmp_path / "dlt.duckdb"), global_config=settings)),
             rows,
+            tmp_path / "dlt_plain",
             primary_key="id",
         )
     path = tmp_path / "spilling.duckdb"
-    load(spilling_duckdb(DuckDbCredentials(str(path), global_config=settings)), rows, primary_key="id")
+    load(
+        spilling_duckdb(DuckDbCredentials(str(path), global_config=settings)), rows, tmp_path / "dlt", primary_key="id"
+    )
     with duckdb.connect(str(path), read_only=True) as connection:
         assert connection.execute("SELECT count(*), count(DISTINCT id) FROM raw.things").fetchone() == (
             300_000,
