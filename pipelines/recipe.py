@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import dlt
 import duckdb
+from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.destinations.exceptions import DestinationConnectionError
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -82,6 +83,7 @@ __all__ = [
     "RAW_DATASET",
     "build_analytics",
     "build_pipeline",
+    "configured_duckdb_file",
     "configured_shards",
     "destination_is_busy",
     "drop_analytics_views",
@@ -168,6 +170,16 @@ def duckdb_settings() -> dict[str, Any]:
 # machine's cores) load the 2,000-user demo in 5.3 s at 295 MB peak; 20: 5.1 s at 330 MB; one:
 # 6.3 s at 274 MB. At 200,000 media, 20 jobs took 130 MB more than one.
 LOAD_JOBS = 2
+
+
+def configured_duckdb_file(explicit: str | None = None) -> Path:
+    """The DuckDB file: `explicit` (a `--duckdb` flag), else dlt's configuration
+    (`destination.duckdb.credentials`), else `DEFAULT_DUCKDB_FILE` in the working directory."""
+    configured = explicit or os.environ.get("DESTINATION__DUCKDB__CREDENTIALS")
+    if configured is None:
+        with contextlib.suppress(KeyError, ConfigurationException):
+            configured = dlt.config["destination.duckdb.credentials"]
+    return Path(configured or DEFAULT_DUCKDB_FILE).resolve()
 
 
 def duckdb_destination(path: Path) -> Any:

@@ -10,7 +10,6 @@ never taken on the command line.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import logging
 import os
@@ -49,6 +48,7 @@ from pipelines.recipe import (
     RunStopped,
     build_analytics,
     build_pipeline,
+    configured_duckdb_file,
     configured_shards,
     default_read_copy,
     drop_analytics_views,
@@ -259,11 +259,7 @@ def source_arguments(args: argparse.Namespace) -> dict[str, Any]:
 
 def duckdb_path(args: argparse.Namespace) -> Path:
     """The DuckDB file to load into: `--duckdb`, else dlt's configuration, else the default."""
-    configured: str | None = args.duckdb or os.environ.get("DESTINATION__DUCKDB__CREDENTIALS")
-    if configured is None:
-        with contextlib.suppress(KeyError, ConfigurationException):
-            configured = dlt.config["destination.duckdb.credentials"]
-    return Path(configured or DEFAULT_DUCKDB_FILE).resolve()
+    return configured_duckdb_file(args.duckdb)
 
 
 def read_copy_path(args: argparse.Namespace, database: Path) -> Path:

@@ -128,6 +128,8 @@ def test_two_shards_in_parallel_equal_one_run_over_their_union(tmp_path, emulato
     analytics = rounded(table_snapshot(sharded_db, "instagram_analytics"))
     assert analytics == rounded(table_snapshot(single_db, "instagram_analytics"))
     assert analytics["follow_edges"] and analytics["media_engagement"] and analytics["user_graph_metrics"]
+    # `python -m transforms` published the analysts' copy of what it built, as a run does
+    assert rounded(table_snapshot(sharded / "warehouse_read.duckdb", "instagram_analytics")) == analytics
     raw = table_snapshot(sharded_db)
     single_raw = table_snapshot(single_db)
     for table in sorted((set(raw) | set(single_raw)) - PER_PIPELINE_RAW_TABLES):
