@@ -141,6 +141,18 @@ def block(title: str, body: str) -> str:
     return f"<div class='block'><h3>{html.escape(title)}</h3>{body}</div>"
 
 
+def leaderboard(
+    wh: Warehouse, title: str, table_id: str, source: str, why_empty: str, sql: str, why_no_rows: str = ""
+) -> str:
+    """A block with the top `TOP_ROWS` rows of `sql` (reading `source`), or why `source` has
+    none, or `why_no_rows` when `source` has rows but `sql` selects none of them."""
+    why = wh.missing(source, why_empty)
+    if why:
+        return block(title, note(why))
+    rows = wh.rows(sql, TOP_ROWS)
+    return block(title, table(table_id, rows, tuple(rows[0])) if rows else note(why_no_rows))
+
+
 def community_layout(nodes: list[dict[str, Any]]) -> list[tuple[float, float]]:
     """Positions of `nodes` (ordered by PageRank, highest first): see the module's docstring."""
     members: dict[Any, list[int]] = {}
@@ -266,47 +278,43 @@ def network_section(wh: Warehouse, page: Page) -> str:
 
 
 def who_section(wh: Warehouse) -> str:
-    parts = []
-    why = wh.missing("user_graph_metrics", "no follow list was read yet")
-    if why:
-        parts.append(block("Top users by PageRank", note(why)))
-    else:
-        rows = wh.rows(
+    parts = [
+        leaderboard(
+            wh,
+            "Top users by PageRank",
+            "top-pagerank",
+            "user_graph_metrics",
+            "no follow list was read yet",
             "SELECT user_id, username, pagerank, followers, community_id FROM {a}.user_graph_metrics"
             " ORDER BY pagerank DESC, user_id LIMIT ?",
-            TOP_ROWS,
         )
-        parts.append(block("Top users by PageRank", table("top-pagerank", rows, tuple(rows[0]))))
-        for days in (7, 30):
-            column = f"follower_growth_{days}d"
-            rows = wh.rows(
+    ]
+    for days in (7, 30):
+        column = f"follower_growth_{days}d"
+        parts.append(
+            leaderboard(
+                wh,
+                f"Follower growth over {days} days",
+                f"growth-{days}d",
+                "user_graph_metrics",
+                "no follow list was read yet",
                 f"SELECT user_id, username, followers_reported, {column} FROM {{a}}.user_graph_metrics"
                 f" WHERE {column} IS NOT NULL ORDER BY {column} DESC, user_id LIMIT ?",
-                TOP_ROWS,
+                f"no user has follower counts observed {days} days apart yet (growth needs two snapshots)",
             )
-            body = (
-                table(f"growth-{days}d", rows, tuple(rows[0]))
-                if rows
-                else note(f"no user has follower counts observed {days} days apart yet (growth needs two snapshots)")
-            )
-            parts.append(block(f"Follower growth over {days} days", body))
-    why = wh.missing("follow_events", "no follow list was read yet")
-    if why:
-        parts.append(block("Recent follows and unfollows", note(why)))
-    else:
-        rows = wh.rows(
+        )
+    parts.append(
+        leaderboard(
+            wh,
+            "Recent follows and unfollows",
+            "follow-events",
+            "follow_events",
+            "no follow list was read yet",
             "SELECT observed_at, event_type, follower_id, followed_id FROM {a}.follow_events"
             " WHERE event_type <> 'initial' ORDER BY observed_at DESC, follower_id, followed_id LIMIT ?",
-            TOP_ROWS,
+            "every edge seen so far was there at the first read of its lists: changes show from the next reads on",
         )
-        body = (
-            table("follow-events", rows, tuple(rows[0]))
-            if rows
-            else note(
-                "every edge seen so far was there at the first read of its lists: changes show from the next reads on"
-            )
-        )
-        parts.append(block("Recent follows and unfollows", body))
+    )
     why = wh.missing("mutual_follows", "no seed's follows list was read yet") and wh.missing(
         "non_followers_back", "no seed's follows and followers lists were both read yet"
     )
@@ -390,51 +398,45 @@ def engagement_section(wh: Warehouse, page: Page) -> str:
         TOP_ROWS,
     )
     parts.append(block("Top media by engagement", table("top-media", top, tuple(top[0]))))
-    why = wh.missing("tag_engagement", "no loaded media carries a tag")
-    if why:
-        parts.append(block("Tags", note(why)))
-    else:
-        rows = wh.rows(
-            "SELECT tag, media, total_engagement, median_engagement_per_media, top_cooccurring_tag, top_cooccurring_tag_media"
-            " FROM {a}.tag_engagement ORDER BY total_engagement DESC, tag LIMIT ?",
-            TOP_ROWS,
-        )
-        parts.append(block("Tags by engagement, with the tag they travel with", table("tags", rows, tuple(rows[0]))))
-    why = wh.missing("location_engagement", "no loaded media has a location")
-    if why:
-        parts.append(block("Locations", note(why)))
-    else:
-        rows = wh.rows(
+    likes_why = "no likes or comments were read yet (they are read when a media is first seen, within the rate budget)"
+    parts += [
+        leaderboard(
+            wh,
+            "Tags by engagement, with the tag they travel with",
+            "tags",
+            "tag_engagement",
+            "no loaded media carries a tag",
+            "SELECT tag, media, total_engagement, median_engagement_per_media, top_cooccurring_tag,"
+            " top_cooccurring_tag_media FROM {a}.tag_engagement ORDER BY total_engagement DESC, tag LIMIT ?",
+        ),
+        leaderboard(
+            wh,
+            "Locations by engagement",
+            "locations",
+            "location_engagement",
+            "no loaded media has a location",
             "SELECT location_id, location_name, media, total_engagement, top_cooccurring_tag FROM {a}.location_engagement"
             " ORDER BY total_engagement DESC, location_id LIMIT ?",
-            TOP_ROWS,
-        )
-        parts.append(block("Locations by engagement", table("locations", rows, tuple(rows[0]))))
-    likes_why = "no likes or comments were read yet (they are read when a media is first seen, within the rate budget)"
-    why = wh.missing("top_fans", likes_why)
-    if why:
-        parts.append(block("Top fans", note(why)))
-    else:
-        rows = wh.rows(
+        ),
+        leaderboard(
+            wh,
+            "Top fans (most likes + comments given to one owner)",
+            "top-fans",
+            "top_fans",
+            likes_why,
             "SELECT owner_id, actor_id, interactions, likes_given, comments_given, actor_follows_owner FROM {a}.top_fans"
             " ORDER BY interactions DESC, owner_id, actor_id LIMIT ?",
-            TOP_ROWS,
-        )
-        parts.append(
-            block("Top fans (most likes + comments given to one owner)", table("top-fans", rows, tuple(rows[0])))
-        )
-    why = wh.missing("ghost_followers", likes_why + ", or no owner with loaded likes has followers in the graph")
-    if why:
-        parts.append(block("Ghost followers", note(why)))
-    else:
-        rows = wh.rows(
+        ),
+        leaderboard(
+            wh,
+            "Ghost followers (followers who never liked or commented)",
+            "ghosts",
+            "ghost_followers",
+            likes_why + ", or no owner with loaded likes has followers in the graph",
             "SELECT owner_id, count(*) AS ghost_followers FROM {a}.ghost_followers GROUP BY owner_id"
             " ORDER BY ghost_followers DESC, owner_id LIMIT ?",
-            TOP_ROWS,
-        )
-        parts.append(
-            block("Ghost followers (followers who never liked or commented)", table("ghosts", rows, tuple(rows[0])))
-        )
+        ),
+    ]
     return "".join(parts)
 
 
