@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.util
 import logging
 import os
 import re
@@ -76,32 +77,33 @@ PUBLISHING_SUFFIX = ".publishing"
 POSTGRES_FILE_FORMATS = ["insert_values"]
 
 __all__ = [
-    "ANALYTICS_DATASET",
     "AlreadyRunning",
-    "DEFAULT_DUCKDB_FILE",
-    "PIPELINE_NAME",
-    "RAW_DATASET",
+    "ANALYTICS_DATASET",
     "build_analytics",
     "build_pipeline",
     "configured_duckdb_file",
     "configured_shards",
+    "DEFAULT_DUCKDB_FILE",
+    "default_read_copy",
     "destination_is_busy",
     "drop_analytics_views",
     "duckdb_destination",
     "duckdb_settings",
     "last_run",
+    "PIPELINE_NAME",
     "pipeline_name",
     "postgres_destination",
-    "default_read_copy",
     "publish_read_copy",
     "raise_if_the_run_stopped",
+    "RAW_DATASET",
     "recover_from_a_kill",
     "repair_after_load",
+    "report_extra_installed",
     "run_lock",
     "run_retrying_while_busy",
     "RunStopped",
-    "write_report",
     "warehouse_lock",
+    "write_report",
 ]
 
 log = logging.getLogger(__name__)
@@ -457,13 +459,17 @@ def refresh_status(pipeline: dlt.Pipeline) -> dict[str, Any]:
     return {"due": due, "next_due_at": next_due[0][0].isoformat() if next_due and next_due[0][0] else None}
 
 
+def report_extra_installed() -> bool:
+    """Whether the optional `report` extra (Plotly) is installed, so that `write_report` can run."""
+    return importlib.util.find_spec("plotly") is not None
+
+
 def write_report(database: Path, schedule: dict[str, Any]) -> Path:
     """The HTML report beside `database`, with `schedule` (`refresh_status` of the run) as what
-    was outstanding. Imported here, not at the top: it needs the optional `report` extra."""
-    try:
-        from pipelines.report import write_report as write
-    except ImportError as error:
-        raise InstagramConfigError(f"the report needs the report extra (pip install -e '.[report]'): {error}") from None
+    was outstanding. Imported here, not at the top: it needs the optional `report` extra (check
+    `report_extra_installed` before the run)."""
+    from pipelines.report import write_report as write
+
     return write(database, outstanding=schedule)
 
 

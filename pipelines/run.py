@@ -10,7 +10,6 @@ never taken on the command line.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import os
 import signal
@@ -61,6 +60,7 @@ from pipelines.recipe import (
     recover_from_a_kill,
     refresh_status,
     repair_after_load,
+    report_extra_installed,
     run_lock,
     run_retrying_while_busy,
     warehouse_lock,
@@ -225,9 +225,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--publish",
         metavar="PATH",
         default=os.environ.get("INSTAGRAM_PUBLISH_PATH"),
-        help="after each run whose loads and transforms finished (not with --no-transforms), publish a copy of the DuckDB file here for"
-        " analysts to open read-only while later runs load (default: <duckdb file stem>_read.duckdb beside it;"
-        " env INSTAGRAM_PUBLISH_PATH; see docs/analysts.md)",
+        help="after each run whose loads and transforms finished (not with --no-transforms), publish a copy"
+        " of the DuckDB file here for analysts to open read-only while later runs load (default: <duckdb file"
+        " stem>_read.duckdb beside it; env INSTAGRAM_PUBLISH_PATH; see docs/analysts.md)",
     )
     parser.add_argument("--no-publish", action="store_true", help="publish no read copy (the DuckDB destination only)")
     parser.add_argument(
@@ -338,16 +338,14 @@ def check_report_options(args: argparse.Namespace) -> None:
         raise InstagramConfigError("--report reads a DuckDB warehouse: use it with the duckdb destination")
     if args.no_transforms:
         raise InstagramConfigError("--report reads the analytics tables, which --no-transforms does not build")
-    if importlib.util.find_spec("plotly") is None:
+    if not report_extra_installed():
         raise InstagramConfigError("--report needs the report extra: pip install -e '.[report]'")
 
 
 def report_wanted(args: argparse.Namespace) -> bool:
     """`--report`, or the demo's default where it can be written: on the embedded warehouse,
     with the report extra installed (scripts/demo installs it)."""
-    return args.report or (
-        args.demo and args.destination == "duckdb" and importlib.util.find_spec("plotly") is not None
-    )
+    return args.report or (args.demo and args.destination == "duckdb" and report_extra_installed())
 
 
 def run(args: argparse.Namespace, interruption: Interruption, source_overrides: dict[str, Any]) -> RunReport:
