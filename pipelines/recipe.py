@@ -193,12 +193,17 @@ def duckdb_destination(path: Path) -> Any:
     )
 
 
-def postgres_destination() -> Any:
-    """dlt's PostgreSQL destination (credentials from dlt's configuration, as dlt documents
-    them: `destination.postgres.credentials`), loading by INSERT (`POSTGRES_FILE_FORMATS`)."""
+def postgres_destination(credentials: str | None = None) -> Any:
+    """dlt's PostgreSQL destination (`credentials`, else dlt's configuration, as dlt documents
+    it: `destination.postgres.credentials`), loading by INSERT (`POSTGRES_FILE_FORMATS`), with
+    no unique index on `_dlt_id`, as on DuckDB: a load killed after a job's INSERT committed
+    retries that job, and the index made the retry fail on the state row for ever."""
     # no file format selector: dlt's would offer parquet (through ADBC) when its driver is installed
     return dlt.destinations.postgres(
-        supported_loader_file_formats=POSTGRES_FILE_FORMATS, loader_file_format_selector=None
+        credentials=credentials,
+        create_indexes=False,
+        supported_loader_file_formats=POSTGRES_FILE_FORMATS,
+        loader_file_format_selector=None,
     )
 
 

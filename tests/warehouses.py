@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dlt
 import pytest
 
-from pipelines.recipe import duckdb_destination
+from pipelines.recipe import duckdb_destination, postgres_destination
 from tests.postgres_server import PostgresServer
 
 DESTINATIONS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -35,7 +34,7 @@ class Warehouse:
     def destination(self) -> Any:
         if self.kind == "duckdb":
             return duckdb_destination(Path(self.credentials))  # what every run loads through
-        return dlt.destinations.postgres(credentials=self.credentials)
+        return postgres_destination(self.credentials)
 
     def env(self) -> dict[str, str]:
         """How a pipeline process finds it: dlt's variable for the destination's credentials."""
