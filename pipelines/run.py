@@ -22,15 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# SIGINT or SIGTERM while the interpreter still imports dlt is noted, and acted on once the
+# imports are done: an exception raised inside a C extension's import (duckdb's) turns into an
+# ImportError with a traceback. `Interruption.install` takes a noted signal over.
+_signals_before_the_run: list[int] = []
 
-def _stop_before_the_run_starts(signum: int, _frame: Any) -> None:
-    """SIGINT or SIGTERM while the interpreter still imports dlt: nothing has started, so exit
-    with the documented code, quietly (`Interruption` takes over once the run starts)."""
-    raise SystemExit(128 + signum)
-
-
-for _signum in (signal.SIGINT, signal.SIGTERM):
-    signal.signal(_signum, _stop_before_the_run_starts)
+if __name__ == "__main__":
+    for _signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_signum, lambda signum, _frame: _signals_before_the_run.append(signum))
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
@@ -147,6 +146,8 @@ class Interruption:
     def install(self) -> None:
         for signum in EXIT_INTERRUPTED:
             signal.signal(signum, self._receive)
+        if _signals_before_the_run:
+            self.signal = _signals_before_the_run[0]
 
     def _receive(self, signum: int, _frame: Any) -> None:
         if self.signal is not None:
@@ -480,6 +481,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["RUNTIME__LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
     interruption = Interruption()
     interruption.install()
+    if interruption.requested():
+        log.warning("%s received before the run started; nothing was done", signal.Signals(interruption.signal).name)
+        return EXIT_INTERRUPTED[interruption.signal]
     try:
         # one run per pipeline at a time (a shard's pipeline is its own); the shards then take
         # turns on the unsharded run's lock (see `run_lock`)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import random
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 from emulator import Emulator, World
 from pipelines.run import EXIT_INTERRUPTED, EXIT_SUCCESS
@@ -68,3 +70,23 @@ def test_signals_at_random_moments_stop_fast_and_the_next_run_finishes_the_job(t
     assert any(code != EXIT_SUCCESS for code in codes), "no signal landed while a run was working"
     assert table_snapshot(tmp_path / "signalled" / "warehouse.duckdb") == expected
     assert table_snapshot(tmp_path / "signalled" / "warehouse.duckdb", "instagram_analytics") == expected_analytics
+
+
+def test_a_signal_inside_duckdb_import_exits_quietly_with_its_code(tmp_path, small_world_config):
+    # a signal that landed while duckdb's C extension initialised once surfaced as an
+    # ImportError traceback (and a segfault); the helper delivers it at exactly that moment
+    with Emulator(World(small_world_config), latency=0.01) as emu:
+        process = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("signal_inside_duckdb_import.py"))],
+            cwd=tmp_path,
+            env=pipeline_env(tmp_path, **source_settings(emu)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
+        )
+        assert emu.stats.total == 0
+    assert "Traceback" not in process.stdout, process.stdout[-3000:]
+    assert "SIGINT received before the run started" in process.stdout
+    assert process.returncode == EXIT_INTERRUPTED[signal.SIGINT], process.stdout[-3000:]
+    assert not (tmp_path / "warehouse.duckdb").exists()
