@@ -66,7 +66,7 @@ class Warehouse:
         return self.con.execute(sql).fetchall()
 
     def load(self, schedule: Schedule, lists: list[FollowListRead], at: datetime) -> None:
-        rows = list(schedule.written.values())
+        rows = schedule.written_rows()
         if rows:
             keys = [row["entity_key"] for row in rows]
             self.con.execute(f"DELETE FROM refresh_schedule WHERE entity_key IN ({_marks(len(keys))})", keys)
@@ -166,7 +166,7 @@ class World:
             (lists if isinstance(item, FollowListRead) else rows).append(item)
         # every schedule row written travels in the load package, and only those
         yielded = {row["entity_key"]: row for rows_ in rows for row in rows_.get(TABLE, [])}
-        assert yielded == schedule.written
+        assert yielded == {row["entity_key"]: row for row in schedule.written_rows()}
         self.warehouse.load(schedule, lists, self.now)
         run = Run(graph, lists, rows)
         self.runs.append(run)

@@ -262,7 +262,7 @@ class FollowCrawl:
             limit=MAX_DUE_USERS_PER_RUN,
         )
         due = [row for row in due if _due(row, self.now)]  # as this run's reconcile left them
-        joined = [row for row in self.schedule.written.values() if row["kind"] == "crawl" and row["active"]]
+        joined = [row for row in self.schedule.written_rows("crawl") if row["active"]]
         self._known.update(row["entity_id"] for row in joined)
         due += [row for row in joined if _due(row, self.now)]
         for row in sorted(due, key=lambda row: (row["depth"] or 0, row["next_due_at"], row["entity_key"])):
@@ -362,7 +362,7 @@ class FollowCrawl:
                 return
             if outcome == "self_only":
                 break
-            if list_read := self.schedule.written.get(list_key):
+            if list_read := self.schedule.written_row(list_key):
                 done_at = max(done_at, list_read["last_read_at"])
         # due again counted from the end of this round, so that its lists are older
         yield UserDone(real_id, due.depth, done_at)
@@ -383,7 +383,7 @@ class FollowCrawl:
         complete read, which is younger than the maximum age. A seed's lists are read
         whenever it is due: its follows are what analysts watch most, and one follow plus
         one unfollow leave the count unchanged."""
-        row = self.schedule.written.get(list_key) or self._list_rows.get(list_key)
+        row = self.schedule.written_row(list_key) or self._list_rows.get(list_key)
         if row is None or row["last_read_at"] is None:
             return False
         if due.due_since is None or row["last_read_at"] >= due.due_since:

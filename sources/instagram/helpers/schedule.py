@@ -11,8 +11,10 @@ The destination is read on dlt's thread only, and only where no request runs in 
 once when the first resource starts (`bind`: every row but the crawl's, whose number follows
 the configuration and the media of the engagement lists), and by the crawl at its start
 (`select`, `query`: the due users, the frontier). Readers then ask the snapshot, overlaid with
-this run's writes (`written`), which dlt loads with the data. An analyst who opens the DuckDB
-file during a run therefore costs the crawl at most one run (`ScheduleUnavailable`).
+this run's writes, which dlt loads with the data. An analyst who opens the DuckDB file during a
+run therefore costs the crawl at most one run (`ScheduleUnavailable`). The snapshot and the
+writes are kept on disk (`RowStore`), not in dicts: a crawl's first pass writes three rows per
+user it finds, and a warehouse of a million media holds three million engagement rows.
 
 Every row carries the `epoch` of the source state that wrote it: a refresh that drops the
 source state (`--full-refresh`, `drop_sources`) starts a new epoch, so rows of a dropped
@@ -22,6 +24,7 @@ warehouse are never mistaken for work already done, even before dlt drops the ol
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -114,6 +117,94 @@ def schedule_row(
 
 
 _COLUMNS = tuple(schedule_row("crawl", "", read_at=None, next_due_at=None))
+# rows per query when a run reads the schedule's snapshot from the warehouse
+SNAPSHOT_PAGE_ROWS = 50_000
+
+
+class RowStore:
+    """Schedule rows in a private temporary SQLite database (on disk, deleted when closed): the
+    warehouse's rows a run read (`snapshot`) and the run's own writes (`written`), found by key
+    and by due time in memory bounded by SQLite's page cache, whatever the crawl's size.
+    Timestamps are kept as whole microseconds, so that rows read back exactly as written. Not
+    thread-safe: `Schedule` holds its lock around every call."""
+
+    TABLES = ("snapshot", "written")
+    _TIMES = frozenset({"created_at", "last_read_at", "next_due_at"})
+    _CHUNK = 500  # keys per `IN (...)`, below SQLite's limit on parameters
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA temp_store = FILE")
+        for table in self.TABLES:
+            self._db.execute(f"CREATE TABLE {table} ({', '.join(_COLUMNS)}, PRIMARY KEY (entity_key)) WITHOUT ROWID")
+            self._db.execute(f"CREATE INDEX {table}_due ON {table} (kind, active, next_due_at)")
+        # one transaction for the store's life: the database is private and never persisted,
+        # and a commit per row would cost a journal write each
+        self._db.execute("BEGIN")
+        self._insert = {
+            table: f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(_COLUMNS))})" for table in self.TABLES
+        }
+        self._select = ", ".join(_COLUMNS)
+
+    def put(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
+        self._db.executemany(
+            self._insert[table],
+            ([_microseconds(row[c]) if c in self._TIMES else row[c] for c in _COLUMNS] for row in rows),
+        )
+
+    def get(self, keys: Sequence[str], tables: Sequence[str] = TABLES) -> dict[str, dict[str, Any]]:
+        """The rows of `keys` in `tables`, this run's writes over the snapshot's."""
+        found: dict[str, dict[str, Any]] = {}
+        for table in tables:  # the writes last: they replace the snapshot's rows
+            for start in range(0, len(keys), self._CHUNK):
+                chunk = keys[start : start + self._CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                sql = f"SELECT {self._select} FROM {table} WHERE entity_key IN ({marks})"
+                found.update((row["entity_key"], row) for row in self._rows(sql, chunk))
+        return found
+
+    def written(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """This run's writes (of `kind`), by key."""
+        where = " WHERE kind = ?" if kind else ""
+        return self._rows(f"SELECT {self._select} FROM written{where} ORDER BY entity_key", (kind,) if kind else ())
+
+    def due(self, kind: str, now: datetime, parent: str | None) -> list[dict[str, Any]]:
+        """Active rows of `kind` (and `parent`) due at `now`, the writes over the snapshot's."""
+        condition = "kind = ? AND active AND next_due_at <= ?" + ("" if parent is None else " AND parent = ?")
+        params = (kind, _microseconds(now)) + (() if parent is None else (parent,))
+        sql = (
+            f"SELECT {self._select} FROM written WHERE {condition}"
+            f" UNION ALL SELECT {self._select} FROM snapshot AS s WHERE {condition}"
+            " AND NOT EXISTS (SELECT 1 FROM written AS w WHERE w.entity_key = s.entity_key)"
+        )
+        return self._rows(sql, params + params)
+
+    def read_since(self, started: datetime) -> dict[str, int]:
+        """How many rows of each kind this run wrote with a read at or after `started`."""
+        sql = "SELECT kind, count(*) FROM written WHERE last_read_at >= ? GROUP BY kind ORDER BY kind"
+        return dict(self._db.execute(sql, (_microseconds(started),)).fetchall())
+
+    def _rows(self, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+        rows = []
+        for values in self._db.execute(sql, params):
+            row = dict(zip(_COLUMNS, values))
+            for column in self._TIMES:
+                if row[column] is not None:
+                    row[column] = _EPOCH + timedelta(microseconds=row[column])
+            row["active"] = bool(row["active"])
+            rows.append(row)
+        return rows
+
+
+def _microseconds(moment: datetime | None) -> int | None:
+    """`moment` as whole microseconds since the epoch (exact, where a float is not)."""
+    if moment is None:
+        return None
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ScheduleUnavailable(Exception):
@@ -132,24 +223,23 @@ class Schedule:
         self.policy = policy
         self._query = query
         self._epoch = epoch
-        self._snapshot: dict[str, dict[str, Any]] | None = None
+        self._bound = False
+        self._rows = RowStore()
         self.unavailable = False  # the warehouse could not be read when the run started
-        self.written: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def bind(self) -> None:
         """Read the warehouse's rows (all but the crawl's) once, on dlt's thread: dlt's context
         exists there only, so each resource binds before its readers start their threads."""
         with self._lock:
-            if self._snapshot is not None:
+            if self._bound:
                 return
             if self._query is Schedule._UNBOUND:
                 self._query = warehouse_query()
             if self._epoch is None:
                 self._epoch = dlt.current.source_state().setdefault("schedule_epoch", uuid.uuid4().hex)
-            crawl_kinds = literals(CRAWL_KINDS)
             try:
-                rows = self._select_unlocked(f"kind NOT IN ({crawl_kinds})")
+                self._read_snapshot()
             except Exception as error:  # noqa: BLE001 - e.g. another process holds the DuckDB file
                 logger.warning(
                     "the refresh schedule cannot be read (%s): this run reads the media lists only, and"
@@ -157,8 +247,18 @@ class Schedule:
                     error,
                 )
                 self.unavailable = True
-                rows = []
-            self._snapshot = {row["entity_key"]: row for row in rows}
+            self._bound = True
+
+    def _read_snapshot(self) -> None:
+        """Every row but the crawl's into the store, a page at a time (by key)."""
+        not_crawl = f"kind NOT IN ({literals(CRAWL_KINDS)})"
+        after = ""
+        while True:
+            page = self._select_unlocked(f"{not_crawl} AND entity_key > {_literal(after)}", limit=SNAPSHOT_PAGE_ROWS)
+            self._rows.put("snapshot", page)
+            if len(page) < SNAPSHOT_PAGE_ROWS:
+                return
+            after = page[-1]["entity_key"]
 
     @property
     def epoch(self) -> str:
@@ -172,28 +272,32 @@ class Schedule:
         `select` only. While the warehouse cannot be read, every key has a row that is not
         due: scheduled work waits for the next run."""
         self.bind()
+        keys = list(dict.fromkeys(keys))
         with self._lock:
-            found = {}
+            found = self._rows.get(keys)
+        if self.unavailable:  # unknown: taken as read and not due
             for key in keys:
-                row = self.written.get(key) or self._snapshot.get(key)  # type: ignore[union-attr]
-                if row is None and self.unavailable:  # unknown: taken as read and not due
+                if key not in found:
                     kind, entity_id = key.split(":", 1)
-                    row = schedule_row(kind, entity_id, read_at=None, next_due_at=None, active=False)
-                if row is not None:
-                    found[key] = row
-            return found
+                    found[key] = schedule_row(kind, entity_id, read_at=None, next_due_at=None, active=False)
+        return found
+
+    def written_row(self, key: str) -> dict[str, Any] | None:
+        """This run's write of `key`, if any."""
+        with self._lock:
+            return self._rows.get([key], tables=("written",)).get(key)
+
+    def written_rows(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """This run's writes (of `kind`), by key."""
+        with self._lock:
+            return self._rows.written(kind)
 
     def due(self, kind: str, now: datetime, *, parent: str | None = None) -> list[dict[str, Any]]:
         """Rows of `kind` (and `parent`) due at `now`, most overdue first (this run's writes
         included)."""
         self.bind()
         with self._lock:
-            rows = {**self._snapshot, **self.written}  # type: ignore[dict-item]
-            due = [
-                row
-                for row in rows.values()
-                if row["kind"] == kind and (parent is None or row["parent"] == parent) and _due(row, now)
-            ]
+            due = self._rows.due(kind, now, parent)
         return sorted(due, key=lambda row: (row["next_due_at"], row["entity_key"]))
 
     def not_due(self, kind: str, entity_ids: Iterable[str], clock: Callable[[], datetime]) -> set[str]:
@@ -215,7 +319,8 @@ class Schedule:
         except Exception as error:
             raise ScheduleUnavailable(str(error)) from error
         with self._lock:
-            return [self.written.get(row["entity_key"], row) for row in found]
+            written = self._rows.get([row["entity_key"] for row in found], tables=("written",))
+        return [written.get(row["entity_key"], row) for row in found]
 
     def select_keys(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """`select` by key, in chunks."""
@@ -225,7 +330,7 @@ class Schedule:
             for row in self.select(f"entity_key IN ({literals(keys[start : start + 1000])})"):
                 found[row["entity_key"]] = row
         with self._lock:
-            found.update({key: self.written[key] for key in keys if key in self.written})
+            found.update(self._rows.get(keys, tables=("written",)))
         return found
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
@@ -255,7 +360,7 @@ class Schedule:
         """Record `row` for this run; the rows to load with the data it describes."""
         row = {**row, "epoch": self.epoch}
         with self._lock:
-            self.written[row["entity_key"]] = row
+            self._rows.put("written", [row])
         return {TABLE: [row]}
 
     def read_detail(self, kind: str, entity_id: str, read_at: datetime) -> Rows:
@@ -266,12 +371,8 @@ class Schedule:
 
     def refreshed_since(self, started: datetime) -> dict[str, int]:
         """How many rows of each kind this run read (wrote with a read at or after `started`)."""
-        refreshed: dict[str, int] = {}
         with self._lock:
-            for row in self.written.values():
-                if row["last_read_at"] is not None and row["last_read_at"] >= started:
-                    refreshed[row["kind"]] = refreshed.get(row["kind"], 0) + 1
-        return refreshed
+            return self._rows.read_since(started)
 
 
 def _due(row: dict[str, Any], now: datetime) -> bool:
