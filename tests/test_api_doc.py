@@ -9,7 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 API_DOC = REPO / "docs" / "api.md"
 SELF = Path(__file__).resolve().relative_to(REPO)  # its examples are not citations
-SKIPPED_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache"}
+SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
 HEADING = re.compile(r"^#{2,3}\s+(?:(\d+(?:\.\d+)*)\.?\s+)?(.+?)\s*$", re.MULTILINE)
 # "docs/api.md §2.1", "docs/api.md §1-§3", "docs/api.md §7.4, §7.5 and §9"
@@ -40,7 +40,9 @@ def repository_texts() -> dict[str, str]:
     texts = {}
     for path in sorted([*REPO.rglob("*.py"), *REPO.rglob("*.md")]):
         relative = path.relative_to(REPO)
-        if not SKIPPED_DIRS & set(relative.parts[:-1]) and relative != SELF:
+        # hidden folders hold tools' files (.venv-postgres is written while the suite runs)
+        hidden = any(part.startswith(".") for part in relative.parts[:-1])
+        if not hidden and not SKIPPED_DIRS & set(relative.parts[:-1]) and relative != SELF:
             texts[relative.as_posix()] = path.read_text(encoding="utf-8")
     return texts
 
