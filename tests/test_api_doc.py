@@ -3,6 +3,7 @@ the repository's Python and Markdown files must name a section that exists there
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -36,14 +37,16 @@ def cited(text: str) -> tuple[list[str], list[str]]:
 
 
 def repository_texts() -> dict[str, str]:
-    """Every .py and .md file of the repository, by path relative to its root."""
+    """Every .py and .md file of the repository, by path relative to its root. Hidden folders
+    (venvs, caches) are not entered: the PostgreSQL step writes `.venv-postgres` while the main
+    suite runs, and a file vanished under a walk of it."""
     texts = {}
-    for path in sorted([*REPO.rglob("*.py"), *REPO.rglob("*.md")]):
-        relative = path.relative_to(REPO)
-        # hidden folders hold tools' files (.venv-postgres is written while the suite runs)
-        hidden = any(part.startswith(".") for part in relative.parts[:-1])
-        if not hidden and not SKIPPED_DIRS & set(relative.parts[:-1]) and relative != SELF:
-            texts[relative.as_posix()] = path.read_text(encoding="utf-8")
+    for folder, subfolders, files in os.walk(REPO):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".") and name not in SKIPPED_DIRS]
+        for name in files:
+            relative = (Path(folder) / name).relative_to(REPO)
+            if relative.suffix in (".py", ".md") and relative != SELF:
+                texts[relative.as_posix()] = (REPO / relative).read_text(encoding="utf-8")
     return texts
 
 
