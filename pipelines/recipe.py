@@ -6,6 +6,8 @@ and what follows a load (repair the follow history, then build the analytics tab
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import fcntl
 import importlib.util
 import logging
@@ -425,7 +427,19 @@ def repair_after_load(pipeline: dlt.Pipeline, load_wait: float = 0.0) -> int:
 
 def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> dict[str, ModelRun]:
     """Build `instagram_analytics` from what `pipeline` loaded (options: see `run_transforms`)."""
+    release_freed_memory()
     return run_transforms(pipeline, **options)
+
+
+def release_freed_memory() -> None:
+    """Give the system back the heap memory the extract and the load freed, before the
+    transforms' DuckDB takes its own. glibc keeps freed memory for reuse, and a large crawl's
+    short-lived pages and batches leave most of it in holes the transforms' allocations do not
+    fit (glibc's `malloc_trim`; elsewhere nothing is done)."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 def last_run(pipeline: dlt.Pipeline) -> dict[str, Any]:

@@ -159,7 +159,8 @@ class World:
         source_run = SourceRun(graph, max_failed_runs=5, failure_state=self.failures)
         schedule = Schedule(POLICY, self.warehouse.query, "epoch-1")
         settings = {"seeds": ["self"], "depth": 2, "max_users": 100, "page_size": 2, **options}
-        crawl = FollowCrawl(source_run, Profiles(source_run), schedule, self.state, **settings)
+        profiles = Profiles(source_run, shared=settings["seeds"])
+        crawl = FollowCrawl(source_run, profiles, schedule, self.state, **settings)
         lists: list[FollowListRead] = []
         rows: list[dict[str, list[dict[str, Any]]]] = []
         for item in crawl.crawl():
@@ -449,3 +450,18 @@ def test_the_token_user_named_twice_among_the_seeds_is_read_once(seeds: list[str
     assert world.warehouse.frontier() == {SELF: 0, "a1": 1, "a2": 1, "a3": 1}
     assert len([uid for uid in run.client.profiles_read if uid in ("self", SELF)]) == 1
     assert Counter(key for key in run.list_keys if key.endswith(f":{SELF}")) == all_lists([SELF])
+
+
+def test_a_seed_profile_is_read_once_for_both_callers_and_a_crawled_one_is_not_kept() -> None:
+    """`user_profiles` and the crawl share the seeds' reads (the rows go to the first caller);
+    a user only the crawl asks for is read each time it is asked (once per run, by the crawl),
+    and so nothing of it is held for the rest of the run."""
+    graph = GraphClient(FOLLOWS, FOLLOWED_BY)
+    profiles = Profiles(SourceRun(graph, max_failed_runs=5, failure_state={}), shared=["self", SELF, "a1"])
+    first, again = profiles.read("self"), profiles.read("self")
+    assert first.real_id == again.real_id == SELF
+    assert first.rows["user_counts"] and again.rows == {}
+    assert profiles.read(SELF).rows == {}, "`self` answers for its real id, a seed too"
+    profiles.read("a1"), profiles.read("a1")
+    profiles.read("c1"), profiles.read("c1")
+    assert Counter(graph.profiles_read) == {"self": 1, "a1": 1, "c1": 2}

@@ -50,7 +50,7 @@ class SelfOnly:
 CrawlEvent = SelfResolved | MembersFound | UserDone | SelfOnly
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Due:
     """A user the run reads: `uid` as the API takes it (`self` for the token user), and
     when it fell due (`None`: never read). A list completed since then was read in this
@@ -107,7 +107,7 @@ class FollowCrawl:
         self.page_size = page_size
         self.now: datetime | None = None
         self._known: set[str] = set()  # active members of the frontier
-        self._due: dict[str, Due] = {}  # real id (or `self`) → due read, in priority order
+        self._due: dict[str, Due] = {}  # real id (or `self`) → due read not begun, in priority order
         self._list_rows: dict[str, dict[str, Any]] = {}
         self._candidates: dict[int, set[str]] = {}  # depth → users found by this wave's lists
         self._split_levels: set[int] = set()
@@ -131,7 +131,7 @@ class FollowCrawl:
             self.run.client.work_remaining = True
         except (BudgetExhausted, InstagramEntityError):  # asking the server's time failed
             self.run.client.work_remaining = True
-        if any(key not in self._done for key in self._due) or self.state["lists"]:
+        if self._due or self.state["lists"]:
             self.run.client.work_remaining = True
 
     def _read_waves(self, admit: bool) -> Iterator[Rows | FollowListRead]:
@@ -141,10 +141,11 @@ class FollowCrawl:
         while True:
             if admit:
                 yield self._admit()
-            wave = [due for key, due in self._due.items() if key not in self._done]
+            wave = list(self._due.values())
             if not wave or self.run.client.budget.exhausted:
                 return
             self._done.update(self._due)
+            self._due.clear()  # a crawl of every user would otherwise hold them all
             producers = [lambda due=due: self._crawl_user(due) for due in wave]
             for item in fan_in(producers, self.run.client.workers):
                 if isinstance(item, CrawlEvent):
@@ -239,10 +240,10 @@ class FollowCrawl:
         for real_id in buffered:
             row = rows.get(f"crawl:{real_id}")
             uid = "self" if real_id == self.state.get("self_id") and "self" in self.seeds else real_id
-            self._due[real_id] = Due(uid, int(row["depth"] or 0) if row else 0, _due_since(row))
+            self._add_due(real_id, Due(uid, int(row["depth"] or 0) if row else 0, _due_since(row)))
         for seed, real_id in seeds.items():
             if real_id is None or f"crawl:{real_id}" not in rows:  # never read: due at any time
-                self._due.setdefault(real_id or seed, Due(seed, 0))
+                self._add_due(real_id or seed, Due(seed, 0))
         self._list_rows = self.schedule.select_keys(
             f"{kind}:{real_id}" for real_id in buffered for kind, _ in LIST_KINDS
         )
@@ -255,7 +256,7 @@ class FollowCrawl:
         for seed, real_id in seeds.items():
             row = rows.get(f"crawl:{real_id}")
             if real_id is None or row is None or _due(row, self.now):
-                self._due.setdefault(real_id or seed, Due(seed, 0, _due_since(row)))
+                self._add_due(real_id or seed, Due(seed, 0, _due_since(row)))
         due = self.schedule.select(
             f"kind = 'crawl' AND active AND next_due_at <= {timestamp_literal(self.now)}",
             order_by="next_due_at, entity_key",
@@ -266,11 +267,17 @@ class FollowCrawl:
         self._known.update(row["entity_id"] for row in joined)
         due += [row for row in joined if _due(row, self.now)]
         for row in sorted(due, key=lambda row: (row["depth"] or 0, row["next_due_at"], row["entity_key"])):
-            self._due.setdefault(row["entity_id"], Due(row["entity_id"], int(row["depth"] or 0), _due_since(row)))
+            self._add_due(row["entity_id"], Due(row["entity_id"], int(row["depth"] or 0), _due_since(row)))
         ids = [self.state.get("self_id") if due.uid == "self" else due.uid for due in self._due.values()]
         self._list_rows |= self.schedule.select_keys(
             f"{kind}:{real_id}" for real_id in ids if real_id for kind, _ in LIST_KINDS
         )
+
+    def _add_due(self, key: str, due: Due) -> None:
+        """`due` joins the reads not begun, unless the user already is among them or was read
+        (or tried) in this run."""
+        if key not in self._done:
+            self._due.setdefault(key, due)
 
     def _apply(self, event: CrawlEvent) -> Rows:
         rows: Rows = {}
@@ -300,7 +307,7 @@ class FollowCrawl:
         once every due user above it was read, so that a first pass chooses the same users
         however many runs it takes."""
         rows: Rows = {}
-        unread = min((due.depth for key, due in self._due.items() if key not in self._done), default=self.depth)
+        unread = min((due.depth for due in self._due.values()), default=self.depth)
         for depth in sorted(depth for depth in self._candidates if depth <= unread):
             found = self._candidates.pop(depth)
             if depth - 1 in self._split_levels:
@@ -310,7 +317,7 @@ class FollowCrawl:
                     break
                 self._known.add(member)
                 joined_at = self.now or self.run.client.server_now()
-                self._due.setdefault(member, Due(member, depth, joined_at))
+                self._add_due(member, Due(member, depth, joined_at))
                 new = schedule_row("crawl", member, read_at=None, next_due_at=joined_at, depth=depth)
                 merge_rows(rows, self.schedule.write(new))
         return rows

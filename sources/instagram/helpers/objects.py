@@ -28,39 +28,44 @@ class Profile:
 
 
 class Profiles:
-    """Full user profiles, each read at most once per run whichever resource asks first.
+    """Full user profiles; those of `shared` users are read at most once per run, whichever
+    resource asks first.
 
-    `user_profiles` and the follow crawl both need the seeds' profiles; which of them runs
-    (and first) depends only on what the run selected, so they share the reads here instead of
-    one of them guessing what the other will do.
+    `user_profiles` and the follow crawl both need the seeds' profiles (`shared`); which of
+    them runs (and first) depends only on what the run selected, so they share those reads
+    here instead of one of them guessing what the other will do. Any other profile is asked
+    for by the crawl alone, once per run: it is read and not kept, so that memory does not grow
+    with the crawl.
     """
 
-    def __init__(self, run: SourceRun):
+    def __init__(self, run: SourceRun, shared: Sequence[str]):
         self.run = run
+        self._shared = frozenset(shared)
         self._read: dict[str, Profile] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._locks = {user_id: threading.Lock() for user_id in self._shared}
 
     def read(self, user_id: str) -> Profile:
-        """The profile of `user_id`; its rows go to the first caller only."""
-        with self._guard:
-            lock = self._locks.setdefault(user_id, threading.Lock())
+        """The profile of `user_id`; a shared user's rows go to the first caller only."""
+        lock = self._locks.get(user_id)
+        if lock is None:
+            return self._fetch(user_id)
         with lock:
             if user_id in self._read:
                 return replace(self._read[user_id], rows={})
-            answer, errors = self.run.detail("user", user_id, f"/users/{user_id}", "GET /users/{id}")
-            if answer is None:
-                profile = Profile(None, {}, None, errors)
-            else:
-                counts = answer.data.get("counts") or {}
-                rows = shape_full_user(answer.data, answer.observed_at)
-                profile = Profile(str(answer.data["id"]), counts, answer.observed_at, rows)
-            # kept without its rows: they go to this caller only, and a crawl of every user would
-            # otherwise hold them all until the run ends
+            profile = self._fetch(user_id)
+            # kept without its rows: they go to this caller only
             self._read[user_id] = replace(profile, rows={})
-            if profile.real_id is not None:  # `self` answers for its real id too
+            if profile.real_id in self._shared:  # `self` answers for its real id too
                 self._read.setdefault(profile.real_id, self._read[user_id])
             return profile
+
+    def _fetch(self, user_id: str) -> Profile:
+        answer, errors = self.run.detail("user", user_id, f"/users/{user_id}", "GET /users/{id}")
+        if answer is None:
+            return Profile(None, {}, None, errors)
+        counts = answer.data.get("counts") or {}
+        rows = shape_full_user(answer.data, answer.observed_at)
+        return Profile(str(answer.data["id"]), counts, answer.observed_at, rows)
 
     def rows_of(self, user_ids: Sequence[str], schedule: Schedule) -> Iterator[Rows]:
         """Rows of the full profiles of `user_ids` that are due (and their schedule rows)."""
