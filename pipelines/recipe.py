@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import fcntl
 import importlib.util
 import logging
@@ -436,10 +435,12 @@ def release_freed_memory() -> None:
     transforms' DuckDB takes its own. glibc keeps freed memory for reuse, and a large crawl's
     short-lived pages and batches leave most of it in holes the transforms' allocations do not
     fit (glibc's `malloc_trim`; elsewhere nothing is done)."""
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
+    try:
+        process = ctypes.CDLL(None)  # the symbols the process has loaded, the C library's among them
+    except (OSError, TypeError):  # a platform that cannot name them
+        return
+    if hasattr(process, "malloc_trim"):
+        process.malloc_trim(0)
 
 
 def last_run(pipeline: dlt.Pipeline) -> dict[str, Any]:
