@@ -37,7 +37,8 @@ from sources.instagram import (
     duckdb_is_busy,
     remove_rows_loaded_twice,
 )
-from transforms import ANALYTICS_DATASET, ModelRun, run_transforms
+from transforms import ANALYTICS_DATASET, run_transforms
+from transforms.runner import BuildResults
 
 PIPELINE_NAME = "instagram"
 # The names of the shards: `[sources.instagram] shards = ["north", "south"]`. Shard `north` is
@@ -424,8 +425,10 @@ def repair_after_load(pipeline: dlt.Pipeline, load_wait: float = 0.0) -> int:
     return retrying_while_busy(lambda: remove_rows_loaded_twice(pipeline), load_wait, duckdb_is_busy)
 
 
-def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> dict[str, ModelRun]:
-    """Build `instagram_analytics` from what `pipeline` loaded (options: see `run_transforms`)."""
+def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> BuildResults:
+    """Bring `instagram_analytics` up to date with what `pipeline` loaded: build the models
+    downstream of what changed (options, e.g. `full_rebuild`: see `run_transforms`). Returns the
+    models built; `.up_to_date` names the others."""
     release_freed_memory()
     return run_transforms(pipeline, **options)
 
@@ -450,9 +453,12 @@ def last_run(pipeline: dlt.Pipeline) -> dict[str, Any]:
 
 def refresh_status(pipeline: dlt.Pipeline) -> dict[str, Any]:
     """After the load: what the refresh schedule holds at the server's time of the last run,
-    per kind: `due` (overdue: waiting for budget), `oldest_read_hours` among them, and
-    `next_due_at` of the whole schedule (when the next work falls due). Empty before the
-    first load or on a destination without SQL."""
+    per kind: `due` (overdue: waiting for budget), `oldest_read_hours` among them (None when
+    none was ever read), `never_read` among them, and `next_due_at` of the whole schedule (when
+    the next work falls due). Empty before the first load or on a destination without SQL.
+
+    Follow lists are left out: a list is read with its user, when the user's `crawl` row is
+    due (and the list changed or reached its maximum age), never on its own due time."""
     server_time = last_run(pipeline).get("server_time")
     if not server_time:
         return {}
@@ -461,10 +467,10 @@ def refresh_status(pipeline: dlt.Pipeline) -> dict[str, Any]:
             table = client.make_qualified_table_name("refresh_schedule")
             epoch = pipeline.state.get("sources", {}).get("instagram", {}).get("schedule_epoch", "")
             now = f"CAST('{server_time}' AS TIMESTAMP WITH TIME ZONE)"
-            of_epoch = f"epoch = '{epoch}' AND active"
+            of_epoch = f"epoch = '{epoch}' AND active AND kind NOT IN ('follows', 'followed_by')"
             rows = client.execute_sql(
-                f"SELECT kind, count(*), max({now} - last_read_at) FROM {table}"
-                f" WHERE {of_epoch} AND next_due_at <= {now} GROUP BY kind ORDER BY kind"
+                f"SELECT kind, count(*), max({now} - last_read_at), count(*) FILTER (WHERE last_read_at IS NULL)"
+                f" FROM {table} WHERE {of_epoch} AND next_due_at <= {now} GROUP BY kind ORDER BY kind"
             )
             next_due = client.execute_sql(
                 f"SELECT min(next_due_at) FROM {table} WHERE {of_epoch} AND next_due_at > {now}"
@@ -473,8 +479,12 @@ def refresh_status(pipeline: dlt.Pipeline) -> dict[str, Any]:
         log.debug("no refresh status: %s", error)
         return {}
     due = {
-        kind: {"due": count, "oldest_read_hours": None if age is None else round(age.total_seconds() / 3600, 1)}
-        for kind, count, age in rows
+        kind: {
+            "due": count,
+            "oldest_read_hours": None if age is None else round(age.total_seconds() / 3600, 1),
+            "never_read": never_read,
+        }
+        for kind, count, age, never_read in rows
     }
     return {"due": due, "next_due_at": next_due[0][0].isoformat() if next_due and next_due[0][0] else None}
 

@@ -123,9 +123,12 @@ class RunReport:
     work_remaining: bool = False
     budget_exhausted: bool = False
     refreshed: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)  # per kind of media list
     schedule: dict[str, Any] = field(default_factory=dict)
     entities_failed: int = 0
     transform_seconds: float | None = None
+    models_built: int | None = None  # by the transforms: models downstream of what changed
+    models_up_to_date: int | None = None
     published: Path | None = None
     seconds: float = 0.0
 
@@ -399,6 +402,7 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
     report.budget_exhausted = bool(figures.get("budget_exhausted"))
     report.entities_failed = figures.get("entities_failed", 0)
     report.refreshed = figures.get("refreshed") or {}
+    report.counters = figures.get("counters") or {}
     report.schedule = refresh_status(pipeline)
     report.seconds = time.monotonic() - started
     print_summary(report)
@@ -414,9 +418,13 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
         print("Transforms: left for `python -m transforms`, once every shard has loaded")
     elif not args.no_transforms:
         transform_started = time.monotonic()
-        build_analytics(pipeline, stop_requested=interruption.requested)
+        built = build_analytics(pipeline, stop_requested=interruption.requested)
         report.transform_seconds = time.monotonic() - transform_started
-        print(f"Transforms: {report.transform_seconds:.1f} s")
+        report.models_built, report.models_up_to_date = len(built), len(built.up_to_date)
+        print(
+            f"Transforms: {report.transform_seconds:.1f} s,"
+            f" {report.models_built} models built, {report.models_up_to_date} up to date"
+        )
         if report_wanted(args):
             print(f"Report: {write_report(database, report.schedule)}")
         # only a state whose analytics match its raw tables is shown to analysts
@@ -441,12 +449,11 @@ def print_summary(report: RunReport) -> None:
     print(f"Duration: {report.seconds:.1f} s")
     if report.refreshed:
         print("Read in this run: " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(report.refreshed.items())))
+    if report.counters:
+        print("Media counters within the refresh policy: " + counters_within_policy(report.counters))
     due = report.schedule.get("due") or {}
     if due:
-        print(
-            "Due and waiting for budget: "
-            + ", ".join(f"{kind} {f['due']:,} (oldest read {f['oldest_read_hours']} h ago)" for kind, f in due.items())
-        )
+        print("Due and waiting for budget: " + ", ".join(f"{kind} {waiting(f)}" for kind, f in due.items()))
     if report.schedule.get("next_due_at"):
         print(f"Next work falls due at {report.schedule['next_due_at']} (server time)")
     if report.entities_failed:
@@ -458,8 +465,35 @@ def print_summary(report: RunReport) -> None:
         print("Work remains: the rate budget ran out; the next run continues where this one stopped.")
     elif report.work_remaining:
         print("Work remains: the next run continues where this one stopped.")
+    elif due:
+        # the source read all it took as due, yet the schedule holds due reads: due since the run
+        # began (a server's clock moves during a run), or of resources this run did not select
+        count = sum(f["due"] for f in due.values())
+        print(
+            f"Work remains: {count:,} reads are due that this run did not make (due since it began, or of"
+            " resources it did not select); later runs make them."
+        )
     else:
         print("Work remains: no, everything configured was extracted.")
+
+
+def counters_within_policy(counters: dict[str, dict[str, int]]) -> str:
+    """ "user 100.0 % of 25, feed 99.6 % of 961, ...": per kind of media list, the share of its
+    media whose counters are not overdue."""
+    return ", ".join(
+        f"{kind} {100 * figures['within_policy'] / figures['media']:.1f} % of {figures['media']:,}"
+        for kind, figures in sorted(counters.items())
+        if figures["media"]
+    )
+
+
+def waiting(figures: dict[str, Any]) -> str:
+    """How many reads of one kind wait, and since when: "12 (oldest read 30.5 h ago)", with
+    those never read named as such (a user the crawl found but has yet to read)."""
+    count, oldest, never = figures["due"], figures.get("oldest_read_hours"), figures.get("never_read") or 0
+    if oldest is None:
+        return f"{count:,} (never read)"
+    return f"{count:,} (oldest read {oldest} h ago" + (f"; {never:,} never read)" if never else ")")
 
 
 def exit_code_of_step_failure(error: PipelineStepFailed) -> int:

@@ -49,12 +49,24 @@ TABLES: dict[str, dict[str, Any]] = {
             ("website", TEXT, "Website; NULL when only the short profile was seen."),
             ("is_business", BOOL, "Business account flag (2017+ full profiles only)."),
             OBSERVED_AT,
+            (
+                "is_full_profile",
+                BOOL,
+                "True for a full profile (bio or website read), false for the short one from a list;"
+                " of one load's rows of a user, a full one is kept. NULL in rows loaded before it existed.",
+            ),
         ],
-        # a short profile (NULL bio) never wins over a full one seen in the same load
-        "dedup_sort": ("bio", "desc"),
+        # a short profile never wins over a full one seen in the same load: a sort key the source
+        # always fills, not `bio`, whose NULL sorts first in PostgreSQL's descending order and
+        # last in DuckDB's (docs/destinations.md)
+        "dedup_sort": ("is_full_profile", "desc"),
     },
     "user_counts": {
-        "description": "Counter snapshot of a user's full profile, one row per fetch.",
+        "description": (
+            "Counter snapshot of a user's full profile: a row when the profile changed since the last"
+            " row, or on first sight. When the counts were last confirmed unchanged is in"
+            " `refresh_schedule` (kind 'user', `last_read_at`)."
+        ),
         "primary_key": "snapshot_key",
         "columns": [
             ("snapshot_key", TEXT, "user_id + ':' + observed_at (unix seconds)."),
@@ -68,6 +80,8 @@ TABLES: dict[str, dict[str, Any]] = {
     "media": {
         "description": "One row per media, with its latest counters.",
         "primary_key": "id",
+        # two lists may show a media in one run: the load keeps the later sighting
+        "dedup_sort": ("observed_at", "desc"),
         "columns": [
             ("id", TEXT, "Media id."),
             ("user_id", TEXT, "Owner's user id."),
@@ -87,7 +101,11 @@ TABLES: dict[str, dict[str, Any]] = {
         ],
     },
     "media_counts": {
-        "description": "Counter snapshot of a media, one row per fetch.",
+        "description": (
+            "Counter snapshot of a media: a row when the media changed since the last row (its"
+            " counters, mostly), or on first sight. When the counters were last confirmed unchanged"
+            " is in `refresh_schedule` (kind 'counters', `last_read_at`)."
+        ),
         "primary_key": "snapshot_key",
         "columns": [
             ("snapshot_key", TEXT, "media_id + ':' + observed_at (unix seconds)."),
@@ -275,27 +293,44 @@ TABLES: dict[str, dict[str, Any]] = {
             " follow list, a media's counters, likers or comments, a profile, tag, location,"
             " relationship or search), with its last complete read and when it is due next. The"
             " source reads it at the start of each run to spend the budget on work that is due."
+            " Rows of kind 'counters' (a media) and 'user' (a full profile) also say when what the"
+            " warehouse holds was last confirmed: `media` and `media_counts`, `users` and"
+            " `user_counts` get rows only when something changed."
         ),
         # one schedule per source state: shards (each its own pipeline and state) keep their own
         "primary_key": ("entity_key", "epoch"),
+        # a run may write a key more than once (a media two lists show); its last write wins
+        "dedup_sort": ("write_order", "desc"),
         "columns": [
             ("entity_key", TEXT, "kind + ':' + entity_id."),
             (
                 "kind",
                 TEXT,
-                "crawl, follows, followed_by, profile, counters, likes, comments, tag, location,"
+                "crawl, follows, followed_by, profile, user, counters, likes, comments, tag, location,"
                 " relationship, requested_by or search (docs/refresh.md).",
             ),
             ("entity_id", TEXT, "The user id, media id, tag name, location id or search label."),
-            ("parent", TEXT, "For media kinds: the media list that found the media (e.g. 'user:123')."),
+            (
+                "parent",
+                TEXT,
+                "For media kinds: the media list that refreshes the media's counters (e.g. 'user:123'):"
+                " of the lists that showed it, the seeds' media first, then the feed, liked media,"
+                " locations, tags, geographies, popular.",
+            ),
             ("depth", BIGINT, "For users: crawl depth (0: a configured user id); its priority."),
             ("created_at", TIMESTAMP, "For media kinds: when the media was posted (its refresh ages count from it)."),
-            ("last_read_at", TIMESTAMP, "Server time of the last complete read; NULL if never read."),
+            (
+                "last_read_at",
+                TIMESTAMP,
+                "Server time of the last complete read (for counters and user: when the loaded rows"
+                " were last confirmed); NULL if never read.",
+            ),
             (
                 "last_count",
                 BIGINT,
                 "Follow lists: the profile's follows / followed_by count at that read; likes and"
-                " comments: the media's counter at that read.",
+                " comments: the media's counter at that read; counters and user: a fingerprint of the"
+                " rows last loaded for the media or profile (equal: nothing changed).",
             ),
             ("next_due_at", TIMESTAMP, "When it is due again; NULL: never again (a media past its last age)."),
             ("active", BOOL, "False once a crawled user left the frontier (no longer reachable)."),
@@ -304,6 +339,12 @@ TABLES: dict[str, dict[str, Any]] = {
                 TEXT,
                 "The source state that wrote the row (each shard's pipeline has its own); rows of an"
                 " earlier, dropped state are ignored.",
+            ),
+            (
+                "write_order",
+                BIGINT,
+                "Order of the row among the run's writes: when a run writes a key more than once,"
+                " the load keeps its last write. Not comparable across runs.",
             ),
         ],
     },

@@ -4,8 +4,12 @@ Debian's `postgresql` package provides `initdb` and `pg_ctl` (installed with apt
 are missing). PostgreSQL refuses to run as root, so when the tests run as root the cluster
 belongs to an unprivileged user (`nobody`) and lives in a temporary folder that user owns. It
 listens on a free loopback port only, with its unix socket inside that folder, and asks for the
-superuser's password (random, per server) on TCP, as a real server would (dlt requires one). The cluster is created with the C
-collation, byte order, as DuckDB compares text (see docs/destinations.md).
+superuser's password (random, per server) on TCP, as a real server would (dlt requires one).
+
+The cluster's default locale is en_US.UTF-8 (`SERVER_LOCALE`), as most servers are set up, not
+C: a database created plainly gets that collation, and `create_database(name, "C")` makes one
+with the C collation, byte order, as DuckDB compares text (docs/destinations.md). The locale is
+generated with `localedef` when the system lacks it.
 """
 
 from __future__ import annotations
@@ -27,18 +31,42 @@ from typing import Any
 SUPERUSER = "postgres"
 # who owns the cluster when the tests run as root
 UNPRIVILEGED_USER = "nobody"
+# the cluster's default locale, hence the collation of a database created without one
+SERVER_LOCALE = "en_US.UTF-8"
 
 
 def postgres_bin_dir() -> Path:
     """The folder holding `initdb` and `pg_ctl`, installing Debian's package if needed."""
     if found := _bin_dir():
         return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-q", "postgresql"], check=True, env=env, capture_output=True)
+    _apt_install("postgresql")
     found = _bin_dir()
     assert found, "apt-get installed postgresql, but no initdb was found"
     return found
+
+
+def ensure_locale(name: str = SERVER_LOCALE) -> str:
+    """`name` (e.g. en_US.UTF-8), generated with glibc's `localedef` when the system lacks it
+    (Debian's `locales` package, installed with apt-get when missing, holds its sources)."""
+    language, _, charset = name.partition(".")
+
+    def known() -> bool:
+        found = subprocess.run(["locale", "-a"], check=True, capture_output=True, text=True).stdout.split()
+        return f"{language}.{charset.lower().replace('-', '')}" in found or name in found
+
+    if known():
+        return name
+    if not Path("/usr/share/i18n/locales", language).exists():
+        _apt_install("locales")
+    subprocess.run(["localedef", "-i", language, "-f", charset, name], check=True, capture_output=True)
+    assert known(), f"localedef made {name}, but `locale -a` does not list it"
+    return name
+
+
+def _apt_install(package: str) -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, env=env, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", package], check=True, env=env, capture_output=True)
 
 
 def _bin_dir() -> Path | None:
@@ -77,10 +105,17 @@ class PostgresServer:
         connection.autocommit = True
         return connection
 
-    def create_database(self, name: str) -> str:
-        """A new, empty database; returns its connection string."""
+    def create_database(self, name: str, collation: str | None = None) -> str:
+        """A new, empty database, with the server's default collation or `collation` (as
+        docs/destinations.md creates a C-collation one); returns its connection string."""
         with contextlib.closing(self.connect()) as connection, connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
+            if collation is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+            else:
+                cursor.execute(
+                    f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8'"
+                    f" LC_COLLATE '{collation}' LC_CTYPE '{collation}'"
+                )
         return self.url(name)
 
 
@@ -88,6 +123,7 @@ class PostgresServer:
 def postgres_server() -> Iterator[PostgresServer]:
     """initdb + pg_ctl start in a temporary folder; stopped and removed at exit."""
     bin_dir = postgres_bin_dir()
+    locale = ensure_locale()
     root = Path(tempfile.mkdtemp(prefix="pg_test_"))
     as_user: dict[str, Any] = {}
     if os.geteuid() == 0:
@@ -112,7 +148,7 @@ def postgres_server() -> Iterator[PostgresServer]:
             "--auth-host=scram-sha-256",
             f"--pwfile={password_file}",
             "--encoding=UTF8",
-            "--locale=C",
+            f"--locale={locale}",
         )
         options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} -c fsync=off"
         run(str(bin_dir / "pg_ctl"), f"--pgdata={data}", f"--log={log}", "--wait", f"--options={options}", "start")

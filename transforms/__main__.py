@@ -1,5 +1,8 @@
 """`python -m transforms`: build the analytics tables from what the `instagram` pipeline loaded.
 
+Only the models downstream of what changed since their last build are built (`--full-rebuild`:
+every model); see transforms/runner.py.
+
 The DuckDB file is `--duckdb`, else dlt config's (`DESTINATION__DUCKDB__CREDENTIALS` or
 `[destination.duckdb] credentials`), else `./instagram.duckdb`. It waits while a run holds the
 file (the run lock), and after the build it publishes the analysts' read copy beside the file,
@@ -31,7 +34,8 @@ from transforms.runner import TransformError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run every model once and print what each built; exit 1 if a model fails or breaks its contract."""
+    """Build the models whose inputs changed and print what each built; exit 1 if a model fails
+    or breaks its contract."""
     parser = argparse.ArgumentParser(
         prog="python -m transforms", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -39,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--destination", choices=["duckdb", "postgres"], default="duckdb", help="default: duckdb")
     parser.add_argument("--pipelines-dir", metavar="DIR", help="dlt working directory")
     parser.add_argument("--no-publish", action="store_true", help="on DuckDB, publish no analysts' read copy")
+    parser.add_argument(
+        "--full-rebuild", action="store_true", help="build every model, not only those whose inputs changed"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -48,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # on DuckDB, one writer at a time: after the runs (the shards) that hold the file
     with run_lock(warehouse_lock(database), wait=True) if database else contextlib.nullcontext():
         try:
-            results = build_analytics(pipeline)
+            results = build_analytics(pipeline, full_rebuild=args.full_rebuild)
         except TransformError as error:
             logging.getLogger("transforms").error("%s", error)
             return 1
@@ -62,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {run['tests']:>3} contract tests passed{extra}"
         )
     print(
-        f"total {sum(run['seconds'] for run in results.values()):.2f} s,"
+        f"{len(results)} models built, {len(results.up_to_date)} up to date;"
+        f" total {sum(run['seconds'] for run in results.values()):.2f} s,"
         f" of which contract tests {sum(run['tests_seconds'] for run in results.values()):.2f} s"
     )
     return 0

@@ -212,7 +212,7 @@ def instagram(
     full_profiles = FullProfiles(schedule)
     engagement = Engagement(run, schedule)
     media_lists = MediaLists(run, engagement, page_size=media_page_size)
-    profiles = Profiles(run, shared=user_ids)
+    profiles = Profiles(run, schedule, shared=user_ids)
     single_media = SingleMedia(run, engagement)
 
     def each_list(resource_name: str, read: ListReader, keys: Sequence[str]) -> Iterator[Rows]:

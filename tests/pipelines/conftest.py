@@ -105,8 +105,8 @@ def answers_held(emu: Emulator) -> Iterator[None]:
 
 
 # The schedule's epoch names the source state that wrote a row: a random id, equal only within
-# one warehouse's history.
-PER_STATE_COLUMNS = {("refresh_schedule", "epoch")}
+# one warehouse's history; its write_order orders the writes of one run, as they happened.
+PER_STATE_COLUMNS = {("refresh_schedule", "epoch"), ("refresh_schedule", "write_order")}
 
 
 def table_snapshot(database: Path, schema: str = "instagram_raw") -> dict[str, list[tuple]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import re
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,8 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
     assert "Loaded in this run:" in result.stdout
     assert "API requests:" in result.stdout
     assert "Work remains: no" in result.stdout
+    # a first run reads every media it holds: all within the policy, per kind of list
+    assert re.search(r"^Media counters within the refresh policy: .*user 100\.0 % of \d", result.stdout, re.M)
 
     database = tmp_path / "warehouse.duckdb"
     world = emulator.world

@@ -32,8 +32,8 @@ def emulator(world: World) -> Iterator[Emulator]:
 
 
 # The schedule's epoch names the source state that wrote a row: a random id, equal only within
-# one warehouse's history.
-PER_STATE_COLUMNS = {("refresh_schedule", "epoch")}
+# one warehouse's history; its write_order orders the writes of one run, as they happened.
+PER_STATE_COLUMNS = {("refresh_schedule", "epoch"), ("refresh_schedule", "write_order")}
 
 
 class Loader:

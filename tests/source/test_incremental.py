@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from emulator import Emulator, World
-from sources.instagram.settings import DEFAULT_ENGAGEMENT_AGES_HOURS
 
 from .conftest import Loader, only
 
@@ -60,8 +59,12 @@ def engagement(world: World, mid: str) -> tuple[tuple[int, int], list[str]]:
 def test_world_changes_arrive_with_follow_history(world: World, emulator: Emulator, loader: Loader) -> None:
     me = world.default_user_id
     # lists older than a day are read again whatever their counts (change detection has its
-    # own test)
-    config = dict(crawl_depth=0, media_page_size=5, list_max_age_hours=24, **only("user_media", "feed", "follow_graph"))
+    # own test); engagement ages sparse enough that some media reach none in three days
+    engagement_ages = [1, 6, 24, 72, 168, 720]
+    config = dict(
+        crawl_depth=0, media_page_size=5, list_max_age_hours=24, engagement_ages_hours=engagement_ages,
+        **only("user_media", "feed", "follow_graph"),
+    )  # fmt: skip
     loader.run(emulator, **config)
     read_at = world.now
     follows_before = set(world.follows(me))
@@ -82,7 +85,7 @@ def test_world_changes_arrive_with_follow_history(world: World, emulator: Emulat
     # first run; likers for the new and those that reached an age. The rest keep what the
     # first run saw.
     first_page = set(world.media_ids_of_user(me)[:5])
-    ages = [hours * 3600 for hours in DEFAULT_ENGAGEMENT_AGES_HOURS]
+    ages = [hours * 3600 for hours in engagement_ages]
     kept = 0
     for mid in world.media_ids_of_user(me):
         created = int(world.media(mid)["created_time"])

@@ -13,7 +13,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from sources.instagram.helpers.crawl import FollowCrawl
+from sources.instagram.helpers import crawl as crawl_module
+from sources.instagram.helpers.crawl import FollowCrawl, spread_fraction
 from sources.instagram.helpers.items import FollowListRead
 from sources.instagram.helpers.objects import Profiles
 from sources.instagram.helpers.reading import SourceRun
@@ -41,7 +42,8 @@ BY_DEPTH_AND_ID = [SELF, *LEVEL_1, *LEVEL_2]
 LIST_KINDS = ("follows", "followed_by")
 
 _SQL_TYPES = {"text": "TEXT", "bigint": "BIGINT", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ", "double": "DOUBLE"}
-_SCHEDULE_COLUMNS = [name for name, _, _ in TABLES[TABLE]["columns"]]
+# what the schedule keeps of a row (`write_order` only orders the writes of one load)
+_SCHEDULE_COLUMNS = [name for name, _, _ in TABLES[TABLE]["columns"] if name != "write_order"]
 
 
 def _marks(count: int) -> str:
@@ -55,7 +57,8 @@ class Warehouse:
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET threads = 1")
-        columns = ", ".join(f"{name} {_SQL_TYPES[kind]}" for name, kind, _ in TABLES[TABLE]["columns"])
+        types = {name: kind for name, kind, _ in TABLES[TABLE]["columns"]}
+        columns = ", ".join(f"{name} {_SQL_TYPES[types[name]]}" for name in _SCHEDULE_COLUMNS)
         self.con.execute(f"CREATE TABLE refresh_schedule ({columns})")
         self.con.execute(
             "CREATE TABLE follow_edges (list_key TEXT, follower_id TEXT, followed_id TEXT, valid_to TIMESTAMPTZ)"
@@ -159,14 +162,21 @@ class World:
         source_run = SourceRun(graph, max_failed_runs=5, failure_state=self.failures)
         schedule = Schedule(POLICY, self.warehouse.query, "epoch-1")
         settings = {"seeds": ["self"], "depth": 2, "max_users": 100, "page_size": 2, **options}
-        profiles = Profiles(source_run, shared=settings["seeds"])
+        profiles = Profiles(source_run, schedule, shared=settings["seeds"])
         crawl = FollowCrawl(source_run, profiles, schedule, self.state, **settings)
         lists: list[FollowListRead] = []
         rows: list[dict[str, list[dict[str, Any]]]] = []
         for item in crawl.crawl():
             (lists if isinstance(item, FollowListRead) else rows).append(item)
-        # every schedule row written travels in the load package, and only those
-        yielded = {row["entity_key"]: row for rows_ in rows for row in rows_.get(TABLE, [])}
+        # every schedule row written travels in the load package, and only those, once each:
+        # dlt merges two rows of one key in one load in no set order
+        keys = [row["entity_key"] for rows_ in rows for row in rows_.get(TABLE, [])]
+        assert [key for key, count in Counter(keys).items() if count > 1] == []
+        yielded = {
+            row["entity_key"]: {k: v for k, v in row.items() if k != "write_order"}
+            for rows_ in rows
+            for row in rows_.get(TABLE, [])
+        }
         assert yielded == {row["entity_key"]: row for row in schedule.written_rows()}
         self.warehouse.load(schedule, lists, self.now)
         run = Run(graph, lists, rows)
@@ -183,6 +193,11 @@ class World:
                 return runs
             self.advance(minutes_between / 60)
         pytest.fail(f"the crawl never completed on {budget} requests a run: {self.state}")
+
+
+def spread_due_within(hours: float) -> list[str]:
+    """The found users whose first read (in the first crawl) made them due within `hours`."""
+    return [user for user in [*LEVEL_1, *LEVEL_2] if spread_fraction(user) * POLICY.crawl_hours <= hours]
 
 
 def all_lists(users: list[str]) -> Counter[str]:
@@ -272,8 +287,11 @@ def test_a_rerun_with_nothing_due_costs_at_most_the_clock_probe() -> None:
     world = World()
     world.run_to_the_end()
     before = world.warehouse.query("SELECT * FROM {table} ORDER BY entity_key")
-    for hours in (0.5, 4.5):  # 30 minutes, then 5 hours after the crawl: seeds are due after 6, the others after 24
-        world.advance(hours)
+    # the first reads spread the next ones over the crawl's age: the earliest is due first
+    [(earliest,)] = world.warehouse.query("SELECT min(next_due_at) FROM {table} WHERE kind = 'crawl'")
+    assert earliest > world.now + timedelta(minutes=21), "(the hashes of these ids put none that early)"
+    for until in (world.now + timedelta(minutes=20), earliest - timedelta(minutes=1)):
+        world.advance((until - world.now) / timedelta(hours=1))
         run = world.run()
         assert run.requests <= 1 and run.client.probes == run.requests
         assert run.client.profiles_read == [] and run.client.list_pages == []
@@ -284,12 +302,43 @@ def test_a_rerun_with_nothing_due_costs_at_most_the_clock_probe() -> None:
 # -- 4. change detection ------------------------------------------------------------------------
 
 
+def test_a_first_read_spreads_the_next_over_the_age_and_later_reads_add_the_whole_age() -> None:
+    world = World()
+    world.run_to_the_end()
+    first = world.now
+    for user in [*LEVEL_1, *LEVEL_2]:
+        row = world.warehouse.crawl_row(user)
+        assert row is not None and row["last_read_at"] == first
+        assert row["next_due_at"] == first + timedelta(hours=POLICY.crawl_hours) * spread_fraction(user), user
+    seed = world.warehouse.crawl_row(SELF)
+    assert seed is not None and seed["next_due_at"] == first + timedelta(hours=POLICY.seed_hours), "seeds: exact"
+    world.advance(25)
+    world.run()
+    for user in [*LEVEL_1, *LEVEL_2]:
+        row = world.warehouse.crawl_row(user)
+        assert row is not None and row["next_due_at"] == world.now + timedelta(hours=POLICY.crawl_hours), user
+
+
+def test_more_users_due_than_one_page_of_the_schedule_are_all_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = World()
+    world.run_to_the_end()
+    world.advance(25)  # everyone is due
+    monkeypatch.setattr(crawl_module, "MAX_DUE_USERS_PER_RUN", 3)  # the schedule's due rows, 3 at a time
+    run = world.run()
+    assert Counter(run.client.profiles_read) == Counter(["self", *LEVEL_1, *LEVEL_2])
+    assert not run.client.work_remaining
+    [(due,)] = world.warehouse.query(
+        f"SELECT count(*) FROM {{table}} WHERE kind = 'crawl' AND next_due_at <= '{world.now.isoformat()}'"
+    )
+    assert due == 0
+
+
 def test_a_due_seed_reads_its_lists_whatever_their_counts() -> None:
     world = World()
     world.run_to_the_end()
-    world.advance(7)  # the seed is due, nobody else
+    world.advance(7)  # the seed is due, and the found users whose first read spread them before
     run = world.run()
-    assert run.client.profiles_read == ["self"]
+    assert sorted(run.client.profiles_read) == sorted(["self", *spread_due_within(7)])
     assert sorted(run.list_keys) == [f"followed_by:{SELF}", f"follows:{SELF}"]
     row = world.warehouse.crawl_row(SELF)
     assert row is not None and row["last_read_at"] == world.now and row["next_due_at"] == world.now + timedelta(hours=6)
@@ -300,11 +349,15 @@ def test_a_due_seed_cut_short_by_the_budget_reads_each_list_once_in_the_round() 
     world.run_to_the_end()
     world.advance(7)
     # 3 requests a run: the profile and self's follows (2 pages), then the profile again and
-    # followed_by; the follows read in the first run is not read again
+    # followed_by; the follows read in the first run is not read again (later runs read the
+    # found users whose first read made them due within these 7 hours)
     runs = world.run_to_the_end(3, client={"workers": 1})
     assert Counter(key for run in runs for key in run.list_keys) == all_lists([SELF])
+    assert runs[0].client.profiles_read == ["self"] and "self" not in runs[1].client.profiles_read
     row = world.warehouse.crawl_row(SELF)
-    assert row is not None and row["next_due_at"] == world.now + timedelta(hours=6)
+    round_ended = NOW + timedelta(hours=7, minutes=1)  # the second run's time
+    assert row is not None and row["last_read_at"] == round_ended
+    assert row["next_due_at"] == round_ended + timedelta(hours=6)
 
 
 def test_a_changed_count_re_reads_that_list_only() -> None:
@@ -457,7 +510,8 @@ def test_a_seed_profile_is_read_once_for_both_callers_and_a_crawled_one_is_not_k
     a user only the crawl asks for is read each time it is asked (once per run, by the crawl),
     and so nothing of it is held for the rest of the run."""
     graph = GraphClient(FOLLOWS, FOLLOWED_BY)
-    profiles = Profiles(SourceRun(graph, max_failed_runs=5, failure_state={}), shared=["self", SELF, "a1"])
+    schedule = Schedule(POLICY, None, "epoch-1")
+    profiles = Profiles(SourceRun(graph, max_failed_runs=5, failure_state={}), schedule, shared=["self", SELF, "a1"])
     first, again = profiles.read("self"), profiles.read("self")
     assert first.real_id == again.real_id == SELF
     assert first.rows["user_counts"] and again.rows == {}

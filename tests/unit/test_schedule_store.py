@@ -36,8 +36,10 @@ def test_writes_replace_the_warehouse_rows_and_read_back_exactly():
     assert [row["entity_id"] for row in schedule.due("counters", NOW)] == ["m2", "m1"]
 
     # m2 read again: no longer due; m4 new and due; m1 of another parent
-    schedule.write(counters("m2", NOW + timedelta(days=1), last_count=7))
+    earlier = schedule.write(counters("m2", NOW + timedelta(days=1), last_count=7))["refresh_schedule"][0]
     written = schedule.write(counters("m4", NOW - timedelta(microseconds=1), created_at=NOW))["refresh_schedule"][0]
+    # the load keeps the last write of a key: the rows to load carry the order of the writes
+    assert written.pop("write_order") > earlier["write_order"]
     assert [row["entity_id"] for row in schedule.due("counters", NOW)] == ["m1", "m4"]
     assert [row["entity_id"] for row in schedule.due("counters", NOW, parent="u2")] == []
 

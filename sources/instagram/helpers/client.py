@@ -2,6 +2,11 @@
 
 Secrets travel in query strings, as v1 requires, so every URL that can reach a message is
 sanitized first (`redaction`), and a logging filter masks them in urllib3's DEBUG lines.
+
+An answer costs at most the entity read, whatever the server sends (docs/architecture.md,
+"Hostile answers"): a lone UTF-16 surrogate is replaced with U+FFFD (and the rows holding it are
+flagged, `repaired`), and a body too large, nested too deep, a page far larger than asked or a
+cursor that loops raise `InstagramBadAnswer`.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,16 +27,28 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from ..settings import PAGING
+from ..settings import (
+    MAX_ANSWER_BYTES,
+    MAX_ITEMS_PER_ANSWER,
+    MAX_REMEMBERED_REPAIRS,
+    PAGE_SIZE_TOLERANCE,
+    PAGING,
+)
 from .budget import RateBudget
 from .errors import (
+    ANSWER_TOO_DEEP,
+    ANSWER_TOO_LARGE,
     AUTH_ERRORS,
+    CURSOR_LOOP,
     ENTITY_ERRORS,
+    PAGE_TOO_LARGE,
     RATE_LIMIT_CODES,
     BudgetExhausted,
     InstagramAuthError,
+    InstagramBadAnswer,
     InstagramBadRequest,
     InstagramError,
     InstagramNotFound,
@@ -40,7 +59,7 @@ from .errors import (
     InstagramUnavailable,
     RunStopped,
 )
-from .redaction import REDACTION, install_secret_filter
+from .redaction import REDACTION, install_secret_filter, shorten
 
 logger = logging.getLogger("sources.instagram")
 
@@ -134,6 +153,8 @@ class InstagramClient:
         self._failures_in_a_row = 0
         self._failing_endpoints: set[str] = set()
         self.stopped_by: InstagramError | None = None  # the run-level failure that stopped the run
+        self.texts_repaired = 0  # strings of answers whose lone surrogates were replaced
+        self._repaired: dict[int, str] = {}  # hash of a repaired string → the endpoint that sent it
         _CLIENTS.add(self)
 
     # -- public -----------------------------------------------------------------------------
@@ -143,8 +164,10 @@ class InstagramClient:
 
         Raises `BudgetExhausted` when the run's budget is spent, `RunStopped` once the run
         stops (a refused token, a server that is not v1 or is down, SIGINT/SIGTERM), an
-        `InstagramEntityError` subclass for per-entity refusals, and
-        `InstagramRetriesExhausted` (also per entity) when retries did not help.
+        `InstagramEntityError` subclass for per-entity refusals, `InstagramBadAnswer` (also
+        per entity) for an answer that cannot be used (too large, too deep, a list answer far
+        longer than the `count` in `params`), and `InstagramRetriesExhausted` (also per
+        entity) when retries did not help.
         """
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         endpoint = endpoint or path
@@ -214,18 +237,29 @@ class InstagramClient:
         A stale answer (a server that served the previous page again) is fetched again
         instead of being taken for the next page. It is recognised by its items (all on the
         page before) or, on the first page of a list resumed from a saved cursor, by its next
-        cursor (the one just sent).
+        cursor (the one just sent). A next cursor already sent in this read (a list that loops:
+        page 3 leads back to page 2) ends the read with `InstagramBadAnswer` (`CursorLoop`).
         """
         paging = PAGING[family]
         previous_ids: set[str] = set()
+        sent = {cursor} if cursor is not None else set()
+        read = 0
         while True:
             query = dict(params or {})
             if paging and cursor is not None:
                 query[paging[1]] = cursor
             answer, ids, next_cursor = self._fresh_page(path, query, endpoint, paging, cursor, previous_ids)
             yield Page(answer.data or [], next_cursor, answer.observed_at)
+            read += 1
             if next_cursor is None:
                 return
+            if next_cursor in sent:
+                message = (
+                    f"{endpoint or path} ({path}): the list loops (after {read} pages, the next cursor"
+                    f" {shorten(next_cursor, 100)!r} leads back to a page already read); its read stops here"
+                )
+                raise _refused(message, CURSOR_LOOP, endpoint, answer.observed_at)
+            sent.add(next_cursor)
             cursor, previous_ids = next_cursor, ids
 
     def server_now(self, probe: bool = True) -> datetime | None:
@@ -269,6 +303,12 @@ class InstagramClient:
         """`text` with every secret masked."""
         return REDACTION.redact(text)
 
+    def repaired(self, text: str) -> str | None:
+        """The endpoint of the answer that held `text` with lone surrogates (which this client
+        replaced with U+FFFD), or None when `text` is not such a repaired string. The first
+        `MAX_REMEMBERED_REPAIRS` repaired strings of a run are remembered (by hash)."""
+        return self._repaired.get(hash(text)) if self._repaired else None
+
     # -- internals --------------------------------------------------------------------------
 
     def _fresh_page(
@@ -298,6 +338,8 @@ class InstagramClient:
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = "instagram-dlt-source"
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, BoundedBodyAdapter())
             self._local.session = session
             self._sessions.add(session)
         return session
@@ -316,6 +358,10 @@ class InstagramClient:
             response = self._session().get(self.base_url + path, params=params, timeout=self.timeout)
             headers = response.headers
             body = response.content
+        except AnswerTooLarge as error:
+            headers = error.response.headers
+            message = f"{safe}: HTTP {error.response.status_code}, an answer longer than {error.limit} bytes; refused"
+            failure = _refused(message, ANSWER_TOO_LARGE, endpoint, server_time(headers))
         except requests.RequestException as error:  # its text holds the full URL: never reuse it
             failure = InstagramTransientError(
                 f"{safe}: {type(error).__name__} (connection failed or timed out)", endpoint=endpoint
@@ -326,9 +372,17 @@ class InstagramClient:
             self.budget.release(headers)
         if failure is not None:
             raise failure
-        return self._parse(response.status_code, response.headers, body, safe, endpoint)
+        return self._parse(response.status_code, response.headers, body, safe, endpoint, query.get("count"))
 
-    def _parse(self, status: int, headers: Mapping[str, str], body: bytes, safe: str, endpoint: str) -> Answer:
+    def _parse(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        safe: str,
+        endpoint: str,
+        count: str | None = None,
+    ) -> Answer:
         observed_at = server_time(headers)
         if self.first_observed_at is None:
             self.first_observed_at = observed_at  # stays None until a server says its time
@@ -339,11 +393,17 @@ class InstagramClient:
             content = json.loads(body)
         except ValueError:
             content = None
+        except RecursionError:  # the decoder recurses once per level of nesting
+            raise _refused(
+                f"{safe}: HTTP {status}, an answer nested too deep to decode", ANSWER_TOO_DEEP, endpoint, observed_at
+            ) from None
         v1 = isinstance(content, dict) and (isinstance(content.get("meta"), dict) or "error_type" in content)
         if not v1:
             return self._not_v1(status, safe, endpoint, observed_at)
         with self._count_lock:
             self.v1_answers += 1
+        if _SURROGATE_ESCAPE.search(body):  # a lone surrogate can only come from such an escape
+            self._repair(content, safe, endpoint)
         meta = content.get("meta") if isinstance(content.get("meta"), dict) else content
         code = meta.get("code", status)
         try:
@@ -352,7 +412,10 @@ class InstagramClient:
             code = status
         if status == 200 and code == 200 and "meta" in content:
             pagination = content.get("pagination")
-            return Answer(content.get("data"), pagination if isinstance(pagination, dict) else {}, observed_at)
+            data = content.get("data")
+            if isinstance(data, list):
+                _check_length(data, count, safe, endpoint, observed_at)
+            return Answer(data, pagination if isinstance(pagination, dict) else {}, observed_at)
         error_type = str(meta.get("error_type") or f"HTTP{status}")
         api_message = self.sanitize(str(meta.get("error_message") or ""))
         message = f"{safe}: HTTP {status} {error_type}: {api_message}"
@@ -389,9 +452,138 @@ class InstagramClient:
             **kwargs,
         )
 
+    def _repair(self, content: Any, safe: str, endpoint: str) -> None:
+        """Replace the lone surrogates of a decoded answer, remember the repaired strings (so
+        that `repaired` flags the rows holding them) and say where they were."""
+        repairs = repair_surrogates(content)
+        if not repairs:
+            return
+        with self._count_lock:
+            self.texts_repaired += len(repairs)
+            for _, text in repairs:
+                if len(self._repaired) >= MAX_REMEMBERED_REPAIRS:
+                    break
+                self._repaired.setdefault(hash(text), endpoint)
+        places = [_place(where, content) for where, _ in repairs[:5]]
+        more = f" and {len(repairs) - 5} more" if len(repairs) > 5 else ""
+        logger.warning(
+            "%s: lone UTF-16 surrogates replaced with U+FFFD in %d strings: %s%s",
+            safe,
+            len(repairs),
+            ", ".join(places),
+            more,
+        )
+
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         logger.info("retrying after %s (attempt %d of %d)", error, state.attempt_number, self.attempts)
+
+
+# A lone surrogate in a decoded answer can only come from a `\uD800`-`\uDFFF` escape (raw
+# surrogate bytes are not UTF-8, and fail the decoding); a valid pair decodes to one character.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_READ_CHUNK_BYTES = 64 * 1024
+
+
+class AnswerTooLarge(Exception):
+    """A body longer than `limit` bytes (raised by `BoundedBodyAdapter`, unread beyond it)."""
+
+    def __init__(self, response: requests.Response, limit: int):
+        super().__init__(f"an answer longer than {limit} bytes")
+        self.response = response
+        self.limit = limit
+
+
+class BoundedBodyAdapter(HTTPAdapter):
+    """requests' transport adapter, reading a body only up to `MAX_ANSWER_BYTES` (decoded, as
+    `Response.content` has it): a longer one raises `AnswerTooLarge` and its connection is
+    dropped, so that memory stays bounded whatever the server sends, an endless body included."""
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any) -> requests.Response:
+        response = super().send(request, stream=True, **kwargs)
+        if stream:
+            return response
+        limit = MAX_ANSWER_BYTES
+        length = response.headers.get("Content-Length", "")
+        too_long = length.isdigit() and int(length) > limit  # refused unread
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in () if too_long else response.iter_content(_READ_CHUNK_BYTES):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                too_long = True
+                break
+        if too_long:
+            response.close()
+            raise AnswerTooLarge(response, limit)
+        response._content = b"".join(chunks)  # what `Response.content` then returns, as requests does
+        response._content_consumed = True
+        return response
+
+
+def repair_surrogates(content: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Replace, in place, every lone UTF-16 surrogate in the strings (keys included) of a
+    decoded JSON answer with U+FFFD; returns where each repaired string was (its path of keys
+    and indexes) and the string as repaired, in document order. Iterative: no depth limit."""
+    repairs: list[tuple[tuple[str | int, ...], str]] = []
+    todo: deque[tuple[Any, tuple[str | int, ...]]] = deque([(content, ())])
+    while todo:
+        node, where = todo.popleft()
+        if isinstance(node, dict):
+            for key in list(node):
+                value = node[key]
+                if isinstance(key, str) and _LONE_SURROGATE.search(key):
+                    del node[key]
+                    key = _LONE_SURROGATE.sub("\ufffd", key)
+                    node[key] = value
+                    repairs.append(((*where, key), key))
+                if isinstance(value, str) and _LONE_SURROGATE.search(value):
+                    node[key] = _LONE_SURROGATE.sub("\ufffd", value)
+                    repairs.append(((*where, key), node[key]))
+                elif isinstance(value, dict | list):
+                    todo.append((value, (*where, key)))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str) and _LONE_SURROGATE.search(value):
+                    node[index] = _LONE_SURROGATE.sub("\ufffd", value)
+                    repairs.append(((*where, index), node[index]))
+                elif isinstance(value, dict | list):
+                    todo.append((value, (*where, index)))
+    return repairs
+
+
+def _place(where: tuple[str | int, ...], content: Any) -> str:
+    """`data[0].caption.text (id 123_45)`: a path in an answer, and the id of the object of
+    `data` it lies in."""
+    text = ""
+    for part in where:
+        text += f"[{part}]" if isinstance(part, int) else f"{'.' if text else ''}{shorten(part, 100)}"
+    entity: Any = content.get("data") if isinstance(content, dict) and where[:1] == ("data",) else None
+    if isinstance(entity, list):
+        entity = entity[where[1]] if len(where) > 1 and isinstance(where[1], int) else None
+    if isinstance(entity, dict) and (entity.get("id") or entity.get("name")) is not None:
+        text += f" (id {shorten(str(entity.get('id') or entity.get('name')), 100)})"
+    return text
+
+
+def _check_length(data: list[Any], count: str | None, safe: str, endpoint: str, observed_at: datetime) -> None:
+    """Refuse a list answer far longer than the `count` asked for (or, without one, longer
+    than any answer may be)."""
+    asked = int(count) if count is not None and str(count).isdigit() and int(count) > 0 else None
+    limit = PAGE_SIZE_TOLERANCE * asked if asked else MAX_ITEMS_PER_ANSWER
+    if len(data) <= limit:
+        return
+    why = f"{PAGE_SIZE_TOLERANCE} times the count of {asked} sent" if asked else "an answer may hold"
+    message = f"{safe}: {len(data)} items in one answer, more than the {limit} allowed ({why}); refused"
+    raise _refused(message, PAGE_TOO_LARGE, endpoint, observed_at)
+
+
+def _refused(message: str, error_type: str, endpoint: str, observed_at: datetime | None) -> InstagramBadAnswer:
+    """The error of an answer that cannot be used (logged as a WARNING)."""
+    logger.warning("%s", message)
+    return InstagramBadAnswer(message, endpoint=endpoint, error_type=error_type, observed_at=observed_at)
 
 
 def server_time(headers: Mapping[str, str]) -> datetime | None:

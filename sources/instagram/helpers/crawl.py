@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..settings import MAX_DUE_USERS_PER_RUN
@@ -40,6 +41,8 @@ class UserDone:
     real_id: str
     depth: int
     read_at: datetime
+    first: bool = False  # the user's first read: its next one is spread over its age
+    refused: bool = False  # its profile was refused (private, unknown): asked again after `list_max_age`
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,13 @@ CrawlEvent = SelfResolved | MembersFound | UserDone | SelfOnly
 class Due:
     """A user the run reads: `uid` as the API takes it (`self` for the token user), and
     when it fell due (`None`: never read). A list completed since then was read in this
-    round of the user's reads, perhaps by an earlier run the budget cut short."""
+    round of the user's reads, perhaps by an earlier run the budget cut short. `never_read`:
+    its crawl row has no read yet (the first read spreads its next due time, `next_due`)."""
 
     uid: str
     depth: int
     due_since: datetime | None = None
+    never_read: bool = False
 
 
 class FollowCrawl:
@@ -75,7 +80,10 @@ class FollowCrawl:
     A due user costs one profile read. Each of its follow lists is read again only when the
     profile's count for it differs from the count at the list's last complete read, or that
     read is older than `list_max_age` (change detection; one follow plus one unfollow between
-    two reads is the blind spot, which the maximum age bounds).
+    two reads is the blind spot, which the maximum age bounds). A user is due again after its
+    age (`next_due`): a found user's first read spreads it over the age, so that a first pass
+    does not make the next day's work fall due in one hour; a refused profile (private,
+    unknown) is asked again after `list_max_age` only.
 
     Resource state (small): `self_id`, `self_only`, and `lists`, the buffered pages of lists
     that a run left incomplete (see `read_follow_list`); their owners are due first next run.
@@ -112,27 +120,40 @@ class FollowCrawl:
         self._candidates: dict[int, set[str]] = {}  # depth → users found by this wave's lists
         self._split_levels: set[int] = set()
         self._done: set[str] = set()  # users read (or tried) in this run
+        # crawl rows written but loaded only at the crawl's end, so that one load never holds
+        # two rows of a user (see `_hold`): of users who joined, moved or left, not read since
+        self._held: set[str] = set()
+        self._due_after: tuple[datetime, str] | None = None  # the last due row taken (`_due_page`)
+        self._more_due = False  # the schedule may hold more due rows than the pages taken
         self._warned_self_only = False
 
     def crawl(self) -> Iterator[Rows | FollowListRead]:
         """The rows of every user read, the schedule's rows, and each completely read list."""
         self.state.setdefault("lists", {})
         try:
-            self._load_frontier()
+            yield self._load_frontier()
             # what is due at any time first: their answers tell the time; whom their lists
             # found joins after the due users' waves, when the level is complete
             yield from self._read_waves(admit=False)
             self.now = self.run.client.server_now()
-            yield from self._reconcile()
+            self._reconcile()
             self._find_due()
             yield from self._read_waves(admit=True)
+            while self._more_due and not self._stopped():
+                # more were due than one page: the next page, until none is left or the budget is spent
+                self._find_due(next_page=True)
+                yield from self._read_waves(admit=True)
         except ScheduleUnavailable as error:
             logger.warning("the crawl waits for the next run: its schedule cannot be read (%s)", error)
             self.run.client.work_remaining = True
         except (BudgetExhausted, InstagramEntityError):  # asking the server's time failed
             self.run.client.work_remaining = True
-        if self._due or self.state["lists"]:
+        yield from self._held_rows()
+        if self._due or self.state["lists"] or self._more_due:
             self.run.client.work_remaining = True
+
+    def _stopped(self) -> bool:
+        return self.run.client.budget.exhausted or self.run.client.stopped_by is not None
 
     def _read_waves(self, admit: bool) -> Iterator[Rows | FollowListRead]:
         """Read the due users, wave after wave, until none is due or the budget is spent; with
@@ -140,7 +161,7 @@ class FollowCrawl:
         is in flight)."""
         while True:
             if admit:
-                yield self._admit()
+                self._admit()
             wave = list(self._due.values())
             if not wave or self.run.client.budget.exhausted:
                 return
@@ -152,7 +173,7 @@ class FollowCrawl:
                     yield self._apply(item)
                 else:
                     yield item
-            if self.run.client.budget.exhausted or self.run.client.stopped_by is not None:
+            if self._stopped():
                 return  # a wave cut short admits no one: the next run's reconcile does
 
     # -- the frontier -----------------------------------------------------------------------
@@ -161,9 +182,9 @@ class FollowCrawl:
         """Each seed as the API takes it → its real id (None for `self` until it is known)."""
         return {seed: self.state.get("self_id") if seed == "self" else seed for seed in self.seeds}
 
-    def _reconcile(self) -> Iterator[Rows]:
+    def _reconcile(self) -> None:
         """Schedule rows for users who joined, left or moved in the frontier, by the current
-        edges in the warehouse (the lists read in earlier runs)."""
+        edges in the warehouse (the lists read in earlier runs); held until the crawl's end."""
         seeds = [real_id for real_id in self._seed_ids().values() if real_id]
         if not seeds:
             return
@@ -206,7 +227,6 @@ class FollowCrawl:
             return
         old = self.schedule.select_keys(f"crawl:{user_id}" for user_id, _, _ in changes)
         left = 0
-        rows: Rows = {}
         for user_id, depth, member in changes:
             row = old.get(f"crawl:{user_id}") or schedule_row("crawl", user_id, read_at=None, next_due_at=self.now)
             if member:
@@ -215,17 +235,43 @@ class FollowCrawl:
             else:
                 row = {**row, "active": False, "next_due_at": None}
                 left += 1
-            merge_rows(rows, self.schedule.write(row))
+            self._hold(row)
         if left:
             logger.info("%d users left the crawl's frontier (no longer reachable from the seeds)", left)
-        yield rows
 
-    def _load_frontier(self) -> None:
+    def _hold(self, row: dict[str, Any]) -> None:
+        """Write a `crawl` row now, for this run's readers, and load it at the crawl's end, as
+        it stands then: a frontier row (a user joined, moved or left), unless the user's read in
+        this run replaced it, and the row of a read made before the reconcile, which may still
+        move the user. dlt merges the rows of one key in one load in no set order, and the rows
+        of a large crawl reach the load in several batches: two rows of one user must never
+        both travel."""
+        self.schedule.write(row)
+        self._held.add(row["entity_key"])
+
+    def _held_rows(self) -> Iterator[Rows]:
+        """The held rows, as last written, in batches (written again: the load keeps a key's
+        last write)."""
+        keys = sorted(self._held)
+        self._held.clear()
+        for start in range(0, len(keys), 1000):
+            rows = self.schedule.get(keys[start : start + 1000])
+            batch: Rows = {}
+            for key in keys[start : start + 1000]:
+                if key in rows:
+                    merge_rows(batch, self.schedule.write(rows[key]))
+            yield batch
+
+    def _load_frontier(self) -> Rows:
         """The frontier's members, the levels earlier runs began, and the users due whatever
-        the time: owners of lists an earlier run left incomplete, and seeds never read."""
+        the time: owners of lists an earlier run left incomplete, and seeds never read. Returns
+        the rows of the token user's profile, when it was read here."""
+        token_user: Rows = {}
         if "self" in self.seeds and len(self.seeds) > 1 and not self.state.get("self_id"):
             # another seed may name the token user by its id: know that id before either is read
-            self.state["self_id"] = self.profiles.read("self").real_id
+            # (its rows go with this read: the crawl's read of it later gets none)
+            profile = self.profiles.read("self")
+            self.state["self_id"], token_user = profile.real_id, profile.rows
         found = self.schedule.query(
             "SELECT entity_id, depth, last_read_at IS NULL FROM {table} WHERE epoch = {epoch} AND kind = 'crawl' AND active"
         )
@@ -240,38 +286,57 @@ class FollowCrawl:
         for real_id in buffered:
             row = rows.get(f"crawl:{real_id}")
             uid = "self" if real_id == self.state.get("self_id") and "self" in self.seeds else real_id
-            self._add_due(real_id, Due(uid, int(row["depth"] or 0) if row else 0, _due_since(row)))
+            depth = int(row["depth"] or 0) if row else 0
+            self._add_due(real_id, Due(uid, depth, _due_since(row), never_read=_never_read(row)))
         for seed, real_id in seeds.items():
             if real_id is None or f"crawl:{real_id}" not in rows:  # never read: due at any time
-                self._add_due(real_id or seed, Due(seed, 0))
+                self._add_due(real_id or seed, Due(seed, 0, never_read=True))
         self._list_rows = self.schedule.select_keys(
             f"{kind}:{real_id}" for real_id in buffered for kind, _ in LIST_KINDS
         )
+        return token_user
 
-    def _find_due(self) -> None:
+    def _find_due(self, next_page: bool = False) -> None:
         """The users due now: seeds, then the schedule's due rows (by depth, most overdue
-        first); and the schedule rows of their follow lists."""
-        seeds = self._seed_ids()
-        rows = self.schedule.select_keys(f"crawl:{real_id}" for real_id in seeds.values() if real_id)
-        for seed, real_id in seeds.items():
-            row = rows.get(f"crawl:{real_id}")
-            if real_id is None or row is None or _due(row, self.now):
-                self._add_due(real_id or seed, Due(seed, 0, _due_since(row)))
-        due = self.schedule.select(
-            f"kind = 'crawl' AND active AND next_due_at <= {timestamp_literal(self.now)}",
-            order_by="next_due_at, entity_key",
-            limit=MAX_DUE_USERS_PER_RUN,
-        )
-        due = [row for row in due if _due(row, self.now)]  # as this run's reconcile left them
-        joined = [row for row in self.schedule.written_rows("crawl") if row["active"]]
-        self._known.update(row["entity_id"] for row in joined)
-        due += [row for row in joined if _due(row, self.now)]
+        first); and the schedule rows of their follow lists. The schedule's due rows come at
+        most `MAX_DUE_USERS_PER_RUN` at a time: with `next_page`, the page after the last."""
+        due = self._due_page()
+        if not next_page:
+            seeds = self._seed_ids()
+            rows = self.schedule.select_keys(f"crawl:{real_id}" for real_id in seeds.values() if real_id)
+            for seed, real_id in seeds.items():
+                row = rows.get(f"crawl:{real_id}")
+                if real_id is None or row is None or _due(row, self.now):
+                    self._add_due(real_id or seed, Due(seed, 0, _due_since(row), never_read=_never_read(row)))
+            joined = [row for row in self.schedule.written_rows("crawl") if row["active"]]
+            self._known.update(row["entity_id"] for row in joined)
+            due += [row for row in joined if _due(row, self.now)]
         for row in sorted(due, key=lambda row: (row["depth"] or 0, row["next_due_at"], row["entity_key"])):
-            self._add_due(row["entity_id"], Due(row["entity_id"], int(row["depth"] or 0), _due_since(row)))
+            depth = int(row["depth"] or 0)
+            self._add_due(row["entity_id"], Due(row["entity_id"], depth, _due_since(row), never_read=_never_read(row)))
         ids = [self.state.get("self_id") if due.uid == "self" else due.uid for due in self._due.values()]
         self._list_rows |= self.schedule.select_keys(
             f"{kind}:{real_id}" for real_id in ids if real_id for kind, _ in LIST_KINDS
         )
+
+    def _due_page(self) -> list[dict[str, Any]]:
+        """The next page of the schedule's due crawl rows, most overdue first, as this run
+        left them (a user this run read or moved out of the frontier is not due)."""
+        where = f"kind = 'crawl' AND active AND next_due_at <= {timestamp_literal(self.now)}"
+        if self._due_after is not None:
+            after, key = timestamp_literal(self._due_after[0]), literals([self._due_after[1]])
+            where += f" AND (next_due_at > {after} OR (next_due_at = {after} AND entity_key > {key}))"
+        page = self.schedule.select(where, order_by="next_due_at, entity_key", limit=MAX_DUE_USERS_PER_RUN)
+        self._more_due = len(page) == MAX_DUE_USERS_PER_RUN
+        if self._more_due:
+            # the next page starts after the warehouse's last row (`select` gives this run's
+            # write of a row in its place)
+            last = page[-1]["entity_key"]
+            found = self.schedule.query(
+                f"SELECT next_due_at FROM {{table}} WHERE epoch = {{epoch}} AND entity_key = {literals([last])}"
+            )
+            self._due_after = (_utc(found[0][0]), last)
+        return [row for row in page if _due(row, self.now)]
 
     def _add_due(self, key: str, due: Due) -> None:
         """`due` joins the reads not begun, unless the user already is among them or was read
@@ -290,23 +355,38 @@ class FollowCrawl:
                     found = self._candidates.setdefault(depth + 1, set())
                     found.update(member for member in members if member not in self._known)
             case UserDone(real_id, depth, read_at):
-                due = read_at + self.schedule.policy.user_age(depth)
-                merge_rows(
-                    rows,
-                    self.schedule.write(schedule_row("crawl", real_id, read_at=read_at, next_due_at=due, depth=depth)),
-                )
+                due = self.next_due(real_id, depth, read_at, first=event.first, refused=event.refused)
+                row = schedule_row("crawl", real_id, read_at=read_at, next_due_at=due, depth=depth)
+                if self.now is None:  # read before the reconcile, which may write its row again
+                    self._hold(row)
+                else:  # no later write of it in this run: loaded now, in place of the one held
+                    self._held.discard(row["entity_key"])
+                    merge_rows(rows, self.schedule.write(row))
             case SelfOnly():
                 if not self._warned_self_only:
                     logger.warning("the API serves follow lists of the token user only: the crawl reads no other lists")
                 self._warned_self_only = True
         return rows
 
-    def _admit(self) -> Rows:
+    def next_due(self, user_id: str, depth: int, read_at: datetime, *, first: bool, refused: bool) -> datetime:
+        """When a user read at `read_at` is due again (docs/refresh.md, "Spreading the day's
+        work"): a seed after the seeds' age; a user the crawl found after the crawl's age, or,
+        when its profile was refused (private, unknown), after `list_max_age` (weekly by
+        default: a refusal rarely changes). On a found user's first read, that age is
+        multiplied by `spread_fraction` of its id: the users a first pass reads in one hour
+        fall due spread over their age, and since later reads add the whole age, they stay
+        spread."""
+        policy = self.schedule.policy
+        if depth == 0:
+            return read_at + policy.user_age(0)
+        age = policy.list_max_age if refused else policy.user_age(depth)
+        return read_at + (age * spread_fraction(user_id) if first else age)
+
+    def _admit(self) -> None:
         """The users found by the lists read join the frontier, the nearest first, then by id,
         while it has room (the rule `_reconcile` applies to the warehouse). A level joins only
         once every due user above it was read, so that a first pass chooses the same users
         however many runs it takes."""
-        rows: Rows = {}
         unread = min((due.depth for due in self._due.values()), default=self.depth)
         for depth in sorted(depth for depth in self._candidates if depth <= unread):
             found = self._candidates.pop(depth)
@@ -317,10 +397,8 @@ class FollowCrawl:
                     break
                 self._known.add(member)
                 joined_at = self.now or self.run.client.server_now()
-                self._add_due(member, Due(member, depth, joined_at))
-                new = schedule_row("crawl", member, read_at=None, next_due_at=joined_at, depth=depth)
-                merge_rows(rows, self.schedule.write(new))
-        return rows
+                self._add_due(member, Due(member, depth, joined_at, never_read=True))
+                self._hold(schedule_row("crawl", member, read_at=None, next_due_at=joined_at, depth=depth))
 
     def _neighbours_in_warehouse(self, depth: int) -> set[str]:
         """Users in the loaded lists of the frontier's members at `depth`: a level that
@@ -347,13 +425,14 @@ class FollowCrawl:
         yield profile.rows
         if profile.real_id is None:  # unknown or private: due again later; a failed read waits
             if not self.run.pending("user", due.uid) and due.uid != "self":
-                yield UserDone(due.uid, due.depth, profile.observed_at or self.now or self.run.client.server_now())
+                refused_at = profile.observed_at or self.now or self.run.client.server_now()
+                yield UserDone(due.uid, due.depth, refused_at, first=due.never_read, refused=True)
             return
         real_id = profile.real_id
         if due.uid == "self":
             yield SelfResolved(real_id)
         if self.state.get("self_only") and due.uid != "self":
-            yield UserDone(real_id, due.depth, profile.observed_at)
+            yield UserDone(real_id, due.depth, profile.observed_at, first=due.never_read)
             return
         done_at = profile.observed_at
         for kind, path_part in LIST_KINDS:
@@ -372,7 +451,7 @@ class FollowCrawl:
             if list_read := self.schedule.written_row(list_key):
                 done_at = max(done_at, list_read["last_read_at"])
         # due again counted from the end of this round, so that its lists are older
-        yield UserDone(real_id, due.depth, done_at)
+        yield UserDone(real_id, due.depth, done_at, first=due.never_read)
 
     def _profile(self, due: Due) -> Profile:
         """The user's profile: as saved with a list an earlier run left incomplete (the
@@ -459,8 +538,24 @@ def _due_since(row: dict[str, Any] | None) -> datetime | None:
     return row["next_due_at"] if row else None
 
 
+def _never_read(row: dict[str, Any] | None) -> bool:
+    return row is None or row["last_read_at"] is None
+
+
+def _utc(moment: datetime) -> datetime:
+    """A timestamp from any destination as an aware UTC datetime."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def spread_fraction(user_id: str) -> float:
+    """A fraction in (0, 1] fixed by `user_id` (a stable hash, the same in every process and
+    run: not Python's salted `hash`), spread evenly over the users."""
+    digest = hashlib.blake2b(user_id.encode(), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") + 1) / 2**64
+
+
 def _due(row: dict[str, Any], now: datetime) -> bool:
     return bool(row["active"]) and row["next_due_at"] is not None and row["next_due_at"] <= now
 
 
-__all__ = ["FollowCrawl", "Profile"]
+__all__ = ["FollowCrawl", "Profile", "spread_fraction"]

@@ -1,20 +1,40 @@
-"""Counters, likes and comments of media: which need a request (by the refresh schedule),
-and reading them in parallel."""
+"""Counters, likes and comments of media: what a sighting of a media loads, which reads
+need a request (by the refresh schedule), and reading them in parallel."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from .client import Answer
 from .reading import SourceRun
 from .schedule import Schedule, schedule_row
-from .shaping import Rows, merge_rows, shape_comments, shape_likes
+from .shaping import Rows, merge_rows, shape_comments, shape_likes, shape_media
 
 # A job is `[media_id, "likes" | "comments", counter, created (unix s), parent]`: JSON, so that
 # unread jobs can wait in dlt state.
 EngagementJob = list[Any]
 _SHAPERS = {"likes": shape_likes, "comments": shape_comments}
+# Which list refreshes the counters of a media that several lists show (by the kind of list, the
+# part of its key before ':'): the seeds' own media first, then the feed, then the rest.
+LIST_PRIORITY = ("user", "feed", "liked", "location", "tag", "geography", "popular", "media_details")
+
+
+def list_rank(parent: str | None) -> tuple[int, str]:
+    """The order in which lists claim a media's counters (the lowest first; ties by key)."""
+    kind = (parent or "").split(":", 1)[0]
+    return (LIST_PRIORITY.index(kind) if kind in LIST_PRIORITY else len(LIST_PRIORITY), parent or "")
+
+
+def _keep_first_list(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """A `counters` row that stays with the list of highest priority that showed its media,
+    whichever list showed it first (lists are read side by side)."""
+    if old is not None and old["parent"] and list_rank(old["parent"]) < list_rank(new["parent"]):
+        return {**new, "parent": old["parent"]}
+    return new
 
 
 def created_at(item: dict[str, Any]) -> datetime | None:
@@ -25,29 +45,47 @@ def created_at(item: dict[str, Any]) -> datetime | None:
         return None
 
 
-class Engagement:
-    """Decides and reads the likes and comments of media, and schedules their counters.
+def content_fingerprint(rows: Rows) -> int:
+    """A stable 63-bit fingerprint of a media's rows, whatever the moment they were observed:
+    equal fingerprints mean nothing to load."""
+    unobserved = {
+        table: [{k: v for k, v in row.items() if k not in ("observed_at", "snapshot_key")} for row in table_rows]
+        for table, table_rows in rows.items()
+    }
+    text = json.dumps(unobserved, sort_keys=True, default=str)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
-    Every sighting of a media (a list page, a lookup) refreshes its counters and writes its
-    `counters` row, due again at the next of the engagement ages after posting. Its likers and
-    comments are read when first seen with a non-zero counter, and later only when their row is
-    due *and* the counter changed since their last read; a due row whose counter did not change
-    is moved to the next age without a request (one like plus one unlike is the blind spot).
+
+class Engagement:
+    """Loads what sightings of media show, decides and reads their likes and comments, and
+    schedules their counters.
+
+    Every sighting of a media (a list page, a lookup), in any list, writes its `counters` row:
+    confirmed now, due again at the next of the engagement ages after posting, with the
+    fingerprint of the media's rows in `last_count`. The media's rows (its counters snapshot in
+    `media_counts` among them) are loaded only when that fingerprint changed, or on first sight:
+    hourly runs that see the same media again load nothing new.
+
+    For the media of the engagement lists, likers and comments are read when first seen with a
+    non-zero counter, and later only when their row is due *and* the counter changed since
+    their last read; a due row whose counter did not change is moved to the next age without a
+    request (one like plus one unlike is the blind spot).
     """
 
     def __init__(self, run: SourceRun, schedule: Schedule):
         self.run = run
         self.schedule = schedule
 
-    def jobs(self, media: list[dict[str, Any]], observed_at: datetime, parent: str) -> tuple[Rows, list[EngagementJob]]:
-        """The likes and comments of `media` that must be read, and rows that need no
-        request: schedule rows, and (legacy era) complete inline lists."""
+    def sighted(self, media: list[dict[str, Any]], observed_at: datetime, parent: str) -> Rows:
+        """Rows of `media` seen at `observed_at` in the list `parent`: each media's rows if they
+        changed since they were last loaded, and every media's `counters` schedule row."""
         rows: Rows = {}
-        jobs: list[EngagementJob] = []
         policy = self.schedule.policy
-        known = self.schedule.get(f"{kind}:{item['id']}" for item in media for kind in _SHAPERS)
+        self.schedule.bind()
         for item in media:
             media_id = str(item["id"])
+            shaped = shape_media(item, observed_at)
+            fingerprint = content_fingerprint(shaped)
             created = created_at(item)
             due = policy.media_due(created, observed_at)
             counters = schedule_row(
@@ -56,10 +94,37 @@ class Engagement:
                 read_at=observed_at,
                 next_due_at=due,
                 created_at=created,
+                last_count=fingerprint,
                 parent=parent,
                 active=due is not None,
             )
-            merge_rows(rows, self.schedule.write(counters))
+            schedule_rows, loaded = self.schedule.replace(counters, _keep_first_list)
+            if loaded is None or loaded["last_count"] != fingerprint:
+                merge_rows(rows, shaped)
+            merge_rows(rows, schedule_rows)
+        return rows
+
+    def looked_up(self, media_id: str, parent: str) -> tuple[Answer | None, Rows]:
+        """One media read by id because its counters are due and no list page showed it: its
+        answer (None if it failed) and its rows. A media deleted or hidden is not looked up
+        again."""
+        answer, errors = self.run.detail("media", media_id, f"/media/{media_id}", "GET /media/{id}")
+        if answer is not None:
+            return answer, self.sighted([answer.data], answer.observed_at, parent)
+        if not self.run.pending("media", media_id):
+            (row,) = self.schedule.get([f"counters:{media_id}"]).values()
+            merge_rows(errors, self.schedule.write({**row, "active": False, "next_due_at": None}))
+        return None, errors
+
+    def jobs(self, media: list[dict[str, Any]], observed_at: datetime, parent: str) -> tuple[Rows, list[EngagementJob]]:
+        """The likes and comments of `media` that must be read, and rows that need no
+        request: schedule rows, and (legacy era) complete inline lists."""
+        rows: Rows = {}
+        jobs: list[EngagementJob] = []
+        known = self.schedule.get(f"{kind}:{item['id']}" for item in media for kind in _SHAPERS)
+        for item in media:
+            media_id = str(item["id"])
+            created = created_at(item)
             for kind, shaper in _SHAPERS.items():
                 block = item.get(kind) or {}
                 count = int(block.get("count") or 0)

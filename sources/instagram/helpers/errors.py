@@ -62,6 +62,25 @@ class InstagramBadRequest(InstagramEntityError):
     """The API rejected a parameter (e.g. a malformed id)."""
 
 
+class InstagramBadAnswer(InstagramEntityError):
+    """The server answered, but the answer cannot be used as it is, and asking again would get
+    the same: nested too deep to decode (`AnswerTooDeep`), a body over `MAX_ANSWER_BYTES`
+    (`AnswerTooLarge`), a page far larger than the `count` sent (`PageTooLarge`), a cursor
+    leading back to a page already read in the same list (`CursorLoop`). It costs the entity
+    read (recorded in `extraction_errors`, not retried in this run), never the run."""
+
+
+ANSWER_TOO_DEEP, ANSWER_TOO_LARGE, PAGE_TOO_LARGE, CURSOR_LOOP = (
+    "AnswerTooDeep",
+    "AnswerTooLarge",
+    "PageTooLarge",
+    "CursorLoop",
+)
+# The `extraction_errors` error type of a row that holds text the client repaired (a lone
+# UTF-16 surrogate replaced with U+FFFD): entity_kind is the raw table, entity_id the row's key.
+REPAIRED_TEXT = "RepairedText"
+
+
 class InstagramRetriesExhausted(InstagramEntityError):
     """A passing fault (5xx, broken connection, damaged body) outlasted the request's retries.
     It concerns the entity being read: recorded, and read again in a later run."""

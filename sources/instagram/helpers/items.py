@@ -14,9 +14,9 @@ from dlt.extract.hints import make_hints
 from dlt.extract.items import DataItemWithMeta
 
 from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
-from .client import InstagramClient
+from .client import InstagramClient, local_time
 from .schedule import Schedule, ScheduleUnavailable
-from .shaping import Rows, list_read_row
+from .shaping import Rows, list_read_row, repaired_text_row
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def dlt_items(
             for table, arrow in batches.add(read):
                 yield dlt.mark.with_table_name(arrow, table)
             continue
-        for table, arrow in batches.add(profiles.filter(item)):
+        for table, arrow in batches.add(flag_repaired_text(profiles.filter(item), client)):
             yield dlt.mark.with_table_name(arrow, table)
     for table, arrow in batches.flush():
         yield dlt.mark.with_table_name(arrow, table)
@@ -67,6 +67,36 @@ def dlt_items(
     for table in TABLES:
         if table != "follow_edges" and not known.get(table, {}).get("columns"):
             yield dlt.mark.with_table_name(to_arrow(table, []), table)
+
+
+# Tables whose rows are not flagged when they hold repaired text: the flags themselves, and the
+# schedule (its entity ids are flagged where the entity's own rows hold them).
+_UNFLAGGED = {"extraction_errors", "refresh_schedule"}
+
+
+def flag_repaired_text(rows: Rows, client: InstagramClient) -> Rows:
+    """`rows`, plus an `extraction_errors` row (error type `RepairedText`, entity kind the
+    table, entity id the row's key, the message naming the columns) for every row holding text
+    the client repaired (`InstagramClient.repaired`). Costs nothing while no answer of the run
+    needed a repair."""
+    if not client.texts_repaired:
+        return rows
+    flags = []
+    for table, table_rows in rows.items():
+        if table in _UNFLAGGED or table not in TABLES:
+            continue
+        for row in table_rows:
+            endpoint, columns = None, []
+            for column, value in row.items():
+                if isinstance(value, str) and "\ufffd" in value and (sent_by := client.repaired(value)) is not None:
+                    endpoint, columns = endpoint or sent_by, [*columns, column]
+            if columns:
+                entity_id = ":".join(str(row[key]) for key in key_columns(table))
+                observed_at = row.get("observed_at") or client.first_observed_at or local_time()
+                flags.append(repaired_text_row(table, entity_id, columns, endpoint or "", observed_at))
+    if flags:
+        rows.setdefault("extraction_errors", []).extend(flags)
+    return rows
 
 
 _ARROW_TYPES = {
@@ -85,7 +115,10 @@ def key_columns(table: str) -> tuple[str, ...]:
 
 
 def column_hints(table: str) -> list[dict[str, Any]]:
-    """dlt column hints of a raw table: types, descriptions, nullability, merge keys."""
+    """dlt column hints of a raw table: types, descriptions, nullability, merge keys, and its
+    dedup sort column. In a table with one, every other column says it is not: dlt merges
+    hints into the schema it stored, and a sort column of an earlier version (`users` sorted on
+    `bio`) would otherwise stay beside the new one, which dlt refuses to load."""
     spec = TABLES[table]
     columns = []
     for name, data_type, description in spec["columns"]:
@@ -97,8 +130,8 @@ def column_hints(table: str) -> list[dict[str, Any]]:
         }
         if name == spec.get("merge_key"):
             column["merge_key"] = True
-        if spec.get("dedup_sort", ("",))[0] == name:
-            column["dedup_sort"] = spec["dedup_sort"][1]
+        if "dedup_sort" in spec:
+            column["dedup_sort"] = spec["dedup_sort"][1] if spec["dedup_sort"][0] == name else None
         columns.append(column)
     return columns
 
@@ -118,9 +151,10 @@ def to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:
 
 class TableBatches:
     """Collects rows per table, one per primary key (the same user or media seen again in a
-    batch is loaded once; the latest wins), and hands them out as Arrow tables of about `size`
-    rows. Rows pass `FullProfiles.filter` first, so the latest `users` row is never a short
-    profile of a user whose full profile was seen."""
+    batch is loaded once: the first by the table's `dedup_sort`, as the load would choose, else
+    the latest), and hands them out as Arrow tables of about `size` rows. Rows pass
+    `FullProfiles.filter` first, so the latest `users` row is never a short profile of a user
+    whose full profile was seen."""
 
     def __init__(self, size: int):
         self.size = size
@@ -132,10 +166,12 @@ class TableBatches:
             if not more:
                 continue
             keys = key_columns(table)
+            dedup_sort = TABLES[table].get("dedup_sort")
             bucket = self._rows.setdefault(table, {})
             for row in more:
                 key = tuple(row[k] for k in keys)
-                bucket[key] = row
+                if dedup_sort is None or key not in bucket or _sorts_first(row, bucket[key], *dedup_sort):
+                    bucket[key] = row
             if len(bucket) >= self.size:
                 yield table, to_arrow(table, list(bucket.values()))
                 self._rows[table] = {}
@@ -146,6 +182,15 @@ class TableBatches:
             if bucket:
                 yield table, to_arrow(table, list(bucket.values()))
         self._rows = {}
+
+
+def _sorts_first(row: dict[str, Any], other: dict[str, Any], column: str, order: str) -> bool:
+    """Whether `row` comes before `other` by `column` in `order` ("asc" or "desc"), NULL last,
+    `row` on a tie: the row dlt's merge keeps of two with one key."""
+    value, other_value = row.get(column), other.get(column)
+    if value is None or other_value is None:
+        return other_value is None
+    return value >= other_value if order == "desc" else value <= other_value
 
 
 # what `shaping.edge_rows` gives, and the shard `dlt_items` adds
@@ -215,11 +260,13 @@ class FullProfiles:
     """The users whose full profile was read, so that a short profile (no bio, website) seen
     in this run never overwrites the full one in `users`: those with a `user_counts` row in the
     warehouse (every full profile read writes one; read once per run, on dlt's thread) or in
-    this run. This is the one place that applies the rule to rows; the `users` table's
-    `dedup_sort` on `bio` (settings.TABLES) is still needed for a short profile flushed in an
-    earlier batch of the same load than the full one, which dlt's merge would otherwise pick
-    at random. The warehouse, not dlt state, holds the set: state is stored again with every
-    load, and the set grows with the crawl.
+    this run. This is the one place that applies the rule to rows, and it marks every `users`
+    row it keeps with `is_full_profile`: the `users` table's `dedup_sort` on that column
+    (settings.TABLES) is still needed for a short profile flushed in an earlier batch of the
+    same load than the full one, which dlt's merge would otherwise pick at random. (It sorted
+    on `bio` before, whose NULL PostgreSQL sorts first in a descending sort.) The warehouse,
+    not dlt state, holds the set: state is stored again with every load, and the set grows
+    with the crawl.
 
     While the warehouse cannot be read, short profiles of users not profiled in this run are
     left out: a full profile is never lost, and a user first seen now gets its row when seen
@@ -235,7 +282,11 @@ class FullProfiles:
         known = self._load()
         known.update(snapshot["user_id"] for snapshot in rows.get("user_counts", ()))
         if rows.get("users"):
-            rows["users"] = [row for row in rows["users"] if not _is_short_profile(row) or self._may_load(row["id"])]
+            rows["users"] = [
+                {**row, "is_full_profile": not _is_short_profile(row)}
+                for row in rows["users"]
+                if not _is_short_profile(row) or self._may_load(row["id"])
+            ]
         return rows
 
     def _may_load(self, user_id: str) -> bool:

@@ -10,10 +10,18 @@ from typing import Any
 from urllib.parse import quote
 
 from .client import InstagramClient, Page
-from .engagement import Engagement, EngagementJob
+from .engagement import Engagement, EngagementJob, created_at
 from .errors import BudgetExhausted, InstagramEntityError
 from .reading import SourceRun
-from .shaping import Rows, location_row, merge_rows, shape_media, tag_row
+from .shaping import Rows, location_row, merge_rows, tag_row
+
+
+@dataclass
+class ListPage(Page):
+    """A page of a media list, with how many of its items (from the first) are newer than
+    what an earlier pass read."""
+
+    new: int = 0
 
 
 @dataclass
@@ -28,7 +36,9 @@ class MediaList:
     `stop_at`), then reads from the top down to the newest marker. Nothing is skipped when a
     run stops early: the marker only moves once the pass below it is complete, so a repeat
     run with nothing new costs one request. The page that reaches the marker is handed out
-    whole: the known media on it come with fresh counters at no extra cost.
+    whole: the known media on it come with fresh counters at no extra cost. Once the pass from
+    the top is complete, `below` is the cursor of the page after it (None: the list ended),
+    where a refresh of older media's counters goes on, and `last_page` that page's media.
     """
 
     key: str
@@ -36,8 +46,15 @@ class MediaList:
     family: str
     endpoint: str
     params: dict[str, Any] = field(default_factory=dict)
+    below: str | None = None
+    last_page: list[dict[str, Any]] = field(default_factory=list)
 
-    def read(self, client: InstagramClient, state: dict[str, Any]) -> Iterator[Page]:
+    @property
+    def newest_first_by_creation(self) -> bool:
+        """Whether the list is ordered by posting time (the liked list is ordered by like)."""
+        return self.family != "like"
+
+    def read(self, client: InstagramClient, state: dict[str, Any]) -> Iterator[ListPage]:
         """Pages of new items; updates `state` as pages are handed out."""
         try:
             resume = state.get("resume")
@@ -49,6 +66,11 @@ class MediaList:
         except BudgetExhausted:
             client.work_remaining = True
 
+    def older_pages(self, client: InstagramClient) -> Iterator[Page]:
+        """The pages below the last pass from the top (none if it reached the end)."""
+        if self.below is not None:
+            yield from client.pages(self.path, self.family, self.params, cursor=self.below, endpoint=self.endpoint)
+
     def _pass(
         self,
         client: InstagramClient,
@@ -56,10 +78,12 @@ class MediaList:
         cursor: str | None,
         stop_at: str | None,
         top: str | None,
-    ) -> Iterator[Page]:
+    ) -> Iterator[ListPage]:
         for page in client.pages(self.path, self.family, self.params, cursor=cursor, endpoint=self.endpoint):
             items = page.items
-            finished = page.next_cursor is None or any(str(item.get("id")) == stop_at for item in items)
+            ids = [str(item.get("id")) for item in items]
+            new = ids.index(stop_at) if stop_at in ids else len(ids)
+            finished = page.next_cursor is None or new < len(ids)
             if top is None and page.items:
                 top = str(page.items[0].get("id"))
             # bookmarks first, then the page: both reach dlt's package together or not at all
@@ -67,9 +91,10 @@ class MediaList:
                 state.pop("resume", None)
                 if top is not None and cursor is None:
                     state["marker"] = top
+                    self.below, self.last_page = page.next_cursor, items
             else:
                 state["resume"] = {"cursor": page.next_cursor, "top": top, "stop_at": stop_at}
-            yield Page(items, page.next_cursor, page.observed_at)
+            yield ListPage(items, page.next_cursor, page.observed_at, new)
             if finished:
                 return
 
@@ -103,7 +128,8 @@ class MediaLists:
     def read(
         self, media_list: MediaList, state: dict[str, Any], with_engagement: bool, link: Link | None = None
     ) -> Iterator[Rows]:
-        """Rows of every new media of `media_list` (+ `link` rows such as `tag_media`).
+        """Rows of every new media of `media_list` (+ `link` rows such as `tag_media`), then the
+        counters of its media that are due.
 
         With `with_engagement`, each page's likes and comments to read are queued in `state`
         (`"engagement": [[media_id, "likes" | "comments"], ...]`) and each is dequeued once its
@@ -117,18 +143,14 @@ class MediaLists:
         try:
             yield from self.engagement.read_queued(queued)
             for page in media_list.read(self.run.client, state):
-                rows = media_rows(page.items, page.observed_at)
+                rows = self._page_rows(media_list.key, page, with_engagement, queued)
                 if link is not None:
-                    merge_rows(rows, {link.table: [link.row(str(m["id"]), page.observed_at) for m in page.items]})
-                if with_engagement:
-                    inline, jobs = self.engagement.jobs(page.items, page.observed_at, media_list.key)
-                    merge_rows(rows, inline)
-                    queued.extend(jobs)
+                    new = page.items[: page.new]  # the others were linked when they were new
+                    merge_rows(rows, {link.table: [link.row(str(m["id"]), page.observed_at) for m in new]})
                 yield rows
                 yield from self.engagement.read_queued(queued)
             self.run.read("list", media_list.key)
-            if with_engagement:
-                yield from self._refresh_due_counters(media_list.key, queued)
+            yield from self._refresh_due_counters(media_list, with_engagement, queued)
         except InstagramEntityError as error:
             yield self.run.error("list", media_list.key, error)
             if "resume" in state and not self.run.pending("list", media_list.key):
@@ -136,22 +158,49 @@ class MediaLists:
                 # the page that kept failing and newer than the marker stay unread)
                 state.pop("resume")
 
-    def _refresh_due_counters(self, parent: str, queued: list[EngagementJob]) -> Iterator[Rows]:
-        """Counters (then likes and comments, when due) of this list's media that are due and
-        were not on a page read in this run: one lookup each."""
-        now = self.run.client.server_now()
-        for row in self.engagement.schedule.due("counters", now, parent=parent):
-            media_id = row["entity_id"]
-            answer, errors = self.run.detail("media", media_id, f"/media/{media_id}", "GET /media/{id}")
-            if answer is None:
-                yield errors
-                if not self.run.pending("media", media_id):  # deleted or hidden: never again
-                    yield self.engagement.schedule.write({**row, "active": False, "next_due_at": None})
-                continue
-            rows = media_rows([answer.data], answer.observed_at)
-            inline, jobs = self.engagement.jobs([answer.data], answer.observed_at, parent)
+    def _page_rows(self, parent: str, page: Page, with_engagement: bool, queued: list[EngagementJob]) -> Rows:
+        """Rows of the media on a page (their counters' schedule included); their likes and
+        comments to read join `queued`."""
+        rows = self.engagement.sighted(page.items, page.observed_at, parent)
+        if with_engagement:
+            inline, jobs = self.engagement.jobs(page.items, page.observed_at, parent)
+            merge_rows(rows, inline)
             queued.extend(jobs)
-            yield merge_rows(rows, inline)
+        return rows
+
+    def _refresh_due_counters(
+        self, media_list: MediaList, with_engagement: bool, queued: list[EngagementJob]
+    ) -> Iterator[Rows]:
+        """Counters (then likes and comments, when due) of this list's media that are due and
+        were not on a page read in this run.
+
+        The list is newest first, so its next pages show the due media 20 to 33 at a time: they
+        are read on while the next page likely shows one (`_worth_a_page`), and costs no more than
+        the lookup it saves. Due media no page showed (they left the list, or lie deeper than
+        is worth paging) are looked up by id.
+        """
+        now = self.run.client.server_now()
+        due = {row["entity_id"]: row for row in self.engagement.schedule.due("counters", now, parent=media_list.key)}
+        pages = 0
+        older = media_list.older_pages(self.run.client)
+        last_page = media_list.last_page
+        while due and _worth_a_page(media_list, last_page, due, pages):
+            page = next(older, None)
+            if page is None:
+                break
+            pages += 1
+            yield self._page_rows(media_list.key, page, with_engagement, queued)
+            yield from self.engagement.read_queued(queued)
+            for item in page.items:
+                due.pop(str(item.get("id")), None)
+            last_page = page.items
+        for media_id in due:
+            answer, rows = self.engagement.looked_up(media_id, media_list.key)
+            if answer is not None and with_engagement:
+                inline, jobs = self.engagement.jobs([answer.data], answer.observed_at, media_list.key)
+                merge_rows(rows, inline)
+                queued.extend(jobs)
+            yield rows
             yield from self.engagement.read_queued(queued)
 
     def _info_due(self, kind: str, entity_id: str) -> bool:
@@ -219,9 +268,13 @@ class MediaLists:
         return self.read(media_list, state, with_engagement)
 
 
-def media_rows(media: list[dict[str, Any]], observed_at: datetime) -> Rows:
-    """Rows of media objects."""
-    rows: Rows = {}
-    for item in media:
-        merge_rows(rows, shape_media(item, observed_at))
-    return rows
+def _worth_a_page(media_list: MediaList, last_page: list[dict[str, Any]], due: dict[str, Any], pages: int) -> bool:
+    """Whether the list's next page likely shows a due media, and so costs no more than the
+    lookup it saves. In a list ordered by posting time, the next page is taken to span as much
+    time as the last one did, and due media newer than the last page are no longer in the list;
+    in another list, pages are read while fewer than the media still due."""
+    posted = sorted(created for item in last_page if (created := created_at(item)))
+    if not media_list.newest_first_by_creation or len(posted) < 2:
+        return pages < len(due)
+    next_page_from = posted[0] - (posted[-1] - posted[0])
+    return any(next_page_from <= row["created_at"] < posted[0] for row in due.values() if row["created_at"])

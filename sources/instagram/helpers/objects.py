@@ -8,9 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from .engagement import Engagement, created_at
+from .engagement import Engagement, content_fingerprint, created_at
 from .errors import InstagramEntityError
-from .media_lists import media_rows
 from .reading import SourceRun
 from .schedule import Schedule, schedule_row
 from .shaping import Rows, merge_rows, shape_full_user, user_row
@@ -36,10 +35,15 @@ class Profiles:
     here instead of one of them guessing what the other will do. Any other profile is asked
     for by the crawl alone, once per run: it is read and not kept, so that memory does not grow
     with the crawl.
+
+    A profile's rows (`users`, and its counts in `user_counts`) are loaded when they changed
+    since they were last loaded, or on first sight; either way its `user` row in the refresh
+    schedule says when it was last confirmed, with the fingerprint of what was loaded.
     """
 
-    def __init__(self, run: SourceRun, shared: Sequence[str]):
+    def __init__(self, run: SourceRun, schedule: Schedule, shared: Sequence[str]):
         self.run = run
+        self.schedule = schedule
         self._shared = frozenset(shared)
         self._read: dict[str, Profile] = {}
         self._locks = {user_id: threading.Lock() for user_id in self._shared}
@@ -64,8 +68,16 @@ class Profiles:
         if answer is None:
             return Profile(None, {}, None, errors)
         counts = answer.data.get("counts") or {}
+        real_id = str(answer.data["id"])
         rows = shape_full_user(answer.data, answer.observed_at)
-        return Profile(str(answer.data["id"]), counts, answer.observed_at, rows)
+        fingerprint = content_fingerprint(rows)
+        confirmed = schedule_row(
+            "user", real_id, read_at=answer.observed_at, next_due_at=None, last_count=fingerprint, active=False
+        )
+        schedule_rows, loaded = self.schedule.replace(confirmed, lambda _, new: new)
+        if loaded is not None and loaded["last_count"] == fingerprint:
+            rows = {}
+        return Profile(real_id, counts, answer.observed_at, merge_rows(rows, schedule_rows))
 
     def rows_of(self, user_ids: Sequence[str], schedule: Schedule) -> Iterator[Rows]:
         """Rows of the full profiles of `user_ids` that are due (and their schedule rows)."""
@@ -136,11 +148,19 @@ class SingleMedia:
         self.engagement = engagement
 
     def popular(self, with_engagement: bool) -> Iterator[Rows]:
-        """The popular media (one answer, no paging)."""
+        """The popular media (one answer, no paging), then the due counters of media that
+        were popular and are no longer: one lookup each."""
         answer, errors = self.run.detail("list", "popular", "/media/popular", "GET /media/popular")
-        yield (
-            errors if answer is None else self._rows(answer.data or [], answer.observed_at, with_engagement, "popular")
-        )
+        if answer is None:
+            yield errors
+            return
+        yield self._rows(answer.data or [], answer.observed_at, with_engagement, "popular")
+        for row in self.engagement.schedule.due("counters", self.run.client.server_now(), parent="popular"):
+            looked_up, rows = self.engagement.looked_up(row["entity_id"], "popular")
+            if looked_up is not None and with_engagement:
+                for more in self.engagement.of([looked_up.data], looked_up.observed_at, "popular"):
+                    merge_rows(rows, more)
+            yield rows
 
     def details(self, media_ids: Sequence[str], shortcodes: Sequence[str], with_engagement: bool) -> Iterator[Rows]:
         """Single media by id and by shortcode, when first asked and then at the engagement ages."""
@@ -176,7 +196,7 @@ class SingleMedia:
             yield merge_rows(rows, schedule.write(lookup))
 
     def _rows(self, media: list[dict[str, Any]], observed_at: datetime, with_engagement: bool, parent: str) -> Rows:
-        rows = media_rows(media, observed_at)
+        rows = self.engagement.sighted(media, observed_at, parent)
         if with_engagement:
             for more in self.engagement.of(media, observed_at, parent):
                 merge_rows(rows, more)

@@ -1,17 +1,29 @@
 """Secret redaction: v1 carries the token (and `sig`) in query strings, so every logger that can
-print a URL is filtered, and messages are built from sanitized text only."""
+print a URL is filtered, and messages are built from sanitized text only. The same filter keeps
+log lines short: a value from a server or a configuration (a 70,000-character tag) is cut to
+`MAX_LOG_VALUE_CHARS`, a message to `MAX_LOG_MESSAGE_CHARS`, each followed by how long it was."""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import quote
+
+from ..settings import MAX_LOG_MESSAGE_CHARS, MAX_LOG_VALUE_CHARS
 
 _SECRET_PARAMS = re.compile(r"((?:access_token|client_secret|sig)=)[^&\s\"']+", re.IGNORECASE)
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters followed by `… [N characters]` (N: its length)."""
+    return text if len(text) <= limit else f"{text[:limit]}… [{len(text)} characters]"
+
+
 class SecretRedactingFilter(logging.Filter):
-    """Masks secrets in log records (urllib3 logs full URLs, query string included, at DEBUG)."""
+    """Masks secrets in log records (urllib3 logs full URLs, query string included, at DEBUG),
+    and cuts long values and messages (secrets are masked first, so a cut never leaves part of
+    one)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -35,9 +47,26 @@ class SecretRedactingFilter(logging.Filter):
         except (TypeError, ValueError):
             return True  # a malformed log call: logging itself reports it when it formats the record
         redacted = self.redact(message)
+        if len(redacted) > MAX_LOG_VALUE_CHARS and isinstance(record.args, tuple) and record.args:
+            redacted = self._with_short_values(record, redacted)
+        redacted = shorten(redacted, MAX_LOG_MESSAGE_CHARS)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+    def _with_short_values(self, record: logging.LogRecord, message: str) -> str:
+        """The record's message with each long interpolated value masked, then cut."""
+        args = tuple(self._short_value(arg) for arg in record.args)  # type: ignore[union-attr]
+        try:
+            return self.redact(str(record.msg) % args)
+        except (TypeError, ValueError):
+            return message
+
+    def _short_value(self, value: Any) -> Any:
+        if isinstance(value, int | float):
+            return value  # `%d` needs a number, and a number is short
+        text = str(value)
+        return shorten(self.redact(text), MAX_LOG_VALUE_CHARS) if len(text) > MAX_LOG_VALUE_CHARS else value
 
 
 REDACTION = SecretRedactingFilter()

@@ -23,6 +23,7 @@ warehouse are never mistaken for work already done, even before dlt drops the ol
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 import threading
@@ -180,6 +181,22 @@ class RowStore:
         )
         return self._rows(sql, params + params)
 
+    def within_policy(self, kind: str, now: datetime) -> dict[str, tuple[int, int]]:
+        """Per kind of list (the `parent` before ':'), how many rows of `kind` are not overdue at
+        `now`, of how many; the writes over the snapshot's."""
+        rows = (
+            "SELECT parent, active, next_due_at FROM written WHERE kind = ?"
+            " UNION ALL SELECT parent, active, next_due_at FROM snapshot AS s WHERE kind = ?"
+            " AND NOT EXISTS (SELECT 1 FROM written AS w WHERE w.entity_key = s.entity_key)"
+        )
+        sql = (
+            "SELECT substr(parent, 1, instr(parent || ':', ':') - 1) AS list,"
+            " sum(NOT (active AND next_due_at <= ?)), count(*)"
+            f" FROM ({rows}) GROUP BY list ORDER BY list"
+        )
+        found = self._db.execute(sql, (_microseconds(now), kind, kind)).fetchall()
+        return {list_kind: (fresh, total) for list_kind, fresh, total in found if list_kind}
+
     def read_since(self, started: datetime) -> dict[str, int]:
         """How many rows of each kind this run wrote with a read at or after `started`."""
         sql = "SELECT kind, count(*) FROM written WHERE last_read_at >= ? GROUP BY kind ORDER BY kind"
@@ -225,6 +242,7 @@ class Schedule:
         self._epoch = epoch
         self._bound = False
         self._rows = RowStore()
+        self._write_order = itertools.count()  # a run's writes, in order: its last write of a key wins
         self.unavailable = False  # the warehouse could not be read when the run started
         self._lock = threading.Lock()
 
@@ -358,16 +376,34 @@ class Schedule:
 
     def write(self, row: dict[str, Any]) -> Rows:
         """Record `row` for this run; the rows to load with the data it describes."""
+        return self.replace(row, lambda _, new: new)[0]
+
+    def replace(
+        self, row: dict[str, Any], merge: Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
+    ) -> tuple[Rows, dict[str, Any] | None]:
+        """Write `merge(old, row)`, `old` being the row it replaces (None: the first), in one
+        step that no other thread's write of the same key comes between; the rows to load and
+        `old`."""
         row = {**row, "epoch": self.epoch}
         with self._lock:
+            old = self._rows.get([row["entity_key"]]).get(row["entity_key"])
+            row = merge(old, row)
             self._rows.put("written", [row])
-        return {TABLE: [row]}
+            write_order = next(self._write_order)
+        return {TABLE: [{**row, "write_order": write_order}]}, old
 
     def read_detail(self, kind: str, entity_id: str, read_at: datetime) -> Rows:
         """A detail (tag, location, relationship, search, profile) was read: due again after
         the detail age."""
         due = read_at + self.policy.detail_age
         return self.write(schedule_row(kind, entity_id, read_at=read_at, next_due_at=due, depth=0))
+
+    def counters_within_policy(self, now: datetime) -> dict[str, dict[str, int]]:
+        """Per kind of media list (`user`, `feed`, `tag`, ...: the list that refreshes them), how
+        many media have counters within the refresh policy at `now` (not overdue), of how many."""
+        with self._lock:
+            found = self._rows.within_policy("counters", now)
+        return {kind: {"within_policy": fresh, "media": total} for kind, (fresh, total) in found.items()}
 
     def refreshed_since(self, started: datetime) -> dict[str, int]:
         """How many rows of each kind this run read (wrote with a read at or after `started`)."""
@@ -436,9 +472,14 @@ def literals(values: Sequence[str]) -> str:
 
 
 def refresh_summary(schedule: Schedule, client: Any) -> dict[str, Any]:
-    """The run's refresh figures for `last_run`: the server's time and what was refreshed per
-    kind (what is overdue is counted after the load, `pipelines.recipe.refresh_status`)."""
+    """The run's refresh figures for `last_run`: the server's time, what was refreshed per kind,
+    and per kind of media list how many media have counters within the policy (what is overdue is
+    counted after the load, `pipelines.recipe.refresh_status`)."""
     now = client.server_now(probe=False)
     if now is None:
         return {}
-    return {"server_time": now.isoformat(), "refreshed": schedule.refreshed_since(client.first_observed_at or now)}
+    return {
+        "server_time": now.isoformat(),
+        "refreshed": schedule.refreshed_since(client.first_observed_at or now),
+        "counters": schedule.counters_within_policy(now),
+    }

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import InstagramEntityError
+from .errors import REPAIRED_TEXT, InstagramEntityError
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -209,6 +209,22 @@ def error_row(
         "gave_up": gave_up,
         "observed_at": observed_at,
     }
+
+
+def repaired_text_row(
+    table: str, entity_id: str, columns: Iterable[str], endpoint: str, observed_at: datetime
+) -> dict[str, Any]:
+    """The `extraction_errors` row saying that a row of `table` (key `entity_id`) holds text the
+    client repaired: a lone UTF-16 surrogate in these `columns` replaced with U+FFFD. The row
+    was loaded; this one says which values are not what the server sent."""
+    where = ", ".join(f"{table}.{column}" for column in columns)
+    note = InstagramEntityError(
+        f"lone UTF-16 surrogates replaced with U+FFFD in {where} (the server sent text that is not"
+        " valid Unicode, such as a caption cut inside an emoji)",
+        endpoint=endpoint,
+        error_type=REPAIRED_TEXT,
+    )
+    return error_row(table, entity_id, note, observed_at)
 
 
 def merge_rows(target: Rows, more: Rows) -> Rows:
