@@ -201,9 +201,13 @@ class Cron:
 def freshness(cron: Cron, world: Any, now: datetime, policy: dict[str, float]) -> dict[str, tuple[int, int]]:
     """(fresh, total) per kind: crawled users' profiles, follow lists, active media counters."""
     seed_h, crawl_h, list_h = policy["seed_refresh_hours"], policy["crawl_refresh_hours"], policy["list_max_age_hours"]
+    # the policy's age per user: the seeds', the crawl's, or (a found user whose profile the API
+    # refuses: private or unknown, no `user_counts` row) the refusals' back-off
     [(profiles, fresh_profiles)] = cron.rows(
         f"""SELECT count(*), count(*) FILTER (WHERE last_read_at IS NOT NULL AND last_read_at >= {ts(now)}
-                 - CASE WHEN depth = 0 THEN INTERVAL '{seed_h} hours' ELSE INTERVAL '{crawl_h} hours' END)
+                 - CASE WHEN depth = 0 THEN INTERVAL '{seed_h} hours'
+                        WHEN entity_id NOT IN (SELECT user_id FROM user_counts) THEN INTERVAL '{list_h} hours'
+                        ELSE INTERVAL '{crawl_h} hours' END)
             FROM refresh_schedule WHERE kind = 'crawl' AND active"""
     )
     members = {uid for (uid,) in cron.rows("SELECT entity_id FROM refresh_schedule WHERE kind = 'crawl' AND active")}

@@ -64,16 +64,18 @@ def print_next_steps(database: Path | str, read_copy: Path | None) -> None:
     """What to query next; `database` is the DuckDB file, or the name of another destination;
     `read_copy` the analysts' copy the run published, if any."""
     if isinstance(database, Path):
+        # the duckdb Python package is installed with the project; its command line is not
+        readable = read_copy or database
         how_to_open = f"""The warehouse is ready: {database}
 
-Open it with the DuckDB command line (`duckdb {database.name}`) or from Python:
-  .venv/bin/python -c "import duckdb; print(duckdb.connect('{database.name}', read_only=True).sql('SHOW ALL TABLES'))"
+Open {"the read copy the run published, " if read_copy else ""}{readable.name}, read-only from Python:
+  .venv/bin/python -c "import duckdb; print(duckdb.connect('{readable.name}', read_only=True).sql('SHOW ALL TABLES'))"
 """
     else:
         how_to_open = f"The warehouse is ready in the configured {database} database (e.g. psql).\n"
     keep_open = (
-        "To keep a session open while later runs load, open the copy each run publishes,\n"
-        f"{read_copy.name}, read-only instead (docs/analysts.md).\n"
+        f"Keep a session on {read_copy.name} as long as you like: later runs publish a new copy and\n"
+        "never wait for it (docs/analysts.md).\n"
         if read_copy
         else ""
     )

@@ -45,8 +45,10 @@ class SpillingDedupMergeJob(SqlMergeFollowupJob):
         if dedup_sort is None:
             kept = "min(rowid)"
         else:
-            # the first row by the sort column; rows whose sort value is NULL come last, as they
-            # do in dlt's ORDER BY (arg_max/arg_min skip them; a key with only NULLs keeps any)
+            # the first row by the sort column; rows whose sort value is NULL come last, as in
+            # dlt's ORDER BY on DuckDB (arg_max/arg_min skip them; a key with only NULLs keeps
+            # any). PostgreSQL sorts NULL first in a descending sort: the raw tables' sort
+            # columns are never NULL (sources/instagram_contract.py)
             pick = "arg_max" if dedup_sort[1] == "desc" else "arg_min"
             kept = f"coalesce({pick}(rowid, {dedup_sort[0]}), min(rowid))"
         keys = ", ".join(primary_keys)

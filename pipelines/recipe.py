@@ -83,12 +83,15 @@ __all__ = [
     "ANALYTICS_DATASET",
     "build_analytics",
     "build_pipeline",
+    "check_duckdb_file",
     "configured_duckdb_file",
+    "DamagedDuckDBFile",
     "configured_shards",
     "DEFAULT_DUCKDB_FILE",
     "default_read_copy",
     "destination_is_busy",
     "drop_analytics_views",
+    "duckdb_error_is_damage",
     "duckdb_destination",
     "duckdb_settings",
     "last_run",
@@ -342,18 +345,76 @@ def drop_analytics_views(pipeline: dlt.Pipeline) -> list[str]:
     return views
 
 
+# A DuckDB database file holds this at offset 8 (its header).
+DUCKDB_MAGIC = (8, b"DUCK")
+# What DuckDB says of a file that is damaged (truncated, overwritten), not held by another process.
+DUCKDB_DAMAGE_MESSAGES = (
+    "Could not read enough bytes",
+    "not a valid DuckDB database",
+    "Corrupt database file",
+    "database file is corrupt",
+    "Failed to read database header",
+)
+
+
+class DamagedDuckDBFile(InstagramConfigError):
+    """The DuckDB file is not a database, or a damaged one: no wait can help (exit 2)."""
+
+
+def duckdb_error_is_damage(error: BaseException) -> bool:
+    """Whether `error` (or one of its causes) is DuckDB saying its file is damaged, which no
+    wait cures, rather than held by another process."""
+    return any(phrase in str(cause) for cause in causes_of(error) for phrase in DUCKDB_DAMAGE_MESSAGES)
+
+
+def check_duckdb_file(path: Path, *, must_exist: bool = False) -> None:
+    """Raise `InstagramConfigError` (`DamagedDuckDBFile` for a file that is not a database or a
+    damaged one) for a path that cannot be a usable DuckDB database, at once and before any
+    wait: a folder, a file without DuckDB's header, or one that DuckDB, opening it read-only,
+    finds damaged (cut by a full disk or a partial copy: "Could not read enough bytes"). A file
+    another process holds passes (the run waits for it). The file's size is no test: a sound
+    file can be shorter than its header's block count. With `must_exist`, a missing file is an
+    error too (a reader must never create the warehouse it was asked to read)."""
+    if path.is_dir():
+        raise InstagramConfigError(f"{path} is a folder, not a DuckDB file: point --duckdb at a file")
+    if not path.exists():
+        if must_exist:
+            raise InstagramConfigError(f"{path} does not exist: point --duckdb at the warehouse's DuckDB file")
+        return
+    offset, magic = DUCKDB_MAGIC
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            found = handle.read(len(magic))
+    except OSError as error:
+        raise InstagramConfigError(f"cannot read {path}: {error.strerror}") from None
+    if found != magic:
+        raise DamagedDuckDBFile(
+            f"{path} is not a DuckDB database (empty, truncated or another kind of file): move it"
+            " away to extract everything again into a new file, or point --duckdb at the right one"
+        )
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as error:
+        if duckdb_error_is_damage(error):
+            raise DamagedDuckDBFile(
+                f"{path} is a damaged DuckDB database ({error}); restore it from a backup or the analysts'"
+                " read copy, or move it away to extract everything again"
+            ) from None
+        # held by another process (a lock conflict), or opened by this one: the caller waits
+
+
 def destination_is_busy(error: BaseException) -> bool:
     """The destination could not be opened (a DuckDB file held by another process, a database
     that is down) when dlt synced state before extracting or loaded after it: worth retrying.
     Schema, data and configuration errors are not, nor a file that is not a database."""
     if not retry_load(("sync", "load"))(error) and not isinstance(error, PipelineStepFailed):
         return False
+    if duckdb_error_is_damage(error):
+        return False
     if duckdb_is_busy(error):
         return True
-    causes = list(causes_of(error))
-    return any(isinstance(cause, DestinationConnectionError) for cause in causes) and not any(
-        "not a valid DuckDB database" in str(cause) for cause in causes
-    )
+    return any(isinstance(cause, DestinationConnectionError) for cause in causes_of(error))
 
 
 T = TypeVar("T")

@@ -13,8 +13,11 @@ here, not in the browser: each community gets a disc sized by its sampled member
 on a sunflower spiral (largest first), members on a spiral inside their disc by PageRank (highest
 at the centre). It shows communities and who leads them, not the edges' geometry.
 
-Exit codes: 0 written; 1 the DuckDB file is held by another process (retry after the run);
-2 bad input (no such file, a folder, not a DuckDB database).
+Exit codes, as `python -m pipelines.run` (README.md): 0 written; 1 the DuckDB file is held by
+another process (retry after the run) or could not be read; 2 bad input (no such file: it never
+creates the warehouse it was asked to read; a folder, not a DuckDB database or a damaged one, an
+output that cannot be written); 130 / 143 interrupted by SIGINT / SIGTERM (no report written). It
+never exits 3, 4, 5 or 6: it reads no API.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import html
 import math
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,11 +39,19 @@ import plotly.io
 import plotly.offline
 from plotly.subplots import make_subplots
 
-from pipelines.recipe import ANALYTICS_DATASET, DEFAULT_DUCKDB_FILE, duckdb_settings
+from pipelines.recipe import (
+    ANALYTICS_DATASET,
+    DEFAULT_DUCKDB_FILE,
+    check_duckdb_file,
+    duckdb_error_is_damage,
+    duckdb_settings,
+)
+from sources.instagram import InstagramConfigError, duckdb_is_busy
 
 EXIT_WRITTEN = 0
 EXIT_DATABASE_BUSY = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 REPORT_SUFFIX = "_report.html"
 GRAPH_SAMPLE_NODES = 2000
@@ -529,20 +541,32 @@ def write_report(database: Path, output: Path | None = None, outstanding: dict[s
     database = database.resolve()
     if not database.is_file():
         raise ReportInputError(f"{database} is not a file: point --duckdb at the warehouse's DuckDB file")
+    try:
+        check_duckdb_file(database, must_exist=True)
+    except InstagramConfigError as error:
+        raise ReportInputError(str(error)) from None
     output = (output or report_path_for(database)).resolve()
     settings = {key: value for key, value in duckdb_settings().items() if key != "preserve_insertion_order"}
     try:
         con = duckdb.connect(str(database), read_only=True, config=settings)
     except duckdb.IOException as error:
-        if "Could not set lock" in str(error):
+        if duckdb_is_busy(error):
             raise
         raise ReportInputError(f"{database} is not a DuckDB database: {error}") from None
-    with con:
-        document = build_html(Warehouse(con), database, outstanding)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with con:
+            document = build_html(Warehouse(con), database, outstanding)
+    except duckdb.Error as error:
+        if duckdb_error_is_damage(error):
+            raise ReportInputError(f"{database} is a damaged DuckDB database: {error}") from None
+        raise
     temporary = output.with_name(output.name + ".tmp")
-    temporary.write_text(document, encoding="utf-8")
-    temporary.replace(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(document, encoding="utf-8")
+        temporary.replace(output)
+    except OSError as error:
+        raise ReportInputError(f"cannot write the report {output}: {error.strerror or error}") from None
     return output
 
 
@@ -560,13 +584,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--output", metavar="PATH", help="where to write the HTML (default: <duckdb stem>_report.html beside it)"
     )
     args = parser.parse_args(argv)
+    received: list[int] = []
+
+    def stop(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    for signum in EXIT_INTERRUPTED:
+        signal.signal(signum, stop)
     try:
         path = write_report(Path(args.duckdb), Path(args.output) if args.output else None)
+    except KeyboardInterrupt:
+        print("interrupted: no report written", file=sys.stderr)
+        return EXIT_INTERRUPTED[received[0] if received else signal.SIGINT]
     except ReportInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except duckdb.IOException as error:
-        print(f"error: the DuckDB file is held by another process ({error}); try again after the run", file=sys.stderr)
+    except duckdb.Error as error:
+        if duckdb_is_busy(error):
+            print(
+                f"error: the DuckDB file is held by another process ({error}); try again after the run",
+                file=sys.stderr,
+            )
+        else:
+            print(f"error: the DuckDB file could not be read: {error}", file=sys.stderr)
         return EXIT_DATABASE_BUSY
     print(f"Report written: {path}")
     return EXIT_WRITTEN

@@ -17,7 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,11 +46,13 @@ from pipelines.recipe import (
     RunStopped,
     build_analytics,
     build_pipeline,
+    check_duckdb_file,
     configured_duckdb_file,
     configured_shards,
     default_read_copy,
     drop_analytics_views,
     duckdb_destination,
+    duckdb_error_is_damage,
     last_run,
     pipeline_name,
     postgres_destination,
@@ -93,14 +95,17 @@ EXIT_CODES_HELP = """exit codes:
        (a failed contract test names the model, column, test and sample rows), and that
        model keeps its previous contents
   2    configuration error (missing token, bad option or setting, unknown destination, a
-       DuckDB path that is a folder or not a DuckDB file, nothing configured to extract)
+       DuckDB path that is a folder, not a DuckDB file or a damaged one (truncated), nothing
+       configured to extract), found at once: before any wait or request
   3    authentication error (invalid or revoked token, wrong client secret); what was read
        before is loaded
   4    partial: the rate budget ran out; completed pages are loaded, cursors saved, and the
        next run continues where this one stopped
   5    already running: another run holds the lock; this one touched nothing
   6    partial: some entities failed after their retries (see extraction_errors); the rest
-       is loaded, and later runs retry them with backoff until they give up
+       is loaded, and later runs retry them with backoff until they give up. Later runs
+       exit 6 too while entities wait out their backoff or are given up (the summary names
+       them), and when a configured tag, location or user does not exist (a WARNING)
   130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: reading stopped at once, what was read
        is loaded and the next run continues; a second signal stops at once, leaving what was
        extracted pending for the next run
@@ -126,6 +131,13 @@ class RunReport:
     counters: dict[str, dict[str, int]] = field(default_factory=dict)  # per kind of media list
     schedule: dict[str, Any] = field(default_factory=dict)
     entities_failed: int = 0
+    # entities of the source state's failure record (`failures`), as "kind id": given up (read
+    # again only rarely), or waiting out their backoff until a later run reads them again
+    given_up: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    # configured entities (tags, locations, seed users) the server says do not exist, as "kind id"
+    missing: list[str] = field(default_factory=list)
+    stopped_by: dict[str, str] | None = None  # what stopped the source's run (a refused token, ...)
     transform_seconds: float | None = None
     models_built: int | None = None  # by the transforms: models downstream of what changed
     models_up_to_date: int | None = None
@@ -133,7 +145,14 @@ class RunReport:
     seconds: float = 0.0
 
     def exit_code(self) -> int:
+        """README's table: entities that failed in this run, 6; else the budget ran out, 4; else
+        entities failed earlier (given up, or waiting out their backoff: no budget would read
+        them now) or configured ones that do not exist, 6; else other work remaining, 4."""
         if self.entities_failed:
+            return EXIT_ENTITIES_FAILED
+        if self.budget_exhausted:
+            return EXIT_PARTIAL
+        if self.given_up or self.waiting or self.missing:
             return EXIT_ENTITIES_FAILED
         return EXIT_PARTIAL if self.work_remaining else EXIT_SUCCESS
 
@@ -274,25 +293,6 @@ def read_copy_path(args: argparse.Namespace, database: Path) -> Path:
     return path
 
 
-# A DuckDB database file holds this at offset 8 (its header).
-DUCKDB_MAGIC = (8, b"DUCK")
-
-
-def check_duckdb_file(path: Path) -> None:
-    """A path that cannot be a DuckDB database is a configuration error, found at once."""
-    if path.is_dir():
-        raise InstagramConfigError(f"{path} is a folder, not a DuckDB file: point --duckdb at a file")
-    if path.exists():
-        offset, magic = DUCKDB_MAGIC
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            if handle.read(len(magic)) != magic:
-                raise InstagramConfigError(
-                    f"{path} is not a DuckDB database (empty, truncated or another kind of file): move it"
-                    " away to extract everything again into a new file, or point --duckdb at the right one"
-                )
-
-
 def lock_path(args: argparse.Namespace, shard: str | None) -> Path:
     """The run lock of `shard`'s pipeline (None: the unsharded one): beside the DuckDB file,
     which one writer may hold; on a database server (PostgreSQL), which takes concurrent
@@ -401,6 +401,9 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
     report.work_remaining = bool(figures.get("work_remaining"))
     report.budget_exhausted = bool(figures.get("budget_exhausted"))
     report.entities_failed = figures.get("entities_failed", 0)
+    report.stopped_by = figures.get("stopped_by")
+    report.given_up, report.waiting = failure_record(pipeline)
+    report.missing = missing_configured_entities(pipeline, configured_entities(source_overrides, args.shard))
     report.refreshed = figures.get("refreshed") or {}
     report.counters = figures.get("counters") or {}
     report.schedule = refresh_status(pipeline)
@@ -435,6 +438,92 @@ def run(args: argparse.Namespace, interruption: Interruption, source_overrides: 
     return report
 
 
+def failure_record(pipeline: dlt.Pipeline) -> tuple[list[str], list[str]]:
+    """The entities of the source state's failure record (`failures`, see
+    sources/instagram/helpers/failures.py), as "kind id": those given up, and those waiting out
+    their backoff (failed in this run or an earlier one, read again by a later run)."""
+    entities = pipeline.state.get("sources", {}).get("instagram", {}).get("failures", {}).get("entities", {})
+    named = {key: key.replace(":", " ", 1) for key in entities}
+    given_up = sorted(named[key] for key, entry in entities.items() if entry.get("gave_up"))
+    waiting = sorted(named[key] for key, entry in entities.items() if not entry.get("gave_up"))
+    return given_up, waiting
+
+
+# The settings that name entities to read, by the `entity_kind` of their `extraction_errors` rows.
+CONFIGURED_ENTITY_SETTINGS = {"tag": "tags", "location": "location_ids", "user": "user_ids"}
+
+
+def configured_entities(source_overrides: dict[str, Any], shard: str | None) -> dict[str, list[str]]:
+    """The tags, locations and seed users the run was configured to read, per entity kind: the
+    flags (or the demo's settings), else dlt's configuration (a shard's section first)."""
+    configured: dict[str, list[str]] = {}
+    for kind, setting in CONFIGURED_ENTITY_SETTINGS.items():
+        values = source_overrides.get(setting)
+        keys = [f"sources.instagram.{setting}"]
+        if shard:
+            keys.insert(0, f"{pipeline_name(shard)}.sources.instagram.{setting}")
+        for key in keys if values is None else ():
+            with suppress(ConfigurationException, ValueError, TypeError):
+                values = dlt.config.get(key, list)
+            if values is not None:
+                break
+        configured[kind] = [str(value) for value in values or ()]
+    return configured
+
+
+def missing_configured_entities(pipeline: dlt.Pipeline, configured: dict[str, list[str]]) -> list[str]:
+    """The configured entities the server refused as unknown (an `extraction_errors` refusal
+    other than a private user's), as "kind id", each logged as a WARNING: a typo in the
+    configuration, or an entity deleted since. One read since the refusal clears it."""
+    wanted = {(kind, entity_id) for kind, ids in configured.items() for entity_id in ids}
+    wanted |= {("list", f"{kind}:{entity_id}") for kind, entity_id in wanted}
+    if not wanted:
+        return []
+    try:
+        with pipeline.sql_client() as client:
+            errors = client.make_qualified_table_name("extraction_errors")
+            ids = sorted({entity_id for _, entity_id in wanted})
+            rows = client.execute_sql(
+                f"SELECT entity_kind, entity_id, max(observed_at), min(message) FROM {errors}"
+                " WHERE gave_up IS NULL AND failed_runs IS NULL AND error_type <> 'APINotAllowedError'"
+                f" AND entity_id IN ({', '.join(['%s'] * len(ids))}) GROUP BY entity_kind, entity_id",
+                *ids,
+            )
+            missing = []
+            for kind, entity_id, refused_at, message in rows or []:
+                if (kind, entity_id) not in wanted:
+                    continue
+                kind, entity_id = entity_id.split(":", 1) if kind == "list" else (kind, entity_id)
+                read_since = None
+                if kind in ("tag", "user"):
+                    table = client.make_qualified_table_name("tags" if kind == "tag" else "users")
+                    key = "name" if kind == "tag" else "id"
+                    read_since = client.execute_sql(
+                        f"SELECT max(observed_at) FROM {table} WHERE {key} = %s AND observed_at > %s",
+                        entity_id,
+                        refused_at,
+                    )[0][0]
+                if read_since is None and f"{kind} {entity_id}" not in missing:
+                    missing.append(f"{kind} {entity_id}")
+                    log.warning(
+                        "configured %s %r does not exist or cannot be read: the server refused it (%s);"
+                        " correct it or remove it from the configuration",
+                        kind,
+                        entity_id,
+                        message,
+                    )
+    except Exception as error:  # noqa: BLE001 - no error table yet (nothing refused): nothing missing
+        log.debug("no configured entity checked: %s", error)
+        return []
+    return sorted(missing)
+
+
+def named(entities: list[str], shown: int = 10) -> str:
+    """ "tag a, tag b and 3 more": at most `shown` names of `entities`."""
+    more = f" and {len(entities) - shown:,} more" if len(entities) > shown else ""
+    return ", ".join(entities[:shown]) + more
+
+
 def print_summary(report: RunReport) -> None:
     print("\nLoaded in this run:")
     if report.rows_by_table:
@@ -461,10 +550,34 @@ def print_summary(report: RunReport) -> None:
             f"Entities failed: {report.entities_failed} reads outlasted their retries; see extraction_errors."
             " Later runs retry them."
         )
-    if report.budget_exhausted:
+    if report.waiting:
+        print(
+            f"Entities failed: {len(report.waiting):,} wait out their backoff and are read again by a later run:"
+            f" {named(report.waiting)}; see extraction_errors."
+        )
+    if report.given_up:
+        print(
+            f"Entities failed: {len(report.given_up):,} given up after failing run after run, so their rows are"
+            f" missing: {named(report.given_up)}; see extraction_errors (rarely checked again)."
+        )
+    if report.missing:
+        print(
+            f"Entities failed: {len(report.missing):,} configured do not exist or the server refuses them: {named(report.missing)};"
+            " correct the configuration."
+        )
+    stopped = (report.stopped_by or {}).get("error")
+    if stopped == InstagramAuthError.__name__:
+        print(
+            "Work remains: the token was refused; nothing more is read until it is renewed, then the next run continues."
+        )
+    elif stopped:
+        print("Work remains: the run stopped (see the error below); the next run continues where this one stopped.")
+    elif report.budget_exhausted:
         print("Work remains: the rate budget ran out; the next run continues where this one stopped.")
-    elif report.work_remaining:
+    elif report.work_remaining and not report.waiting:
         print("Work remains: the next run continues where this one stopped.")
+    elif report.waiting:
+        print("Work remains: the entities above that wait out their backoff; a later run reads them again.")
     elif due:
         # the source read all it took as due, yet the schedule holds due reads: due since the run
         # began (a server's clock moves during a run), or of resources this run did not select
@@ -473,6 +586,8 @@ def print_summary(report: RunReport) -> None:
             f"Work remains: {count:,} reads are due that this run did not make (due since it began, or of"
             " resources it did not select); later runs make them."
         )
+    elif report.waiting or report.given_up or report.missing:
+        print("Work remains: none that a run can do; everything else configured was extracted.")
     else:
         print("Work remains: no, everything configured was extracted.")
 
@@ -496,8 +611,12 @@ def waiting(figures: dict[str, Any]) -> str:
     return f"{count:,} (oldest read {oldest} h ago" + (f"; {never:,} never read)" if never else ")")
 
 
-def exit_code_of_step_failure(error: PipelineStepFailed) -> int:
+def exit_code_of_step_failure(error: PipelineStepFailed, interruption: Interruption | None = None) -> int:
+    if duckdb_error_is_damage(error):
+        return EXIT_CONFIG_ERROR
     for cause in causes_of(error):
+        if isinstance(cause, KeyboardInterrupt):  # a second signal, inside a step
+            return EXIT_INTERRUPTED[(interruption and interruption.signal) or signal.SIGINT]
         if isinstance(cause, SignalReceivedException):
             return EXIT_INTERRUPTED.get(cause.signal_code, EXIT_INTERRUPTED[signal.SIGINT])
         if isinstance(cause, InstagramAuthError):
@@ -529,9 +648,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.demo:
                 with demo.emulator_for_demo(args) as demo_settings:
                     report = run(args, interruption, {**demo_settings, **overrides})
-                demo.print_next_steps(
-                    duckdb_path(args) if args.destination == "duckdb" else args.destination, report.published
-                )
+                if interruption.requested():
+                    print("\nThe demo was interrupted: what it read is loaded. Run it again to finish the job.")
+                else:
+                    demo.print_next_steps(
+                        duckdb_path(args) if args.destination == "duckdb" else args.destination, report.published
+                    )
             else:
                 report = run(args, interruption, overrides)
     except AlreadyRunning as error:
@@ -556,7 +678,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except PipelineStepFailed as error:
         kept = "; what it extracted is kept for the next run" if error.has_pending_data else ""
-        code = exit_code_of_step_failure(error)
+        code = exit_code_of_step_failure(error, interruption)
+        if code in EXIT_INTERRUPTED.values():
+            log.warning("stopped at once in step %s; what was extracted stays pending for the next run", error.step)
+            return code
+        if code == EXIT_CONFIG_ERROR and duckdb_error_is_damage(error):
+            log.error("configuration error: the DuckDB file %s is damaged: %s", duckdb_path(args), error.exception)
+            return code
         log.error("step %s failed (%s)%s: %s", error.step, type(error.exception).__name__, kept, error.exception)
         return code
     except KeyboardInterrupt:

@@ -351,8 +351,11 @@ TABLES: dict[str, dict[str, Any]] = {
     "extraction_errors": {
         "description": (
             "Per-entity failures, once per entity and error type (the latest occurrence): refusals"
-            " (unknown, private, deleted, missing scope) and reads that outlasted their retries,"
-            " which later runs retry with backoff until they give up."
+            " (unknown, private, deleted, missing scope), answers that could not be used, and reads"
+            " that outlasted their retries, which later runs retry with backoff until they give up."
+            " A row stays as history once its entity is read again: `resolved_at` then says when."
+            " What is failing now: `SELECT * FROM instagram_raw.extraction_errors WHERE resolved_at"
+            " IS NULL` (open failures; RepairedText rows, notes on loaded rows, are never open)."
         ),
         "primary_key": "error_key",
         "columns": [
@@ -360,7 +363,19 @@ TABLES: dict[str, dict[str, Any]] = {
             ("entity_kind", TEXT, "user, media, likes, comments (of a media), tag, location, geography, list, search."),
             ("entity_id", TEXT, "The entity's id (or name)."),
             ("endpoint", TEXT, "Endpoint template, e.g. 'GET /users/{id}'."),
-            ("error_type", TEXT, "The API's error_type (e.g. APINotFoundError), or HTTPnnn for an answer without one."),
+            (
+                "error_type",
+                TEXT,
+                "The API's error_type (e.g. APINotFoundError), or HTTPnnn for an answer without one;"
+                " TransientError for a connection that failed; for answers the source refused:"
+                " AnswerTooDeep (nested too deep to decode), AnswerTooLarge (a body over the byte"
+                " limit), PageTooLarge (far more items than the count asked for), CursorLoop (a"
+                " cursor leading back to a page already read), InvalidId (an id from an answer not"
+                " of its kind's shape, e.g. a media id not `<digits>_<digits>`: nothing was"
+                " requested); RepairedText: not a failure but a note that the row of table"
+                " entity_kind with key entity_id was loaded with lone UTF-16 surrogates replaced"
+                " with U+FFFD (resolved_at = observed_at).",
+            ),
             ("message", TEXT, "The API's error message, or what failed (secrets masked)."),
             ("attempts", BIGINT, "Requests made for the read in that run, retries included."),
             (
@@ -370,6 +385,13 @@ TABLES: dict[str, dict[str, Any]] = {
             ),
             ("gave_up", BOOL, "True when the source stopped retrying the read; NULL for a refusal."),
             OBSERVED_AT,
+            (
+                "resolved_at",
+                TIMESTAMP,
+                "When the entity was read successfully after this failure (the server's time of"
+                " that read); NULL while the failure is open. An entity failing again later gets"
+                " its row back open. RepairedText notes are resolved when written (= observed_at).",
+            ),
         ],
     },
 }

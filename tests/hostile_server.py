@@ -42,7 +42,8 @@ class Scripted:
 
 
 class HostileServer:
-    """Serves scripted v1 answers on loopback; `requests` lists what was asked, in order."""
+    """Serves scripted v1 answers on loopback; `requests` lists what was asked, in order, and
+    `raw_paths` each request's path as it came on the wire (`/v1` included, not decoded)."""
 
     access_token = "hostile-token-0123456789"
 
@@ -51,6 +52,7 @@ class HostileServer:
         self.endless_bytes_sent = 0
         self._answers: dict[tuple[str, str | None], Scripted] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.raw_paths: list[str] = []
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -137,6 +139,7 @@ class HostileServer:
                 path = url.path.removeprefix("/v1")
                 with server._lock:
                     server.requests.append((path, params))
+                    server.raw_paths.append(url.path)
                     remaining = max(0, server.rate_limit - len(server.requests))
                 scripted = server._lookup(path, params)
                 self.send_response(scripted.status)

@@ -8,6 +8,13 @@ The DuckDB file is `--duckdb`, else dlt config's (`DESTINATION__DUCKDB__CREDENTI
 file (the run lock), and after the build it publishes the analysts' read copy beside the file,
 as a run does (`--no-publish`: not; docs/analysts.md). With `--destination postgres`, the
 database comes from `DESTINATION__POSTGRES__CREDENTIALS` (or `[destination.postgres.credentials]`).
+
+Exit codes, as `python -m pipelines.run` (README.md): 0 built; 1 a model failed to build or broke
+its contract (it keeps its previous contents), or the database was held by another process or
+could not be used; 2 configuration error (no such DuckDB file: it never creates the warehouse it
+was asked to read; a folder, a file that is not a DuckDB database or a damaged one; a folder it
+cannot write); 130 / 143 interrupted by SIGINT / SIGTERM (the models built are kept, the next
+build does the rest). It never exits 3, 4, 5 or 6: it reads no API, and it waits for runs.
 """
 
 from __future__ import annotations
@@ -15,27 +22,67 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+from dlt.common.configuration.exceptions import ConfigurationException
+from dlt.common.destination.exceptions import DestinationException
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.recipe import (
     ANALYTICS_DATASET,
     build_analytics,
     build_pipeline,
+    check_duckdb_file,
     configured_duckdb_file,
     default_read_copy,
     duckdb_destination,
+    duckdb_error_is_damage,
     postgres_destination,
     publish_read_copy,
     run_lock,
     warehouse_lock,
 )
-from transforms.runner import TransformError
+from sources.instagram import InstagramConfigError, causes_of, duckdb_is_busy
+from transforms.runner import TransformError, TransformInterrupted
+
+EXIT_BUILT = 0
+EXIT_FAILURE = 1
+EXIT_CONFIG_ERROR = 2
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+log = logging.getLogger("transforms")
+
+
+class Signals:
+    """SIGINT and SIGTERM: before the build (waiting for a run's lock) they stop at once; during
+    it, the first stops before the next model (the models built are kept), a second at once."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self.building = False
+
+    def install(self) -> None:
+        for signum in EXIT_INTERRUPTED:
+            signal.signal(signum, self._receive)
+
+    def _receive(self, signum: int, _frame: Any) -> None:
+        first = self.signal is None
+        self.signal = self.signal or signum
+        if not (first and self.building):
+            raise KeyboardInterrupt
+        log.warning("%s received: stopping before the next model", signal.Signals(signum).name)
+
+    def requested(self) -> bool:
+        return self.signal is not None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Build the models whose inputs changed and print what each built; exit 1 if a model fails
-    or breaks its contract."""
+    """Build the models whose inputs changed and print what each built; the exit codes are the
+    module's (above), never a traceback."""
     parser = argparse.ArgumentParser(
         prog="python -m transforms", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -48,20 +95,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-
+    signals = Signals()
+    signals.install()
     database = None if args.destination == "postgres" else configured_duckdb_file(args.duckdb)
-    destination = postgres_destination() if database is None else duckdb_destination(database)
-    pipeline = build_pipeline(destination, args.pipelines_dir, progress=False)
-    # on DuckDB, one writer at a time: after the runs (the shards) that hold the file
-    with run_lock(warehouse_lock(database), wait=True) if database else contextlib.nullcontext():
-        try:
-            results = build_analytics(pipeline, full_rebuild=args.full_rebuild)
-        except TransformError as error:
-            logging.getLogger("transforms").error("%s", error)
-            return 1
-        if database and not args.no_publish:
-            publish_read_copy(database, default_read_copy(database))
-            print(f"Published for analysts: {default_read_copy(database)}")
+    try:
+        if database is not None:
+            check_duckdb_file(database, must_exist=True)
+        destination = postgres_destination() if database is None else duckdb_destination(database)
+        pipeline = build_pipeline(destination, args.pipelines_dir, progress=False)
+        # on DuckDB, one writer at a time: after the runs (the shards) that hold the file
+        with run_lock(warehouse_lock(database), wait=True) if database else contextlib.nullcontext():
+            signals.building = True
+            results = build_analytics(pipeline, full_rebuild=args.full_rebuild, stop_requested=signals.requested)
+            signals.building = False
+            if database and not args.no_publish:
+                publish_read_copy(database, default_read_copy(database))
+                print(f"Published for analysts: {default_read_copy(database)}")
+    except (TransformInterrupted, KeyboardInterrupt):
+        log.warning("interrupted; the models built are kept, and the next build does the rest")
+        return EXIT_INTERRUPTED[signals.signal or signal.SIGINT]
+    except TransformError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    except (InstagramConfigError, ConfigurationException) as error:
+        log.error("configuration error: %s", error)
+        return EXIT_CONFIG_ERROR
+    except (duckdb.Error, DestinationException, PipelineStepFailed, OSError) as error:
+        return database_error(error, database)
     for name, run in results.items():
         extra = f"  ({run['iterations']} iterations)" if "iterations" in run else ""
         print(
@@ -73,7 +133,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" total {sum(run['seconds'] for run in results.values()):.2f} s,"
         f" of which contract tests {sum(run['tests_seconds'] for run in results.values()):.2f} s"
     )
-    return 0
+    return EXIT_BUILT
+
+
+def database_error(error: BaseException, database: Any) -> int:
+    """The exit code of an error opening or writing the database, logged in one line: a damaged
+    file or one that cannot be written is a configuration error; a file held by another process
+    (or a server that is down) a failure worth retrying later."""
+    where = database or "the database"
+    if duckdb_error_is_damage(error):
+        log.error("configuration error: %s is a damaged DuckDB database: %s", where, error)
+        return EXIT_CONFIG_ERROR
+    if duckdb_is_busy(error):
+        log.error("%s is held by another process; try again once it is closed: %s", where, error)
+        return EXIT_FAILURE
+    if any(isinstance(cause, PermissionError) or "Permission denied" in str(cause) for cause in causes_of(error)):
+        log.error("configuration error: cannot write %s or its folder: %s", where, error)
+        return EXIT_CONFIG_ERROR
+    log.error("the transforms could not use %s: %s", where, error)
+    return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -117,7 +117,9 @@ def test_one_endpoint_failing_always_costs_only_its_entities(tmp_path, small_wor
         second = run_cli(tmp_path, env, "--no-transforms")
         assert_clean_exit(second, EXIT_ENTITIES_FAILED, "gave up")
         third = run_cli(tmp_path, env, "--no-transforms")
-    assert_clean_exit(third, 0, "everything configured was extracted")
+    # given up: the later runs no longer read them, and say so (exit 6) until they are read
+    assert_clean_exit(third, EXIT_ENTITIES_FAILED, "given up", "comments ")
+    assert "everything configured was extracted" not in third.stdout
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute(
             "SELECT count(*) FROM instagram_raw.extraction_errors WHERE gave_up AND failed_runs = 2"

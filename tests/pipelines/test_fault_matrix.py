@@ -118,9 +118,10 @@ def errors(database: Path, where: str = "true") -> list[dict[str, Any]]:
     return query(database, f"SELECT * FROM instagram_raw.extraction_errors WHERE {where}")
 
 
-def run_until_success(folder: Path, plan: FaultPlan, settings: dict[str, str]) -> list[Run]:
-    """Run the CLI against one emulator under `plan` until a run exits 0 (at most `MAX_RUNS`).
-    Every run exits with a documented code that its output explains, and no traceback."""
+def run_until_success(folder: Path, plan: FaultPlan, settings: dict[str, str], runs_wanted: int = 0) -> list[Run]:
+    """Run the CLI against one emulator under `plan` until a run exits 0 (at most `MAX_RUNS`),
+    or `runs_wanted` times. Every run exits with a documented code that its output explains,
+    and no traceback."""
     runs: list[Run] = []
     with Emulator(World(WORLD), follows_any_user=True, faults=plan) as emu:
         env = pipeline_env(folder, **source_settings(emu, **settings))
@@ -133,7 +134,7 @@ def run_until_success(folder: Path, plan: FaultPlan, settings: dict[str, str]) -
             assert EXPLAINED[result.returncode] in output, context
             database = folder / "warehouse.duckdb"
             runs.append(Run(result.returncode, output, table_snapshot(database), user_ids(database)))
-            if result.returncode == EXIT_SUCCESS:
+            if len(runs) == runs_wanted or (not runs_wanted and result.returncode == EXIT_SUCCESS):
                 break
         assert emu.fired_faults, "the plan injected no fault"
     return runs
@@ -179,10 +180,11 @@ def test_a_fault_kind_at_a_survivable_rate_converges_to_the_fault_free_tables(tm
 
 def test_an_endpoint_failing_always_costs_only_its_entities_which_are_given_up(tmp_path, clean):
     plan = FaultPlan.from_dict({"seed": SEED, "rates": {"http_500": 1.0}, "endpoints": ["GET /media/{id}/comments"]})
-    runs = run_until_success(tmp_path, plan, {**SETTINGS, "FAILURE_MAX_RUNS": "2"})
-    # failed, then failed again and given up, then nothing left to do
-    assert [run.code for run in runs] == [EXIT_ENTITIES_FAILED, EXIT_ENTITIES_FAILED, EXIT_SUCCESS]
+    runs = run_until_success(tmp_path, plan, {**SETTINGS, "FAILURE_MAX_RUNS": "2"}, runs_wanted=3)
+    # failed, then failed again and given up, then nothing left to do but say they are given up
+    assert [run.code for run in runs] == [EXIT_ENTITIES_FAILED] * 3
     assert "gave up" in runs[1].output
+    assert "given up" in runs[2].output and "everything configured was extracted" not in runs[2].output
     # everything but the comments, and the users seen only as their authors
     comments = query(clean.database, "SELECT media_id, from_user_id FROM instagram_raw.comments")
     missing_users = user_ids(clean.database) - runs[-1].user_ids
@@ -192,6 +194,7 @@ def test_an_endpoint_failing_always_costs_only_its_entities_which_are_given_up(t
     assert len(expected["users"]) == len(clean.tables["users"]) - len(missing_users)
     assert set(expected["users"]) <= set(clean.tables["users"])
     assert_progress(runs, expected, clean)
+    assert data_tables(runs[-1].tables) == expected
     # the comments of each commented media given up after two failed runs
     given_up = errors(tmp_path / "warehouse.duckdb", "gave_up")
     assert {row["entity_id"] for row in given_up} == {row["media_id"] for row in comments}

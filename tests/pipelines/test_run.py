@@ -331,6 +331,8 @@ def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
         assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
         outputs.append(result.stdout)
     assert "The warehouse is ready" in outputs[0]
+    # the closing lines open the published read copy, with what the project installs
+    assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in outputs[0]
     assert "instagram_analytics.user_graph_metrics" in outputs[0]
 
     for phase in ("Extract instagram", "Load instagram"):

@@ -139,6 +139,56 @@ def test_a_follow_list_whose_cursor_loops_is_recorded_and_not_loaded(tmp_path: P
     assert edges == [("followed_by:1", "9", "1")]
 
 
+# -- 4. ids from answers in request paths ------------------------------------------------------
+
+# A media id that tried to leave /v1 (the request became `/users/self/1';%20DROP…/comments`,
+# with the token), and one that tried to append a query and a segment of its own.
+HOSTILE_IDS = ("../../users/self/1'; DROP TABLE media; --", "12_1/likes?count=1")
+
+
+def test_a_hostile_media_id_from_an_answer_is_an_entity_error_and_never_requested(
+    tmp_path: Path, server: HostileServer
+) -> None:
+    """A list page holds media whose ids are not `<digits>_<digits>`: their likes and comments
+    are not requested (no request leaves `/v1/`, none names `self`), each read is an
+    `InvalidId` row in `extraction_errors`, and the rest of the page, its likes, and the other
+    user's list load. Before, the client requested `/users/self/1';%20DROP…/likes` outside
+    `/v1`."""
+    hostile = [{**media(media_id, "1"), "likes": {"count": 2}, "comments": {"count": 1}} for media_id in HOSTILE_IDS]
+    ordinary = {**media("11_1", "1", caption="fine"), "likes": {"count": 1}}
+    server.page("/users/1/media/recent", [*hostile, ordinary])
+    server.answer("/media/11_1/likes", [user("5")])
+    _ordinary_user_2(server)
+    loader = Loader(tmp_path)
+    loader.run(server, **{**USER_MEDIA, "engagement_from": ["user_media"]})
+
+    assert server.raw_paths and all(path.startswith("/v1/") for path in server.raw_paths), server.raw_paths
+    assert not any("self" in path or "DROP" in path or "%2F" in path for path in server.raw_paths), server.raw_paths
+    invalid = {row for row in _errors(loader) if row[2] == "InvalidId"}
+    assert invalid == {(kind, media_id, "InvalidId") for media_id in HOSTILE_IDS for kind in ("likes", "comments")}
+    assert {"11_1", "20_2", "21_2"} <= set(loader.column("SELECT id FROM media"))
+    assert loader.rows("SELECT media_id, user_id FROM likes") == [("11_1", "5")]
+    assert server.served("/media/11_1/likes") == 1
+
+
+def test_a_hostile_user_id_in_a_follow_list_is_never_requested(tmp_path: Path, server: HostileServer) -> None:
+    """The crawl meets a user whose id is a path: its profile is not requested (an `InvalidId`
+    row), the list holding it and the other user found load. Before, the crawl requested
+    `/users/self` outside `/v1`."""
+    hostile = "../../users/self"
+    server.answer("/users/1", {**user("1"), "bio": "", "website": "", "counts": {"follows": 2, "followed_by": 0}})
+    server.page("/users/1/follows", [user("5"), user(hostile)], key="next_cursor")
+    server.page("/users/1/followed-by", [], key="next_cursor")
+    server.answer("/users/5", {**user("5"), "bio": "", "website": "", "counts": {"follows": 0, "followed_by": 1}})
+    loader = Loader(tmp_path)
+    loader.run(server, resources=["follow_graph"], user_ids=["1"], crawl_depth=1)
+
+    assert server.raw_paths and all(path.startswith("/v1/") for path in server.raw_paths), server.raw_paths
+    assert ("user", hostile, "InvalidId") in _errors(loader)
+    assert server.served("/users/5") == 1
+    assert sorted(loader.rows("SELECT follower_id, followed_id FROM follow_edges")) == [("1", hostile), ("1", "5")]
+
+
 # -- 5. no bound on a page ---------------------------------------------------------------------
 
 

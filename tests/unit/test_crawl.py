@@ -4,7 +4,9 @@ schedule's rows merged by `entity_key`, each completely read list replacing its 
 
 from __future__ import annotations
 
+import copy
 import functools
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,10 +17,11 @@ import pytest
 
 from sources.instagram.helpers import crawl as crawl_module
 from sources.instagram.helpers.crawl import FollowCrawl, spread_fraction
+from sources.instagram.helpers.errors import InstagramRetriesExhausted, InstagramTransientError, RunStopped
 from sources.instagram.helpers.items import FollowListRead
 from sources.instagram.helpers.objects import Profiles
 from sources.instagram.helpers.reading import SourceRun
-from sources.instagram.helpers.schedule import TABLE, RefreshPolicy, Schedule
+from sources.instagram.helpers.schedule import TABLE, RefreshPolicy, Schedule, timestamp_literal
 from sources.instagram_contract import TABLES
 
 from .fakes import NOW, Budget, GraphClient
@@ -46,8 +49,22 @@ _SQL_TYPES = {"text": "TEXT", "bigint": "BIGINT", "bool": "BOOLEAN", "timestamp"
 _SCHEDULE_COLUMNS = [name for name, _, _ in TABLES[TABLE]["columns"] if name != "write_order"]
 
 
-def _marks(count: int) -> str:
-    return ", ".join("?" for _ in range(count))
+def _values(values: list[Any]) -> str:
+    """`values` as SQL literals: DuckDB's binding of Python parameters looks for optional
+    modules (pandas, numpy, ...) on each call, which made the loads most of this module's time."""
+    return ", ".join(_value(value) for value in values)
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return timestamp_literal(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 class Warehouse:
@@ -72,15 +89,13 @@ class Warehouse:
         rows = schedule.written_rows()
         if rows:
             keys = [row["entity_key"] for row in rows]
-            self.con.execute(f"DELETE FROM refresh_schedule WHERE entity_key IN ({_marks(len(keys))})", keys)
-            values = ", ".join(f"({_marks(len(_SCHEDULE_COLUMNS))})" for _ in rows)
-            params = [row[name] for row in rows for name in _SCHEDULE_COLUMNS]
-            self.con.execute(f"INSERT INTO refresh_schedule VALUES {values}", params)
+            self.con.execute(f"DELETE FROM refresh_schedule WHERE entity_key IN ({_values(keys)})")
+            values = ", ".join(f"({_values([row[name] for name in _SCHEDULE_COLUMNS])})" for row in rows)
+            self.con.execute(f"INSERT INTO refresh_schedule VALUES {values}")
         if lists:
             keys = [read.list_key for read in lists]
             self.con.execute(
-                f"UPDATE follow_edges SET valid_to = ? WHERE valid_to IS NULL AND list_key IN ({_marks(len(keys))})",
-                [at, *keys],
+                f"UPDATE follow_edges SET valid_to = {_value(at)} WHERE valid_to IS NULL AND list_key IN ({_values(keys)})"
             )
             edges = [
                 (read.list_key, edge["follower_id"], edge["followed_id"])
@@ -89,10 +104,8 @@ class Warehouse:
                 if edge["follower_id"] is not None  # the list's marker row
             ]
             if edges:
-                values = ", ".join("(?, ?, ?, NULL)" for _ in edges)
-                self.con.execute(
-                    f"INSERT INTO follow_edges VALUES {values}", [value for edge in edges for value in edge]
-                )
+                values = ", ".join(f"({_values(list(edge))}, NULL)" for edge in edges)
+                self.con.execute(f"INSERT INTO follow_edges VALUES {values}")
 
     def frontier(self) -> dict[str, int]:
         """Active crawl rows: user id → depth."""
@@ -112,6 +125,38 @@ class Warehouse:
         for list_key, follower, followed in found:
             edges.setdefault(list_key, []).append((follower, followed))
         return edges
+
+
+class StopAt(Budget):
+    """A stop request (SIGINT, SIGTERM) landing after `requests` requests: every later request
+    raises `RunStopped`, as the real client's do; the budget itself is not spent."""
+
+    def __init__(self, requests: int):
+        super().__init__(None)
+        self.stop_at = requests
+        self.stopped = False
+
+    def spend(self) -> None:
+        with self._lock:
+            if self.made >= self.stop_at:
+                self.stopped = True
+                raise RunStopped()
+            self.made += 1
+
+
+class FailingGraphClient(GraphClient):
+    """A `GraphClient` on which the follow lists of the users in `failing` outlast their retries."""
+
+    def __init__(self, *args: Any, failing: frozenset[str] = frozenset(), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.failing = failing
+
+    def pages(self, path: str, family: str, *args: Any, **kwargs: Any) -> Any:
+        if self._real(path.split("/")[2]) in self.failing:
+            self.budget.spend()
+            error = InstagramTransientError("502 Bad Gateway", endpoint=kwargs.get("endpoint", ""))
+            raise InstagramRetriesExhausted(error, 3)
+        return super().pages(path, family, *args, **kwargs)
 
 
 @dataclass
@@ -156,9 +201,21 @@ class World:
     def advance(self, hours: float) -> None:
         self.now += timedelta(hours=hours)
 
-    def run(self, budget: int | None = None, *, client: dict[str, Any] | None = None, **options: Any) -> Run:
-        """One run of the crawl, then its load."""
-        graph = GraphClient(self.follows, self.followed_by, budget=Budget(budget), now=self.now, **(client or {}))
+    def run(
+        self,
+        budget: int | None = None,
+        *,
+        client: dict[str, Any] | None = None,
+        stop_at: int | None = None,
+        crash: bool = False,
+        **options: Any,
+    ) -> Run:
+        """One run of the crawl, then its load. `stop_at`: a stop request lands after that many
+        requests; `crash`: the run is killed before its load (nothing of it is loaded, its
+        state and failure record are as before it)."""
+        spend = StopAt(stop_at) if stop_at is not None else Budget(budget)
+        graph = FailingGraphClient(self.follows, self.followed_by, budget=spend, now=self.now, **(client or {}))
+        before = copy.deepcopy((self.state, self.failures))
         source_run = SourceRun(graph, max_failed_runs=5, failure_state=self.failures)
         schedule = Schedule(POLICY, self.warehouse.query, "epoch-1")
         settings = {"seeds": ["self"], "depth": 2, "max_users": 100, "page_size": 2, **options}
@@ -178,8 +235,14 @@ class World:
             for row in rows_.get(TABLE, [])
         }
         assert yielded == {row["entity_key"]: row for row in schedule.written_rows()}
-        self.warehouse.load(schedule, lists, self.now)
         run = Run(graph, lists, rows)
+        if crash:
+            self.state.clear()
+            self.state.update(before[0])
+            self.failures.clear()
+            self.failures.update(before[1])
+            return run
+        self.warehouse.load(schedule, lists, self.now)
         self.runs.append(run)
         return run
 
@@ -189,7 +252,8 @@ class World:
         for _ in range(300):
             run = self.run(budget, **options)
             runs.append(run)
-            if not run.client.work_remaining and not run.client.budget.exhausted:
+            stopped = getattr(run.client.budget, "stopped", False)
+            if not run.client.work_remaining and not run.client.budget.exhausted and not stopped:
                 return runs
             self.advance(minutes_between / 60)
         pytest.fail(f"the crawl never completed on {budget} requests a run: {self.state}")
@@ -278,6 +342,124 @@ def test_a_capped_cut_crawl_chooses_level_2_from_every_level_1_list() -> None:
     world = World()
     world.run_to_the_end(3, max_users=8, client={"workers": 1})
     assert sorted(world.warehouse.frontier()) == sorted([SELF, *LEVEL_1, "c1", "c2", "c3"])
+
+
+def random_graph(seed: int, users: int = 30) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """A follow graph of `users` users and the token user, whose lists hold 0 to 4 members."""
+    rng = random.Random(seed)
+    ids = [SELF, *(f"u{n:02d}" for n in range(users))]
+    follows, followed_by = {}, {}
+    for user in ids:
+        others = [other for other in ids if other != user]
+        follows[user] = rng.sample(others, rng.randint(2 if user == SELF else 0, 4))
+        followed_by[user] = rng.sample(others, rng.randint(0, 3))
+    return follows, followed_by
+
+
+# self follows six users who each follow five of their own and one another's: level 2 is wide
+WIDE_FOLLOWS = {SELF: [f"a{n}" for n in range(6)]} | {
+    f"a{n}": [*(f"c{n}{m}" for m in range(5)), f"c{(n + 1) % 6}0"] for n in range(6)
+}
+SHAPES = {
+    "fixture": (FOLLOWS, FOLLOWED_BY),
+    "wide": (WIDE_FOLLOWS, {SELF: ["b1"], "a3": ["b2", "b3"]}),
+    "random-1": random_graph(1),
+    "random-2": random_graph(2),
+}
+# (shape, depth, max_users): each cap smaller than what the depth reaches, cutting a level
+CAPPED = [("fixture", 2, 3), ("fixture", 2, 9), ("wide", 2, 12), ("random-1", 3, 10), ("random-2", 3, 14)]
+# (shape, depth, max_users, how, workers): the first run ends at request N (a stop request, the
+# budget, a kill before the load), or every run stops at request N
+INTERRUPTED = [
+    *((*capped, how, 1) for capped in CAPPED for how in ("stop", "budget", "crash")),
+    *((*capped, "stop", 3) for capped in CAPPED if capped[0] in ("fixture", "random-2")),
+    *((*capped, "stop every run", 1) for capped in CAPPED if capped[0] in ("wide", "random-1")),
+]
+
+
+def _world(shape: str) -> World:
+    follows, followed_by = SHAPES[shape]
+    return World({k: list(v) for k, v in follows.items()}, {k: list(v) for k, v in followed_by.items()})
+
+
+def _outcome(world: World) -> tuple[dict[str, int], dict[str, list[tuple[str, str]]], Counter[str], Counter[str]]:
+    lists = Counter(key for run in world.runs for key in run.list_keys)
+    profiled = Counter(user for run in world.runs for user in run.profiled())
+    return world.warehouse.frontier(), world.warehouse.edges(), lists, profiled
+
+
+@pytest.mark.parametrize(("shape", "depth", "max_users", "how", "workers"), INTERRUPTED)
+def test_a_first_pass_interrupted_at_any_request_chooses_the_same_users(
+    shape: str, depth: int, max_users: int, how: str, workers: int
+) -> None:
+    """A first pass whose first run ends at request N (a stop request, the budget, or a kill
+    that loads nothing), for every N, then runs to the end, ends as an uninterrupted one: the
+    same frontier, edges, lists read and users profiled (docs/refresh.md, "The crawl's
+    frontier")."""
+    options = {"depth": depth, "max_users": max_users, "client": {"workers": workers}}
+    reference = _world(shape)
+    (whole,) = reference.run_to_the_end(**options)
+    expected = _outcome(reference)
+    assert len(expected[0]) == max_users, "the cap cuts the frontier"
+    different = {}
+    # N from 0 to the whole pass's requests, at most about 16 of them (a kill loads nothing: 6)
+    step = -(-whole.requests // (6 if how == "crash" else 16))
+    for n in range(0, whole.requests + 1, step):
+        world = _world(shape)
+        if how == "stop every run":
+            world.run_to_the_end(stop_at=n + 3, **options)  # fewer make no progress
+        else:
+            interruption = {"stop": {"stop_at": n}, "budget": {"budget": n}, "crash": {"stop_at": n, "crash": True}}
+            world.run(**interruption[how], **options)
+            world.advance(1 / 60)
+            world.run_to_the_end(**options)
+        outcome = _outcome(world)
+        if outcome != expected:
+            frontier = outcome[0].keys() ^ expected[0].keys()
+            lists = (outcome[2] - expected[2]) + (expected[2] - outcome[2])
+            different[n] = f"frontier differs by {sorted(frontier)}, lists by {sorted(lists)}"
+    assert different == {}
+
+
+@pytest.mark.parametrize(("shape", "depth", "max_users"), [("fixture", 2, 9), ("random-2", 3, 14)])
+def test_a_first_pass_with_more_due_users_than_a_page_of_the_schedule_chooses_the_same_users(
+    shape: str, depth: int, max_users: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runs after a first one cut short by the budget take the due users 2 at a time: the
+    level below waits for the last page."""
+    options = {"depth": depth, "max_users": max_users, "client": {"workers": 1}}
+    reference = _world(shape)
+    (whole,) = reference.run_to_the_end(**options)
+    expected = _outcome(reference)
+    monkeypatch.setattr(crawl_module, "MAX_DUE_USERS_PER_RUN", 2)
+    different = {}
+    for n in range(0, whole.requests + 1, -(-whole.requests // 16)):
+        world = _world(shape)
+        world.run(n, **options)
+        world.advance(1 / 60)
+        world.run_to_the_end(**options)
+        if (outcome := _outcome(world)) != expected:
+            different[n] = sorted(outcome[0].keys() ^ expected[0].keys())
+    assert different == {}
+
+
+@pytest.mark.parametrize(("shape", "depth", "max_users"), [("fixture", 2, 9), ("wide", 2, 12), ("random-2", 3, 14)])
+def test_a_first_pass_whose_lists_fail_for_a_run_chooses_the_same_users(shape: str, depth: int, max_users: int) -> None:
+    """A user whose lists failed (read again in the next run) holds back the level below it."""
+    options = {"depth": depth, "max_users": max_users, "client": {"workers": 1}}
+    reference = _world(shape)
+    reference.run_to_the_end(**options)
+    expected = _outcome(reference)
+    different = {}
+    for user, member_depth in expected[0].items():
+        if 0 < member_depth < depth:
+            world = _world(shape)
+            world.run(**{**options, "client": {"workers": 1, "failing": frozenset([user])}})
+            world.advance(1 / 60)
+            world.run_to_the_end(**options)
+            if (outcome := _outcome(world)) != expected:
+                different[user] = sorted(outcome[0].keys() ^ expected[0].keys())
+    assert different == {}
 
 
 # -- 3. nothing due -----------------------------------------------------------------------------

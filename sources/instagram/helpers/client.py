@@ -51,6 +51,7 @@ from .errors import (
     InstagramBadAnswer,
     InstagramBadRequest,
     InstagramError,
+    InstagramInvalidId,
     InstagramNotFound,
     InstagramNotV1Error,
     InstagramRateLimited,
@@ -59,6 +60,7 @@ from .errors import (
     InstagramUnavailable,
     RunStopped,
 )
+from .paths import request_path
 from .redaction import REDACTION, install_secret_filter, shorten
 
 logger = logging.getLogger("sources.instagram")
@@ -160,17 +162,24 @@ class InstagramClient:
     # -- public -----------------------------------------------------------------------------
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, endpoint: str = "") -> Answer:
-        """GET `path` (relative to base_url), retrying transient failures.
+        """GET `path` (relative to base_url; an id in it goes through `paths.api_path`),
+        retrying transient failures.
 
         Raises `BudgetExhausted` when the run's budget is spent, `RunStopped` once the run
         stops (a refused token, a server that is not v1 or is down, SIGINT/SIGTERM), an
         `InstagramEntityError` subclass for per-entity refusals, `InstagramBadAnswer` (also
         per entity) for an answer that cannot be used (too large, too deep, a list answer far
-        longer than the `count` in `params`), and `InstagramRetriesExhausted` (also per
-        entity) when retries did not help.
+        longer than the `count` in `params`; `InstagramInvalidId` for a path holding an id of
+        the wrong shape, before any request), and `InstagramRetriesExhausted` (also per entity)
+        when retries did not help.
         """
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         endpoint = endpoint or path
+        try:
+            path = request_path(path, endpoint)
+        except InstagramInvalidId as error:
+            logger.warning("%s", error)
+            raise
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait_random_exponential(multiplier=self._backoff[0], max=self._backoff[1]),

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..settings import MAX_DUE_USERS_PER_RUN
+from .client import stop_requested
 from .errors import BudgetExhausted, InstagramEntityError, InstagramNotAllowed
 from .fan_in import fan_in
 from .follow_lists import read_follow_list
 from .items import FollowListRead
 from .objects import Profile, Profiles
+from .paths import api_path
 from .reading import SourceRun
 from .schedule import Schedule, ScheduleUnavailable, literals, schedule_row, timestamp_literal
 from .shaping import Rows, edge_rows, merge_rows, user_row
@@ -120,6 +123,9 @@ class FollowCrawl:
         self._candidates: dict[int, set[str]] = {}  # depth → users found by this wave's lists
         self._split_levels: set[int] = set()
         self._done: set[str] = set()  # users read (or tried) in this run
+        # users this run took up whose read did not end (stopped, cut short by the budget,
+        # failed, or waiting for a retry), by depth: the levels below them wait (`_admit`)
+        self._unfinished: Counter[int] = Counter()
         # crawl rows written but loaded only at the crawl's end, so that one load never holds
         # two rows of a user (see `_hold`): of users who joined, moved or left, not read since
         self._held: set[str] = set()
@@ -153,7 +159,8 @@ class FollowCrawl:
             self.run.client.work_remaining = True
 
     def _stopped(self) -> bool:
-        return self.run.client.budget.exhausted or self.run.client.stopped_by is not None
+        client = self.run.client
+        return client.budget.exhausted or client.stopped_by is not None or stop_requested()
 
     def _read_waves(self, admit: bool) -> Iterator[Rows | FollowListRead]:
         """Read the due users, wave after wave, until none is due or the budget is spent; with
@@ -166,6 +173,7 @@ class FollowCrawl:
             if not wave or self.run.client.budget.exhausted:
                 return
             self._done.update(self._due)
+            self._unfinished.update(due.depth for due in wave)  # until their `UserDone`
             self._due.clear()  # a crawl of every user would otherwise hold them all
             producers = [lambda due=due: self._crawl_user(due) for due in wave]
             for item in fan_in(producers, self.run.client.workers):
@@ -355,6 +363,7 @@ class FollowCrawl:
                     found = self._candidates.setdefault(depth + 1, set())
                     found.update(member for member in members if member not in self._known)
             case UserDone(real_id, depth, read_at):
+                self._unfinished[depth] -= 1
                 due = self.next_due(real_id, depth, read_at, first=event.first, refused=event.refused)
                 row = schedule_row("crawl", real_id, read_at=read_at, next_due_at=due, depth=depth)
                 if self.now is None:  # read before the reconcile, which may write its row again
@@ -386,8 +395,16 @@ class FollowCrawl:
         """The users found by the lists read join the frontier, the nearest first, then by id,
         while it has room (the rule `_reconcile` applies to the warehouse). A level joins only
         once every due user above it was read, so that a first pass chooses the same users
-        however many runs it takes."""
-        unread = min((due.depth for due in self._due.values()), default=self.depth)
+        however many runs it takes, wherever a run stops: a level whose users this run took up
+        but did not read to the end (a stop request, the budget, a failed or deferred read)
+        is not complete, nor are the levels while the schedule has more due users than the
+        pages taken. Its candidates wait: the next run's reconcile admits them from the
+        warehouse's edges once the level is read. Admitting part of a level would stick, as
+        members keep their place over newcomers."""
+        if self._more_due:
+            return
+        unfinished = [depth for depth, count in self._unfinished.items() if count > 0]
+        unread = min([*(due.depth for due in self._due.values()), *unfinished], default=self.depth)
         for depth in sorted(depth for depth in self._candidates if depth <= unread):
             found = self._candidates.pop(depth)
             if depth - 1 in self._split_levels:
@@ -495,7 +512,7 @@ class FollowCrawl:
         try:
             for users, observed_at, members in read_follow_list(
                 self.run.client,
-                f"/users/{due.uid}/{path_part}",
+                api_path(f"/users/{{user}}/{path_part}", user=due.uid),
                 f"GET /users/{{id}}/{path_part}",
                 self.page_size,
                 list_state,

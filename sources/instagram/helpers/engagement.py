@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .client import Answer
+from .paths import api_path
 from .reading import SourceRun
 from .schedule import Schedule, schedule_row
 from .shaping import Rows, merge_rows, shape_comments, shape_likes, shape_media
@@ -108,7 +109,9 @@ class Engagement:
         """One media read by id because its counters are due and no list page showed it: its
         answer (None if it failed) and its rows. A media deleted or hidden is not looked up
         again."""
-        answer, errors = self.run.detail("media", media_id, f"/media/{media_id}", "GET /media/{id}")
+        answer, errors = self.run.detail(
+            "media", media_id, api_path("/media/{media}", media=media_id), "GET /media/{id}"
+        )
         if answer is not None:
             return answer, self.sighted([answer.data], answer.observed_at, parent)
         if not self.run.pending("media", media_id):
@@ -162,7 +165,8 @@ class Engagement:
     def read(self, job: EngagementJob) -> Rows:
         """Rows of one job (or its error row), with its schedule row once read."""
         media_id, kind, count, epoch, parent = [*job, None, None, None][:5]
-        answer, errors = self.run.detail(kind, media_id, f"/media/{media_id}/{kind}", f"GET /media/{{id}}/{kind}")
+        path = api_path(f"/media/{{media}}/{kind}", media=media_id)
+        answer, errors = self.run.detail(kind, media_id, path, f"GET /media/{{id}}/{kind}")
         created = None if epoch is None else datetime.fromtimestamp(epoch, UTC)
         if answer is None:
             if self.run.pending(kind, media_id):

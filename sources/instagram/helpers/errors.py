@@ -76,6 +76,19 @@ ANSWER_TOO_DEEP, ANSWER_TOO_LARGE, PAGE_TOO_LARGE, CURSOR_LOOP = (
     "PageTooLarge",
     "CursorLoop",
 )
+INVALID_ID = "InvalidId"
+
+
+class InstagramInvalidId(InstagramBadAnswer):
+    """An id (from an answer) that is not of the shape the API uses for its kind (`media` ids
+    `<digits>_<digits>`, ...; docs/api.md §1, "Ids in paths"), or a request path that is not
+    made of safe segments: nothing is requested (the path could leave `/v1` with the token
+    attached), and the entity read fails (`InvalidId`), never the run."""
+
+    def __init__(self, message: str, *, endpoint: str = ""):
+        super().__init__(message, endpoint=endpoint, error_type=INVALID_ID)
+
+
 # The `extraction_errors` error type of a row that holds text the client repaired (a lone
 # UTF-16 surrogate replaced with U+FFFD): entity_kind is the raw table, entity_id the row's key.
 REPAIRED_TEXT = "RepairedText"

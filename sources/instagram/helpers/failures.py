@@ -1,16 +1,30 @@
 """Entities whose reads outlasted their retries: retried in later runs, with backoff counted in
 runs, until they are given up.
 
-State (dlt source state, `"failures"`): `{"run": n, "entities": {key: {"failed_runs", "retry_run"}}}`.
-Only entities failing right now are kept (given-up ones too, checked again after ever longer
-gaps), and each is dropped once read, so the state stays as small as what keeps failing.
+State (dlt source state, `"failures"`): `{"run": n, "entities": {key: {"failed_runs", "retry_run"}},
+"open": {key: {error_type: extraction_errors row}}}`. Only entities failing right now are kept
+(given-up ones too, checked again after ever longer gaps), and each is dropped once read, so the
+state stays as small as what keeps failing. `open` holds the `extraction_errors` rows of entities
+not read since they failed (refusals too, at most `MAX_OPEN_REFUSALS` of them), so that the read
+that succeeds can write them again with `resolved_at` set.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from .redaction import shorten
+
+# Refused entities (unknown, private, deleted: not retried) whose open rows are remembered; the
+# oldest are forgotten beyond it (their rows stay open), so that refusals never read again (a
+# deleted media) do not grow the state for ever. Reads that outlast their retries are always
+# remembered: they are in `entities` anyway.
+MAX_OPEN_REFUSALS = 2_000
+# An open row's message as remembered (a message can name a path of any length).
+MAX_REMEMBERED_MESSAGE_CHARS = 1_000
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,7 @@ class Failures:
         self.run = state.get("run", 0) + 1
         state["run"] = self.run
         self._entities: dict[str, dict[str, int]] = state.setdefault("entities", {})
+        self._open: dict[str, dict[str, dict[str, Any]]] = state.setdefault("open", {})
         self.max_failed_runs = max_failed_runs
         self._lock = threading.Lock()
 
@@ -60,10 +75,34 @@ class Failures:
         with self._lock:
             return bool(self._entities.get(key, {}).get("gave_up"))
 
-    def succeeded(self, key: str) -> None:
-        """`key` was read (or failed for good): forget it."""
+    def succeeded(self, key: str) -> list[dict[str, Any]]:
+        """`key` was read: forget it; returns the `extraction_errors` rows it had open (each
+        with its `observed_at`), to be written again as resolved."""
         with self._lock:
             self._entities.pop(key, None)
+            rows = self._open.pop(key, None)
+        if not rows:
+            return []
+        return [{**row, "observed_at": datetime.fromisoformat(row["observed_at"])} for row in rows.values()]
+
+    def forget(self, key: str) -> None:
+        """`key` failed for good (a refusal): no retry; its open rows stay open."""
+        with self._lock:
+            self._entities.pop(key, None)
+
+    def opened(self, key: str, row: dict[str, Any]) -> None:
+        """Remember the `extraction_errors` row (open: `resolved_at` NULL) written for `key`."""
+        remembered = {column: value for column, value in row.items() if column != "resolved_at"}
+        remembered["observed_at"] = row["observed_at"].isoformat()
+        remembered["message"] = shorten(str(row["message"]), MAX_REMEMBERED_MESSAGE_CHARS)
+        with self._lock:
+            rows = self._open.pop(key, {})  # re-inserted: the newest last
+            rows[row["error_type"]] = remembered
+            self._open[key] = rows
+            if len(self._open) > MAX_OPEN_REFUSALS:  # else there are not too many refusals
+                refusals = [other for other in self._open if other not in self._entities]
+                for oldest in refusals[: max(0, len(refusals) - MAX_OPEN_REFUSALS)]:
+                    del self._open[oldest]
 
     def pending(self) -> int:
         """How many entities wait for a retry."""

@@ -15,6 +15,7 @@ from dlt.extract.items import DataItemWithMeta
 
 from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
 from .client import InstagramClient, local_time
+from .reading import resolved_rows
 from .schedule import Schedule, ScheduleUnavailable
 from .shaping import Rows, list_read_row, repaired_text_row
 
@@ -57,6 +58,10 @@ def dlt_items(
             continue
         for table, arrow in batches.add(flag_repaired_text(profiles.filter(item), client)):
             yield dlt.mark.with_table_name(arrow, table)
+        for table, arrow in batches.add(resolved_rows(client)):  # failures that this read ended
+            yield dlt.mark.with_table_name(arrow, table)
+    for table, arrow in batches.add(resolved_rows(client)):
+        yield dlt.mark.with_table_name(arrow, table)
     for table, arrow in batches.flush():
         yield dlt.mark.with_table_name(arrow, table)
     for arrow in edges.flush():

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from .client import InstagramClient, Page
 from .engagement import Engagement, EngagementJob, created_at
 from .errors import BudgetExhausted, InstagramEntityError
+from .paths import api_path
 from .reading import SourceRun
 from .shaping import Rows, location_row, merge_rows, tag_row
 
@@ -211,27 +211,30 @@ class MediaLists:
     def user_feed(self, user_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A user's recent media."""
         media_list = MediaList(
-            f"user:{user_id}", f"/users/{user_id}/media/recent", "id", "GET /users/{id}/media/recent"
+            f"user:{user_id}",
+            api_path("/users/{user}/media/recent", user=user_id),
+            "id",
+            "GET /users/{id}/media/recent",
         )
         return self.read(media_list, state, with_engagement)
 
     def tag_feed(self, name: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A tag's info and its recent media (nothing more for an unknown tag)."""
-        quoted = quote(name, safe="")
         if self._info_due("tag", name):
-            answer, errors = self.run.detail("tag", name, f"/tags/{quoted}", "GET /tags/{name}")
+            answer, errors = self.run.detail("tag", name, api_path("/tags/{tag}", tag=name), "GET /tags/{name}")
             if answer is None:
                 yield errors
                 return
             yield {"tags": [tag_row({"name": name, **(answer.data or {})}, answer.observed_at)]}
             yield self.engagement.schedule.read_detail("tag", name, answer.observed_at)
-        media_list = MediaList(f"tag:{name}", f"/tags/{quoted}/media/recent", "tag", "GET /tags/{name}/media/recent")
+        path = api_path("/tags/{tag}/media/recent", tag=name)
+        media_list = MediaList(f"tag:{name}", path, "tag", "GET /tags/{name}/media/recent")
         yield from self.read(media_list, state, with_engagement, Link("tag_media", "tag", name))
 
     def location_feed(self, location_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A location's info and its recent media (nothing more for an unknown location)."""
         if self._info_due("location", location_id):
-            path = f"/locations/{location_id}"
+            path = api_path("/locations/{location}", location=location_id)
             answer, errors = self.run.detail("location", location_id, path, "GET /locations/{id}")
             if answer is None:
                 yield errors
@@ -241,7 +244,7 @@ class MediaLists:
             yield self.engagement.schedule.read_detail("location", location_id, answer.observed_at)
         media_list = MediaList(
             f"location:{location_id}",
-            f"/locations/{location_id}/media/recent",
+            api_path("/locations/{location}/media/recent", location=location_id),
             "id",
             "GET /locations/{id}/media/recent",
         )
@@ -251,7 +254,7 @@ class MediaLists:
         """A geography's recent media."""
         media_list = MediaList(
             f"geography:{geography_id}",
-            f"/geographies/{geography_id}/media/recent",
+            api_path("/geographies/{geography}/media/recent", geography=geography_id),
             "id",
             "GET /geographies/{id}/media/recent",
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from .engagement import Engagement, content_fingerprint, created_at
 from .errors import InstagramEntityError
+from .paths import api_path
 from .reading import SourceRun
 from .schedule import Schedule, schedule_row
 from .shaping import Rows, merge_rows, shape_full_user, user_row
@@ -64,7 +65,7 @@ class Profiles:
             return profile
 
     def _fetch(self, user_id: str) -> Profile:
-        answer, errors = self.run.detail("user", user_id, f"/users/{user_id}", "GET /users/{id}")
+        answer, errors = self.run.detail("user", user_id, api_path("/users/{user}", user=user_id), "GET /users/{id}")
         if answer is None:
             return Profile(None, {}, None, errors)
         counts = answer.data.get("counts") or {}
@@ -121,7 +122,7 @@ class Relationships:
     def relationship(self, user_id: str) -> Rows:
         """`relationships` row of the token user towards `user_id`."""
         answer, errors = self.run.detail(
-            "user", user_id, f"/users/{user_id}/relationship", "GET /users/{id}/relationship"
+            "user", user_id, api_path("/users/{user}/relationship", user=user_id), "GET /users/{id}/relationship"
         )
         if answer is None:
             return errors
@@ -165,9 +166,15 @@ class SingleMedia:
     def details(self, media_ids: Sequence[str], shortcodes: Sequence[str], with_engagement: bool) -> Iterator[Rows]:
         """Single media by id and by shortcode, when first asked and then at the engagement ages."""
         schedule = self.engagement.schedule
-        lookups = [("media", mid, f"/media/{mid}", "GET /media/{id}") for mid in media_ids]
+        lookups = [("media", mid, api_path("/media/{media}", media=mid), "GET /media/{id}") for mid in media_ids]
         lookups += [
-            ("shortcode", code, f"/media/shortcode/{code}", "GET /media/shortcode/{shortcode}") for code in shortcodes
+            (
+                "shortcode",
+                code,
+                api_path("/media/shortcode/{shortcode}", shortcode=code),
+                "GET /media/shortcode/{shortcode}",
+            )
+            for code in shortcodes
         ]
         not_due = {
             kind: schedule.not_due(

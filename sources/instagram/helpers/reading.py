@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import dlt
@@ -16,6 +18,17 @@ from .failures import Failures
 from .shaping import Rows, error_row
 
 logger = logging.getLogger("sources.instagram")
+
+# The source run of each client, so that what its readers resolved reaches the items
+# (`resolved_rows`) wherever the rows of the reader that read it go.
+_RUNS: weakref.WeakKeyDictionary[InstagramClient, SourceRun] = weakref.WeakKeyDictionary()
+
+
+def resolved_rows(client: InstagramClient) -> Rows:
+    """The `extraction_errors` rows that the readers of `client`'s run resolved since the last
+    call (see `SourceRun.read`), to be loaded with the run's other rows."""
+    run = _RUNS.get(client)
+    return run.take_resolved() if run is not None else {}
 
 
 class SourceRun:
@@ -34,7 +47,9 @@ class SourceRun:
         self._failures: Failures | None = None
         self._pending: set[str] = set()
         self._logged: set[str] = set()
+        self._resolved: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        _RUNS[client] = self
 
     @property
     def failures(self) -> Failures:
@@ -64,9 +79,25 @@ class SourceRun:
         with self._lock:
             return f"{kind}:{entity_id}" in self._pending
 
-    def read(self, kind: str, entity_id: str) -> None:
-        """The entity was read: forget any earlier failure."""
-        self.failures.succeeded(f"{kind}:{entity_id}")
+    def read(self, kind: str, entity_id: str, observed_at: datetime | None = None) -> None:
+        """The entity was read (at `observed_at`, the server's time; by default that of its
+        latest answer): forget any earlier failure, and resolve the `extraction_errors` rows
+        it had open (written again with `resolved_at`, by `resolved_rows`)."""
+        key = f"{kind}:{entity_id}"
+        rows = self.failures.succeeded(key)
+        if not rows:
+            return
+        resolved_at = observed_at or self.client.server_now(probe=False) or local_time()
+        with self._lock:
+            self._resolved += [{**row, "resolved_at": resolved_at} for row in rows]
+        types = ", ".join(sorted(row["error_type"] for row in rows))
+        logger.info("resolved %s %s: read after failing (%s)", kind, entity_id, types)
+
+    def take_resolved(self) -> Rows:
+        """The rows `read` resolved since the last call."""
+        with self._lock:
+            rows, self._resolved = self._resolved, []
+        return {"extraction_errors": rows} if rows else {}
 
     def error(self, kind: str, entity_id: str, error: InstagramEntityError) -> Rows:
         """The `extraction_errors` row for `error`, with the entity's fate; logs it once per run."""
@@ -86,10 +117,11 @@ class SourceRun:
             )
             level = logging.ERROR if verdict.gave_up else logging.WARNING
         else:
-            self.failures.succeeded(key)
+            self.failures.forget(key)
             row = error_row(kind, entity_id, error, observed_at)
             # expected in any real graph (private users, deleted media); the row is the record
             fate, level = "skipping", logging.INFO
+        self.failures.opened(key, row)  # open until the entity is read
         with self._lock:
             first = row["error_key"] not in self._logged
             self._logged.add(row["error_key"])
@@ -116,5 +148,5 @@ class SourceRun:
             answer = self.client.get(path, params, endpoint=endpoint)
         except InstagramEntityError as error:
             return None, self.error(kind, entity_id, error)
-        self.read(kind, entity_id)
+        self.read(kind, entity_id, answer.observed_at)
         return answer, {}

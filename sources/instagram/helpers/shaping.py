@@ -194,9 +194,11 @@ def error_row(
     observed_at: datetime,
     failed_runs: int | None = None,
     gave_up: bool | None = None,
+    resolved_at: datetime | None = None,
 ) -> dict[str, Any]:
     """An `extraction_errors` row (one per entity, kind and error type); `failed_runs` and
-    `gave_up` only for a read that outlasted its retries."""
+    `gave_up` only for a read that outlasted its retries; `resolved_at` NULL: the failure is
+    open (`SourceRun.read` writes the row again, resolved, once its entity is read)."""
     return {
         "error_key": f"{kind}:{entity_id}:{error.error_type}",
         "entity_kind": kind,
@@ -208,6 +210,7 @@ def error_row(
         "failed_runs": failed_runs,
         "gave_up": gave_up,
         "observed_at": observed_at,
+        "resolved_at": resolved_at,
     }
 
 
@@ -216,7 +219,8 @@ def repaired_text_row(
 ) -> dict[str, Any]:
     """The `extraction_errors` row saying that a row of `table` (key `entity_id`) holds text the
     client repaired: a lone UTF-16 surrogate in these `columns` replaced with U+FFFD. The row
-    was loaded; this one says which values are not what the server sent."""
+    was loaded; this one says which values are not what the server sent. A note, not a failure:
+    resolved at once (`resolved_at` = `observed_at`), so that it is never an open failure."""
     where = ", ".join(f"{table}.{column}" for column in columns)
     note = InstagramEntityError(
         f"lone UTF-16 surrogates replaced with U+FFFD in {where} (the server sent text that is not"
@@ -224,7 +228,7 @@ def repaired_text_row(
         endpoint=endpoint,
         error_type=REPAIRED_TEXT,
     )
-    return error_row(table, entity_id, note, observed_at)
+    return error_row(table, entity_id, note, observed_at, resolved_at=observed_at)
 
 
 def merge_rows(target: Rows, more: Rows) -> Rows:

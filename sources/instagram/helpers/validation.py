@@ -31,13 +31,25 @@ _LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
 }
 
 
-# What the ids of each kind look like (docs/api.md §2): users `self` or digits, media
-# `<digits>_<digits>`, locations and geographies digits.
+# What the ids of each kind look like (docs/api.md §1, "Ids in paths"), the one place that says so: users
+# `self` or digits, media `<digits>_<digits>` (the oldest: digits), locations and geographies
+# digits, shortcodes the permalink's URL-safe base64 letters, tag names any text but `.` and `..`
+# (they are percent-encoded, and a dot segment would move the path). Configured ids are checked
+# against these at start-up (`check_ids`), ids from answers when a request path is built
+# (`paths.api_path`).
+ID_SHAPES = {
+    "user": re.compile(r"self|\d+"),
+    "media": re.compile(r"\d+(_\d+)?"),
+    "location": re.compile(r"\d+"),
+    "geography": re.compile(r"\d+"),
+    "shortcode": re.compile(r"[A-Za-z0-9_-]+"),
+    "tag": re.compile(r"(?!\.\.?\Z).+", re.DOTALL),
+}
 ID_PATTERNS = {
-    "user_ids": re.compile(r"self|\d+"),
-    "media_ids": re.compile(r"\d+(_\d+)?"),
-    "location_ids": re.compile(r"\d+"),
-    "geography_ids": re.compile(r"\d+"),
+    "user_ids": ID_SHAPES["user"],
+    "media_ids": ID_SHAPES["media"],
+    "location_ids": ID_SHAPES["location"],
+    "geography_ids": ID_SHAPES["geography"],
 }
 
 
