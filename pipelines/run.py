@@ -615,10 +615,10 @@ def exit_code_of_step_failure(error: PipelineStepFailed, interruption: Interrupt
     if duckdb_error_is_damage(error):
         return EXIT_CONFIG_ERROR
     for cause in causes_of(error):
+        if isinstance(cause, SignalReceivedException):  # dlt's own handler (a KeyboardInterrupt too)
+            return EXIT_INTERRUPTED.get(cause.signal_code, EXIT_INTERRUPTED[signal.SIGINT])
         if isinstance(cause, KeyboardInterrupt):  # a second signal, inside a step
             return EXIT_INTERRUPTED[(interruption and interruption.signal) or signal.SIGINT]
-        if isinstance(cause, SignalReceivedException):
-            return EXIT_INTERRUPTED.get(cause.signal_code, EXIT_INTERRUPTED[signal.SIGINT])
         if isinstance(cause, InstagramAuthError):
             return EXIT_AUTH_ERROR
         if isinstance(cause, ConfigurationException | InstagramConfigError):
