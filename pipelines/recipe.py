@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +42,9 @@ from transforms import ANALYTICS_DATASET, run_transforms
 from transforms.runner import BuildResults
 
 PIPELINE_NAME = "instagram"
+# The exit code of every entry point (the run, `python -m transforms`, the report) interrupted
+# by a signal: 128 + the signal's number, as shells report a process that a signal stopped.
+EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 # The names of the shards: `[sources.instagram] shards = ["north", "south"]`. Shard `north` is
 # the pipeline `instagram_north`, and dlt looks its settings up in that pipeline's sections
 # first: `[instagram_north.sources.instagram]` in config.toml and secrets.toml (its token).
@@ -94,6 +98,7 @@ __all__ = [
     "duckdb_error_is_damage",
     "duckdb_destination",
     "duckdb_settings",
+    "EXIT_INTERRUPTED",
     "last_run",
     "PIPELINE_NAME",
     "pipeline_name",

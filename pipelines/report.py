@@ -42,6 +42,7 @@ from plotly.subplots import make_subplots
 from pipelines.recipe import (
     ANALYTICS_DATASET,
     DEFAULT_DUCKDB_FILE,
+    EXIT_INTERRUPTED,
     check_duckdb_file,
     duckdb_error_is_damage,
     duckdb_settings,
@@ -51,7 +52,6 @@ from sources.instagram import InstagramConfigError, duckdb_is_busy
 EXIT_WRITTEN = 0
 EXIT_DATABASE_BUSY = 1
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 REPORT_SUFFIX = "_report.html"
 GRAPH_SAMPLE_NODES = 2000

@@ -41,6 +41,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from pipelines import demo
 from pipelines.recipe import (
     DEFAULT_DUCKDB_FILE,
+    EXIT_INTERRUPTED,
     SHARDS_SETTING,
     AlreadyRunning,
     RunStopped,
@@ -84,8 +85,6 @@ EXIT_AUTH_ERROR = 3
 EXIT_PARTIAL = 4
 EXIT_ALREADY_RUNNING = 5
 EXIT_ENTITIES_FAILED = 6
-# 128 + the signal's number, as shells report a process that a signal stopped
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 EXIT_CODES_HELP = """exit codes:
   0    success: everything configured was extracted, loaded and transformed

@@ -34,6 +34,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.recipe import (
     ANALYTICS_DATASET,
+    EXIT_INTERRUPTED,
     build_analytics,
     build_pipeline,
     check_duckdb_file,
@@ -52,7 +53,6 @@ from transforms.runner import TransformError, TransformInterrupted
 EXIT_BUILT = 0
 EXIT_FAILURE = 1
 EXIT_CONFIG_ERROR = 2
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 log = logging.getLogger("transforms")
 

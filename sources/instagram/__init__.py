@@ -235,7 +235,7 @@ def instagram(
         if schedule.unavailable:
             client.work_remaining = True  # what is scheduled waits for the next run
         dlt.current.source_state().pop("full_profiles", None)  # the set the warehouse now holds
-        yield from dlt_items(produced, client, full_profiles, shard)
+        yield from dlt_items(produced, run, full_profiles, shard)
         dlt.current.source_state()["last_run"] = {**client.summary(), **refresh_summary(schedule, client)}
 
     def user_profiles() -> Iterator[Any]:

@@ -82,7 +82,6 @@ class Engagement:
         changed since they were last loaded, and every media's `counters` schedule row."""
         rows: Rows = {}
         policy = self.schedule.policy
-        self.schedule.bind()
         for item in media:
             media_id = str(item["id"])
             shaped = shape_media(item, observed_at)

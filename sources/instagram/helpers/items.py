@@ -15,7 +15,7 @@ from dlt.extract.items import DataItemWithMeta
 
 from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
 from .client import InstagramClient, local_time
-from .reading import resolved_rows
+from .reading import SourceRun
 from .schedule import Schedule, ScheduleUnavailable
 from .shaping import Rows, list_read_row, repaired_text_row
 
@@ -34,13 +34,14 @@ class FollowListRead:
 
 
 def dlt_items(
-    produced: Iterable[Rows | FollowListRead], client: InstagramClient, profiles: FullProfiles, shard: str | None
+    produced: Iterable[Rows | FollowListRead], run: SourceRun, profiles: FullProfiles, shard: str | None
 ) -> Iterator[DataItemWithMeta]:
     """What the readers produced, as dlt items: Arrow batches per table; the edges of completely
     read follow lists as Arrow batches too (`EdgeBatches`), with the scd2 hints, whose boundary
     is the run's observed time (the server's time of the run's first answer), and a
     `follow_list_reads` row at that same time (so an empty list, or one whose read changed no
     edge, still leaves its read on record). A shard's edges and reads carry its name."""
+    client = run.client
     batches = TableBatches(ROWS_PER_BATCH)
     edges = EdgeBatches(ROWS_PER_BATCH)
     for item in produced:
@@ -58,9 +59,9 @@ def dlt_items(
             continue
         for table, arrow in batches.add(flag_repaired_text(profiles.filter(item), client)):
             yield dlt.mark.with_table_name(arrow, table)
-        for table, arrow in batches.add(resolved_rows(client)):  # failures that this read ended
+        for table, arrow in batches.add(run.take_resolved()):  # failures that this read ended
             yield dlt.mark.with_table_name(arrow, table)
-    for table, arrow in batches.add(resolved_rows(client)):
+    for table, arrow in batches.add(run.take_resolved()):
         yield dlt.mark.with_table_name(arrow, table)
     for table, arrow in batches.flush():
         yield dlt.mark.with_table_name(arrow, table)

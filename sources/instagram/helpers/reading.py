@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -18,17 +17,6 @@ from .failures import Failures
 from .shaping import Rows, error_row
 
 logger = logging.getLogger("sources.instagram")
-
-# The source run of each client, so that what its readers resolved reaches the items
-# (`resolved_rows`) wherever the rows of the reader that read it go.
-_RUNS: weakref.WeakKeyDictionary[InstagramClient, SourceRun] = weakref.WeakKeyDictionary()
-
-
-def resolved_rows(client: InstagramClient) -> Rows:
-    """The `extraction_errors` rows that the readers of `client`'s run resolved since the last
-    call (see `SourceRun.read`), to be loaded with the run's other rows."""
-    run = _RUNS.get(client)
-    return run.take_resolved() if run is not None else {}
 
 
 class SourceRun:
@@ -49,7 +37,6 @@ class SourceRun:
         self._logged: set[str] = set()
         self._resolved: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        _RUNS[client] = self
 
     @property
     def failures(self) -> Failures:
@@ -82,7 +69,7 @@ class SourceRun:
     def read(self, kind: str, entity_id: str, observed_at: datetime | None = None) -> None:
         """The entity was read (at `observed_at`, the server's time; by default that of its
         latest answer): forget any earlier failure, and resolve the `extraction_errors` rows
-        it had open (written again with `resolved_at`, by `resolved_rows`)."""
+        it had open (written again with `resolved_at`, by `take_resolved`)."""
         key = f"{kind}:{entity_id}"
         rows = self.failures.succeeded(key)
         if not rows:

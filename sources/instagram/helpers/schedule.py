@@ -376,7 +376,9 @@ class Schedule:
 
     def write(self, row: dict[str, Any]) -> Rows:
         """Record `row` for this run; the rows to load with the data it describes."""
-        return self.replace(row, lambda _, new: new)[0]
+        row = {**row, "epoch": self.epoch}
+        with self._lock:
+            return self._put_written(row)
 
     def replace(
         self, row: dict[str, Any], merge: Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]]
@@ -387,10 +389,13 @@ class Schedule:
         row = {**row, "epoch": self.epoch}
         with self._lock:
             old = self._rows.get([row["entity_key"]]).get(row["entity_key"])
-            row = merge(old, row)
-            self._rows.put("written", [row])
-            write_order = next(self._write_order)
-        return {TABLE: [{**row, "write_order": write_order}]}, old
+            return self._put_written(merge(old, row)), old
+
+    def _put_written(self, row: dict[str, Any]) -> Rows:
+        """Store this run's write of `row` (the lock held) and number it: a load keeps a key's
+        last write (`write_order`, the table's `dedup_sort`)."""
+        self._rows.put("written", [row])
+        return {TABLE: [{**row, "write_order": next(self._write_order)}]}
 
     def read_detail(self, kind: str, entity_id: str, read_at: datetime) -> Rows:
         """A detail (tag, location, relationship, search, profile) was read: due again after
