@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.recipe import DUCKDB_SETTINGS, publish_read_copy
+from pipelines.warehouse import DUCKDB_SETTINGS, publish_read_copy
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

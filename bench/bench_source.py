@@ -42,7 +42,7 @@ def run_source(base_url: str, token: str, user_ids: list[str], workdir: str, wor
     destination every run uses (the recipe's settings, merge and load jobs)."""
     import dlt
 
-    from pipelines.recipe import duckdb_destination
+    from pipelines.warehouse import duckdb_destination
     from sources.instagram import instagram
 
     pipeline = dlt.pipeline(

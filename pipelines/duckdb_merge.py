@@ -3,7 +3,7 @@
 dlt's delete-insert merge keeps one staging row per primary key with
 `ROW_NUMBER() OVER (PARTITION BY <key>)` over every column of the staging table. DuckDB's window
 operator holds that whole payload in memory: the merge of one run's `media` takes about 1 MB
-per 1,000 rows, and with the run's 256 MB limit (`recipe.DUCKDB_SETTINGS`) a load of 400,000
+per 1,000 rows, and with the run's 256 MB limit (`warehouse.DUCKDB_SETTINGS`) a load of 400,000
 media fails with "Out of Memory" (and so does its retry, which loads the same package). Here the
 row to keep is chosen by a GROUP BY over the key and the row id alone, an aggregate DuckDB
 spills to disk, and the full rows are then taken by that row id: the same rows as dlt's (any

@@ -1,130 +1,68 @@
-"""The recipe of a run, shared by `python -m pipelines.run` (cron), the Airflow DAG and
-`python -m transforms`, so that they cannot drift apart: the names, how the pipeline is built,
-and what follows a load (repair the follow history, then build the analytics tables).
+"""The recipe of a run: one sequence of named steps that every entry point runs, each taking
+the steps it needs by argument (`Steps`):
+
+    lock → recover → load pending → extract and load → repair → (the caller's summary) →
+    stop if the source stopped → build analytics → report → publish
+
+- `python -m pipelines.run` (cron): all of them;
+- a shard (`--shard`, the DAG's `load_shard`): up to the repair (the transforms run once, after
+  every shard);
+- the Airflow DAG's `load` task: up to the repair; its `transforms` task: repair, build, publish;
+- `python -m transforms`: repair, build, publish.
+
+Where things live: `pipelines.warehouse` (destinations, files, locks, the read copy),
+`pipelines.recovery` (what a kill left behind), the source's `LastRun` and `ScheduleStatus`
+(what a run did and left), `transforms` (the models).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import importlib.util
 import logging
-import os
-import re
-import shutil
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import dlt
-import duckdb
-from dlt.common.configuration.exceptions import ConfigurationException
-from dlt.destinations.exceptions import DestinationConnectionError
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
-from dlt.pipeline.exceptions import PipelineStepFailed
-from dlt.pipeline.helpers import retry_load
-from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential
+from dlt.extract import DltSource
 
-from pipelines import duckdb_merge
+from pipelines.recovery import recover_from_a_kill
+from pipelines.warehouse import (
+    Warehouse,
+    destination_is_busy,
+    drop_analytics_views,
+    publish_read_copy,
+    retrying_while_busy,
+    run_lock,
+    warehouse_lock,
+)
 from sources.instagram import (
     InstagramAuthError,
-    InstagramConfigError,
     InstagramError,
-    causes_of,
-    check_shard_name,
+    LastRun,
+    ScheduleStatus,
     duckdb_is_busy,
+    last_run,
     remove_rows_loaded_twice,
+    schedule_status,
 )
-from transforms import ANALYTICS_DATASET, run_transforms
+from transforms import run_transforms
 from transforms.runner import BuildResults
 
-PIPELINE_NAME = "instagram"
 # The exit code of every entry point (the run, `python -m transforms`, the report) interrupted
 # by a signal: 128 + the signal's number, as shells report a process that a signal stopped.
 EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
-# The names of the shards: `[sources.instagram] shards = ["north", "south"]`. Shard `north` is
-# the pipeline `instagram_north`, and dlt looks its settings up in that pipeline's sections
-# first: `[instagram_north.sources.instagram]` in config.toml and secrets.toml (its token).
-SHARDS_SETTING = "sources.instagram.shards"
-RAW_DATASET = "instagram_raw"
-DEFAULT_DUCKDB_FILE = "instagram.duckdb"
-PROGRESS_LOG_SECONDS = 10.0
-# DuckDB's settings for every connection a run opens (the load, the repair, the transforms).
-# Without a limit DuckDB keeps up to 80 % of the machine's RAM before it spills to disk, and the
-# scd2 merge of `follow_edges`, the repair and the graph models join and aggregate the whole
-# history: a run's memory then grows with the warehouse (9.5 GB for the transforms of a
-# 100,000-user crawl). With a limit, what does not fit spills to `<file>.tmp` beside the
-# database (DuckDB's default `temp_directory`). Hash tables and sort runs are per thread, so
-# the threads share the limit; the allocator returns freed memory to the system sooner than
-# its default 128 MB threshold; insertion order is never relied on (every reader orders what
-# it needs), and keeping it costs memory in large CREATE TABLE AS and INSERT ... SELECT.
-# dlt's `DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG` (or the same key in a config file)
-# overrides any of them, e.g. '{"memory_limit": "2GB", "threads": 8}'. The partitioned
-# transforms (int_two_hop_reach) size their parts for a limit of at least 256 MB.
-DUCKDB_SETTINGS: dict[str, Any] = {
-    "memory_limit": "256MB",
-    "threads": 2,
-    "allocator_flush_threshold": "16MB",
-    "preserve_insertion_order": False,
-}
-# The analysts' copy of the DuckDB file, published beside it after each run (docs/analysts.md).
-READ_COPY_SUFFIX = "_read"
-# The copy being written, renamed over the read copy once complete; one left by a kill is stale.
-PUBLISHING_SUFFIX = ".publishing"
+# How long a load (or the repair) keeps retrying while the destination cannot be opened: a DuckDB
+# file held by another process, a database server that is down (`[runtime] load_wait_seconds`).
+DEFAULT_LOAD_WAIT_SECONDS = 120.0
 
-# dlt copies Arrow tables into PostgreSQL as CSV with FORCE_NULL on every nullable column, which
-# turns every empty string into NULL: a full profile's empty bio would read as the NULL of a
-# short profile, and empty captions and websites as unknown ones. INSERT statements keep them
-# (the source's Arrow tables are written as such at normalize; the API's rate limit, not the
-# load, bounds a run's speed).
-POSTGRES_FILE_FORMATS = ["insert_values"]
-
-__all__ = [
-    "AlreadyRunning",
-    "ANALYTICS_DATASET",
-    "build_analytics",
-    "build_pipeline",
-    "check_duckdb_file",
-    "configured_duckdb_file",
-    "DamagedDuckDBFile",
-    "configured_shards",
-    "DEFAULT_DUCKDB_FILE",
-    "default_read_copy",
-    "destination_is_busy",
-    "drop_analytics_views",
-    "duckdb_error_is_damage",
-    "duckdb_destination",
-    "duckdb_settings",
-    "EXIT_INTERRUPTED",
-    "last_run",
-    "PIPELINE_NAME",
-    "pipeline_name",
-    "postgres_destination",
-    "publish_read_copy",
-    "raise_if_the_run_stopped",
-    "RAW_DATASET",
-    "recover_from_a_kill",
-    "repair_after_load",
-    "report_extra_installed",
-    "run_lock",
-    "run_retrying_while_busy",
-    "RunStopped",
-    "warehouse_lock",
-    "write_report",
-]
-
-log = logging.getLogger(__name__)
-
-# The name dlt gives the temporary file of an atomic save (`FileStorage.save_atomic`: 8 random
-# bytes in hex), written beside its target and then renamed over it.
-DLT_TEMP_FILE = re.compile(r"[0-9a-f]{16}")
-
-
-class AlreadyRunning(Exception):
-    """Another run holds the pipeline's lock."""
+log = logging.getLogger("pipelines.recipe")
 
 
 class RunStopped(InstagramError):
@@ -132,337 +70,153 @@ class RunStopped(InstagramError):
     what it read was loaded."""
 
 
-log = logging.getLogger("pipelines.recipe")
+def _never() -> bool:
+    return False
 
 
-def pipeline_name(shard: str | None = None) -> str:
-    """The pipeline of `shard` (None: the unsharded pipeline, `instagram`)."""
-    return PIPELINE_NAME if shard is None else f"{PIPELINE_NAME}_{shard}"
+@dataclass(frozen=True)
+class Steps:
+    """The steps of the recipe one entry point runs, and their settings."""
+
+    # what to extract and load (None: nothing new), built once the pipeline is, so that dlt
+    # reads a shard's settings from its pipeline's sections
+    source: Callable[[], DltSource] | None = None
+    refresh: str | None = None  # dlt's `refresh` of that load ("drop_sources": a full refresh)
+    recover: bool = True  # mend what a kill left in the working folder; load what is pending
+    repair: bool = True  # remove follow history rows a resumed load inserted twice
+    transforms: bool = True
+    full_rebuild: bool = False  # build every model, not only those downstream of a change
+    report: bool = False  # the HTML report beside the DuckDB file (the `report` extra)
+    publish_to: Path | None = None  # the analysts' read copy (DuckDB only)
+    shard: str | None = None
+    pipelines_dir: str | None = None
+    progress: bool = True  # log rows and jobs per dlt step
+    wait_for_the_lock: bool = False  # else another run holding it raises `AlreadyRunning`
+    load_wait: float = DEFAULT_LOAD_WAIT_SECONDS
+    stop_requested: Callable[[], bool] = _never  # checked after the load and between models
 
 
-def configured_shards() -> list[str]:
-    """The shard names in dlt's configuration (`SHARDS_SETTING`; none: the run is not sharded)."""
-    shards = dlt.config.get(SHARDS_SETTING, list) or []
-    for shard in shards:
-        check_shard_name(shard)
-    if len(set(shards)) != len(shards):
-        raise InstagramConfigError(f"{SHARDS_SETTING} names a shard twice: {shards}")
-    return list(shards)
+@dataclass
+class Outcome:
+    """What the recipe did."""
+
+    pipeline: dlt.Pipeline
+    source: DltSource | None = None  # the source built and extracted
+    rows_by_table: Counter[str] = field(default_factory=Counter)  # normalized per table
+    last_run: LastRun = field(default_factory=LastRun)  # the source's, when it extracted
+    schedule: ScheduleStatus = field(default_factory=ScheduleStatus)
+    built: BuildResults | None = None
+    transform_seconds: float | None = None
+    report: Path | None = None
+    published: Path | None = None
 
 
-def build_pipeline(
-    destination: Any = "duckdb", pipelines_dir: str | None = None, *, progress: bool = True, shard: str | None = None
-) -> dlt.Pipeline:
-    """The pipeline of `shard` (default: the unsharded `instagram`) into the raw dataset of
-    `destination` (a name or a dlt destination); with `progress`, rows and jobs per step are
-    logged through our logging, and so through its secret filter. Every shard's pipeline loads
-    into the same dataset, with its own state; build it before the source, so that dlt reads
-    the shard's settings from its pipeline's sections."""
-    return dlt.pipeline(
-        pipeline_name=pipeline_name(shard),
-        destination=destination,
-        dataset_name=RAW_DATASET,
-        pipelines_dir=pipelines_dir,
-        progress=dlt.progress.log(
-            log_period=PROGRESS_LOG_SECONDS, logger=logging.getLogger("pipelines.progress"), dump_system_stats=False
-        )
-        if progress
-        else None,
-    )
-
-
-def duckdb_settings() -> dict[str, Any]:
-    """`DUCKDB_SETTINGS`, with what dlt's configuration sets for the DuckDB destination's
-    `global_config` on top (explicit credentials would otherwise hide it)."""
-    configured = dlt.config.get("destination.duckdb.credentials.global_config", dict) or {}
-    return {**DUCKDB_SETTINGS, **configured}
-
-
-# dlt runs up to 20 load jobs at once, each holding its table's rows in DuckDB. Two (the
-# machine's cores) load the 2,000-user demo in 5.3 s at 295 MB peak; 20: 5.1 s at 330 MB; one:
-# 6.3 s at 274 MB. At 200,000 media, 20 jobs took 130 MB more than one.
-LOAD_JOBS = 2
-
-
-def configured_duckdb_file(explicit: str | None = None) -> Path:
-    """The DuckDB file: `explicit` (a `--duckdb` flag), else dlt's configuration
-    (`destination.duckdb.credentials`), else `DEFAULT_DUCKDB_FILE` in the working directory."""
-    configured = explicit or os.environ.get("DESTINATION__DUCKDB__CREDENTIALS")
-    if configured is None:
-        with contextlib.suppress(KeyError, ConfigurationException):
-            configured = dlt.config["destination.duckdb.credentials"]
-    return Path(configured or DEFAULT_DUCKDB_FILE).resolve()
-
-
-def duckdb_destination(path: Path) -> Any:
-    """dlt's DuckDB destination on `path`, with `duckdb_settings()` on each connection, a merge
-    that stays within their memory limit (`pipelines/duckdb_merge.py`) and `LOAD_JOBS` load
-    jobs at a time."""
-    return duckdb_merge.duckdb(
-        DuckDbCredentials(str(path), global_config=duckdb_settings()), max_parallel_load_jobs=LOAD_JOBS
-    )
-
-
-def postgres_destination(credentials: str | None = None) -> Any:
-    """dlt's PostgreSQL destination (`credentials`, else dlt's configuration, as dlt documents
-    it: `destination.postgres.credentials`), loading by INSERT (`POSTGRES_FILE_FORMATS`), with
-    no unique index on `_dlt_id`, as on DuckDB: a load killed after a job's INSERT committed
-    retries that job, and the index made the retry fail on the state row for ever."""
-    # no file format selector: dlt's would offer parquet (through ADBC) when its driver is installed
-    return dlt.destinations.postgres(
-        credentials=credentials,
-        create_indexes=False,
-        supported_loader_file_formats=POSTGRES_FILE_FORMATS,
-        loader_file_format_selector=None,
-    )
-
-
-def warehouse_lock(database: Path) -> Path:
-    """The lock beside a DuckDB file that the runs loading into it take: an unsharded run at
-    once (or it exits), a shard's run waiting its turn."""
-    return database.with_suffix(".duckdb.lock")
+def run_recipe(warehouse: Warehouse, steps: Steps, after_load: Callable[[Outcome], None] | None = None) -> Outcome:
+    """Run `steps` on `warehouse` in the recipe's order. `after_load` sees the outcome once the
+    load and the repair are done (the command line prints its summary there; what it raises
+    ends the recipe). Raises `InstagramAuthError` or `RunStopped` after the load when the
+    source stopped early; a stop request after the load skips the analytics."""
+    with _locks(warehouse, steps):
+        outcome = Outcome(warehouse.pipeline(steps.shard, steps.pipelines_dir, progress=steps.progress))
+        pipeline = outcome.pipeline
+        if steps.recover:
+            recover(pipeline, warehouse)
+            outcome.rows_by_table.update(load_pending(pipeline, warehouse, steps.load_wait, refresh=steps.refresh))
+        if steps.source is not None:
+            outcome.source = steps.source()
+            outcome.rows_by_table.update(extract_and_load(pipeline, outcome.source, steps.refresh, steps.load_wait))
+            outcome.last_run = last_run(pipeline)
+            outcome.schedule = schedule_status(pipeline)
+        if steps.repair:
+            repair(pipeline, steps.load_wait)
+        if after_load is not None:
+            after_load(outcome)
+        if steps.source is not None:
+            raise_if_the_run_stopped(outcome.last_run)
+        if steps.stop_requested():
+            return outcome
+        if steps.transforms:
+            started = time.monotonic()
+            outcome.built = build_analytics(
+                pipeline, full_rebuild=steps.full_rebuild, stop_requested=steps.stop_requested
+            )
+            outcome.transform_seconds = time.monotonic() - started
+        if steps.report and warehouse.duckdb_file is not None:
+            outcome.report = write_report(warehouse.duckdb_file, outcome.schedule)
+        # only a state whose analytics match its raw tables is shown to analysts
+        if steps.publish_to is not None and warehouse.duckdb_file is not None:
+            publish_read_copy(warehouse.duckdb_file, steps.publish_to)
+            outcome.published = steps.publish_to
+    return outcome
 
 
 @contextlib.contextmanager
-def run_lock(path: Path, *, wait: bool = False) -> Iterator[None]:
-    """Hold an exclusive lock for the whole run; the OS frees it when the process ends, however
-    it ends. The lock file names the holder's pid. Without `wait`, a lock held by another run
-    raises `AlreadyRunning`; with it, the run waits for its turn.
-
-    Shards of one DuckDB file take turns for their whole runs, not only for their loads: a run
-    reads the warehouse while it extracts (its refresh schedule, and who has a full profile,
-    so that a short profile never overwrites a full one), and what another shard loads during
-    that extraction would be unknown to it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+")  # noqa: SIM115 - held open for the whole run
-    except OSError as error:
-        raise InstagramConfigError(f"cannot write the lock file {path}: {error.strerror}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            if not wait:
-                raise AlreadyRunning(f"another run (pid {holder}) holds {path}") from None
-            log.info("another run (pid %s) holds %s: waiting for it to finish", holder, path.name)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+def _locks(warehouse: Warehouse, steps: Steps) -> Iterator[None]:
+    """The locks of a run: a run that loads holds its pipeline's lock for the whole run (at
+    once, or `AlreadyRunning`, unless it waits), and a shard then waits for its turn on the
+    unsharded pipeline's (see `run_lock`); a build alone waits for the DuckDB file's."""
+    with contextlib.ExitStack() as stack:
+        if steps.source is not None or steps.recover:
+            lock = warehouse.lock_file(steps.shard, steps.pipelines_dir)
+            stack.enter_context(run_lock(lock, wait=steps.wait_for_the_lock))
+            if steps.shard is not None:
+                stack.enter_context(run_lock(warehouse.lock_file(None, steps.pipelines_dir), wait=True))
+        elif warehouse.duckdb_file is not None:
+            stack.enter_context(run_lock(warehouse_lock(warehouse.duckdb_file), wait=True))
         yield
 
 
-def default_read_copy(database: Path) -> Path:
-    """Where the analysts' copy of `database` is published: `<stem>_read.duckdb` beside it."""
-    return database.with_name(f"{database.stem}{READ_COPY_SUFFIX}{database.suffix}")
+def recover(pipeline: dlt.Pipeline, warehouse: Warehouse) -> None:
+    """Mend what a killed run left: local state that outlived its DuckDB file, and dlt's
+    multi-step commits left half done (`pipelines.recovery`)."""
+    if warehouse.duckdb_file is not None:
+        forget_state_of_a_missing_duckdb_file(pipeline, warehouse.duckdb_file)
+    recover_from_a_kill(pipeline)
 
 
-def publish_read_copy(database: Path, read_copy: Path) -> None:
-    """Publish a consistent copy of `database` at `read_copy` for analysts to open read-only.
+def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path) -> None:
+    """Local state without its DuckDB file would make incremental runs skip data: drop it.
 
-    Call it only when the run's loads and transforms have finished and while the run lock is
-    held (no other writer). A checkpoint folds the write-ahead log into the file, so the file
-    alone is the whole database; it is copied to a temporary file beside `read_copy`, flushed to
-    disk, and renamed over it. The rename is atomic: a reader opening `read_copy` finds the
-    previous copy or the new one, never a part of one, and a reader with the previous copy open
-    keeps reading it (its open file outlives the rename) until it reconnects. A kill before the
-    rename leaves the previous copy in place and a temporary file that the next publish removes.
+    The state that matters is committed inside the DuckDB file with the data, so a working
+    directory that outlived its file only holds cursors for rows that no longer exist. dlt's
+    state sync would wipe it too, but pending packages are loaded without a sync, and one
+    extracted against the lost file holds only what was new then.
     """
-    temporary = read_copy.with_name(read_copy.name + PUBLISHING_SUFFIX)
-    temporary.unlink(missing_ok=True)
-    with duckdb.connect(str(database), config=duckdb_settings()) as connection:
-        connection.execute("CHECKPOINT")
-    shutil.copyfile(database, temporary)
-    with open(temporary, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, read_copy)
-    directory = os.open(read_copy.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # the rename itself survives a power cut
-    finally:
-        os.close(directory)
-    log.info("published the analysts' read copy %s", read_copy)
+    if not database.exists() and pipeline.first_run is False:
+        log.warning("%s is gone; discarding the stale local pipeline state", database.name)
+        pipeline.drop()
 
 
-def recover_from_a_kill(pipeline: dlt.Pipeline) -> list[str]:
-    """Finish or undo what a process killed inside one of dlt's multi-step commits left in the
-    working folder; dlt itself trips over each on every later run. Call it before any step.
-    Returns what it did (also logged as warnings).
-
-    - the temporary file of a schema save, never renamed: dlt takes it for a schema, and every
-      state sync fails (`InvalidSchemaName`);
-    - a package normalized (or loaded) whose extracted copy normalize had not yet deleted:
-      normalizing it again fails ("Directory not empty") or would load it twice; the renamed
-      copy is complete (a rename is atomic), so the extracted one goes;
-    - extracted packages while the pipeline has no schema (the first extraction committed its
-      package, then died before saving schema and state): `normalize()` skips them for ever.
-      Nothing of them was loaded or recorded in the state, so they are aborted and the run
-      extracts again.
-    """
-    done: list[str] = []
-    schemas = Path(pipeline.working_dir) / "schemas"
-    if schemas.is_dir():
-        for path in schemas.iterdir():
-            if path.is_file() and DLT_TEMP_FILE.fullmatch(path.name):
-                path.unlink()
-                done.append(f"removed {path.name}, a schema save left half done")
-    # a run that met such a file before this recovery existed recorded it as a schema
-    stray = [name for name in pipeline.schema_names if DLT_TEMP_FILE.fullmatch(name)]
-    if stray:
-        with pipeline.managed_state() as state:
-            state["schema_names"] = [name for name in state["schema_names"] if name not in stray]
-        done.append(f"forgot the schema names {', '.join(stray)} (schema saves left half done)")
-    committed = set(pipeline.list_normalized_load_packages()) | set(pipeline.list_completed_load_packages())
-    for load_id in sorted(set(pipeline.list_extracted_load_packages()) & committed):
-        # no public API deletes one extracted package; this is the call normalize ends with
-        pipeline._get_normalize_storage().extracted_packages.delete_package(load_id)
-        done.append(f"package {load_id} was normalized but its extracted copy was left: removed the copy")
-    if pipeline.list_extracted_load_packages() and not pipeline.default_schema_name:
-        orphans = ", ".join(pipeline.list_extracted_load_packages())
-        pipeline.abort_packages()
-        done.append(f"package {orphans} was extracted but the pipeline state was not saved: extracting again")
-    for line in done:
-        log.warning("recovering from a killed run: %s", line)
-    return done
-
-
-def drop_analytics_views(pipeline: dlt.Pipeline) -> list[str]:
-    """Drop the views of `instagram_analytics` (the staging models, which read the raw tables);
-    the next transforms create them again. Call it before dlt drops raw tables (a full
-    refresh): a database server that tracks dependencies (PostgreSQL) refuses to drop a table
-    that a view reads. Returns the views dropped."""
-    with pipeline.sql_client() as client:
-        casefold = client.capabilities.casefold_identifier
-        views = [
-            name
-            for (name,) in client.execute_sql(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'VIEW'",
-                casefold(ANALYTICS_DATASET),
-            )
-            or []
-        ]
-        escape = client.capabilities.escape_identifier
-        for name in views:
-            client.execute_sql(f"DROP VIEW IF EXISTS {escape(casefold(ANALYTICS_DATASET))}.{escape(name)}")
-    return views
-
-
-# A DuckDB database file holds this at offset 8 (its header).
-DUCKDB_MAGIC = (8, b"DUCK")
-# What DuckDB says of a file that is damaged (truncated, overwritten), not held by another process.
-DUCKDB_DAMAGE_MESSAGES = (
-    "Could not read enough bytes",
-    "not a valid DuckDB database",
-    "Corrupt database file",
-    "database file is corrupt",
-    "Failed to read database header",
-)
-
-
-class DamagedDuckDBFile(InstagramConfigError):
-    """The DuckDB file is not a database, or a damaged one: no wait can help (exit 2)."""
-
-
-def duckdb_error_is_damage(error: BaseException) -> bool:
-    """Whether `error` (or one of its causes) is DuckDB saying its file is damaged, which no
-    wait cures, rather than held by another process."""
-    return any(phrase in str(cause) for cause in causes_of(error) for phrase in DUCKDB_DAMAGE_MESSAGES)
-
-
-def check_duckdb_file(path: Path, *, must_exist: bool = False) -> None:
-    """Raise `InstagramConfigError` (`DamagedDuckDBFile` for a file that is not a database or a
-    damaged one) for a path that cannot be a usable DuckDB database, at once and before any
-    wait: a folder, a file without DuckDB's header, or one that DuckDB, opening it read-only,
-    finds damaged (cut by a full disk or a partial copy: "Could not read enough bytes"). A file
-    another process holds passes (the run waits for it). The file's size is no test: a sound
-    file can be shorter than its header's block count. With `must_exist`, a missing file is an
-    error too (a reader must never create the warehouse it was asked to read)."""
-    if path.is_dir():
-        raise InstagramConfigError(f"{path} is a folder, not a DuckDB file: point --duckdb at a file")
-    if not path.exists():
-        if must_exist:
-            raise InstagramConfigError(f"{path} does not exist: point --duckdb at the warehouse's DuckDB file")
-        return
-    offset, magic = DUCKDB_MAGIC
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            found = handle.read(len(magic))
-    except OSError as error:
-        raise InstagramConfigError(f"cannot read {path}: {error.strerror}") from None
-    if found != magic:
-        raise DamagedDuckDBFile(
-            f"{path} is not a DuckDB database (empty, truncated or another kind of file): move it"
-            " away to extract everything again into a new file, or point --duckdb at the right one"
-        )
-    try:
-        duckdb.connect(str(path), read_only=True).close()
-    except duckdb.Error as error:
-        if duckdb_error_is_damage(error):
-            raise DamagedDuckDBFile(
-                f"{path} is a damaged DuckDB database ({error}); restore it from a backup or the analysts'"
-                " read copy, or move it away to extract everything again"
-            ) from None
-        # held by another process (a lock conflict), or opened by this one: the caller waits
-
-
-def destination_is_busy(error: BaseException) -> bool:
-    """The destination could not be opened (a DuckDB file held by another process, a database
-    that is down) when dlt synced state before extracting or loaded after it: worth retrying.
-    Schema, data and configuration errors are not, nor a file that is not a database."""
-    if not retry_load(("sync", "load"))(error) and not isinstance(error, PipelineStepFailed):
-        return False
-    if duckdb_error_is_damage(error):
-        return False
-    if duckdb_is_busy(error):
-        return True
-    return any(isinstance(cause, DestinationConnectionError) for cause in causes_of(error))
-
-
-T = TypeVar("T")
-
-
-def retrying_while_busy(call: Callable[[], T], load_wait: float, is_busy: Callable[[BaseException], bool]) -> T:
-    """`call()`, retried while `is_busy` says its error is a busy destination, for at most
-    `load_wait` seconds from when it was first found busy."""
-    busy_since: float | None = None
-
-    def waited_long_enough(_: RetryCallState) -> bool:
-        nonlocal busy_since
-        now = time.monotonic()
-        busy_since = now if busy_since is None else busy_since
-        return now - busy_since >= load_wait
-
-    def log_retry(retry_state: RetryCallState) -> None:
-        log.warning(
-            "destination busy (is another process holding it?); retrying in %.1f s, for at most %.0f s in all",
-            retry_state.upcoming_sleep,
-            load_wait,
-        )
-
-    retrying = Retrying(
-        retry=retry_if_exception(is_busy),
-        stop=waited_long_enough,
-        wait=wait_exponential(multiplier=0.5, max=10),
-        before_sleep=log_retry,
-        reraise=True,
-    )
-    return retrying(call)
-
-
-def run_retrying_while_busy(
-    pipeline: dlt.Pipeline, load_wait: float, source: Any = None, refresh: str | None = None
+def load_pending(
+    pipeline: dlt.Pipeline, warehouse: Warehouse, load_wait: float, *, refresh: str | None = None
 ) -> dict[str, int]:
-    """`pipeline.run`, retried while the destination is busy, for at most `load_wait` seconds
-    from when it was first found busy. Returns the rows normalized per table.
+    """Load the packages an earlier run left pending (extracted or normalized, not loaded).
+    Returns the rows normalized per table.
 
-    An attempt that failed at the load left its package pending: the next attempt loads that
-    package and never extracts again (so its rows are counted from the attempt that did). With
-    no `source`, it loads the packages an earlier run left pending.
-    """
+    On a database server, the analytics dataset's views over the raw tables would block a
+    package that drops tables (a full refresh, `refresh`, or one left pending), so they are
+    dropped first; the transforms create them again (DuckDB does not track what a view reads)."""
+    if warehouse.duckdb_file is None and (refresh or pipeline.has_pending_data):
+        drop_analytics_views(pipeline)
+    if not pipeline.has_pending_data:
+        return {}
+    log.info("loading packages left pending by an earlier run")
+    return _loaded(pipeline, load_wait, None, None)
+
+
+def extract_and_load(
+    pipeline: dlt.Pipeline, source: DltSource, refresh: str | None, load_wait: float
+) -> dict[str, int]:
+    """Extract `source` and load it, retrying the load while the destination is busy for at
+    most `load_wait` seconds from when it was first found busy. Returns the rows normalized per
+    table."""
+    return _loaded(pipeline, load_wait, source, refresh)
+
+
+def _loaded(pipeline: dlt.Pipeline, load_wait: float, source: DltSource | None, refresh: str | None) -> dict[str, int]:
+    """`pipeline.run`, retried while the destination is busy. An attempt that failed at the
+    load left its package pending: the next attempt loads that package and never extracts
+    again (so its rows are counted from the attempt that did)."""
     rows_by_table: dict[str, int] = {}
 
     def attempt() -> None:
@@ -484,11 +238,20 @@ def run_retrying_while_busy(
     return rows_by_table
 
 
-def repair_after_load(pipeline: dlt.Pipeline, load_wait: float = 0.0) -> int:
+def repair(pipeline: dlt.Pipeline, load_wait: float = 0.0) -> int:
     """The step after every load: remove follow history rows a resumed load inserted twice
     (waiting up to `load_wait` seconds while another process, e.g. another shard's load,
     holds the DuckDB file)."""
     return retrying_while_busy(lambda: remove_rows_loaded_twice(pipeline), load_wait, duckdb_is_busy)
+
+
+def raise_if_the_run_stopped(figures: LastRun) -> None:
+    """Raise what stopped the source's run, if anything did: a refused token as
+    `InstagramAuthError`, a server that is not v1 or is down as `RunStopped`."""
+    if figures.stopped_by is None:
+        return
+    error = InstagramAuthError if figures.stopped_by.auth else RunStopped
+    raise error(f"{figures.stopped_by.message} (what was read before that is loaded)")
 
 
 def build_analytics(pipeline: dlt.Pipeline, **options: Any) -> BuildResults:
@@ -512,68 +275,15 @@ def release_freed_memory() -> None:
         process.malloc_trim(0)
 
 
-def last_run(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    """The source's figures of its last extraction (`requests`, `work_remaining`, ...)."""
-    return pipeline.state.get("sources", {}).get("instagram", {}).get("last_run", {})
-
-
-def refresh_status(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    """After the load: what the refresh schedule holds at the server's time of the last run,
-    per kind: `due` (overdue: waiting for budget), `oldest_read_hours` among them (None when
-    none was ever read), `never_read` among them, and `next_due_at` of the whole schedule (when
-    the next work falls due). Empty before the first load or on a destination without SQL.
-
-    Follow lists are left out: a list is read with its user, when the user's `crawl` row is
-    due (and the list changed or reached its maximum age), never on its own due time."""
-    server_time = last_run(pipeline).get("server_time")
-    if not server_time:
-        return {}
-    try:
-        with pipeline.sql_client() as client:
-            table = client.make_qualified_table_name("refresh_schedule")
-            epoch = pipeline.state.get("sources", {}).get("instagram", {}).get("schedule_epoch", "")
-            now = f"CAST('{server_time}' AS TIMESTAMP WITH TIME ZONE)"
-            of_epoch = f"epoch = '{epoch}' AND active AND kind NOT IN ('follows', 'followed_by')"
-            rows = client.execute_sql(
-                f"SELECT kind, count(*), max({now} - last_read_at), count(*) FILTER (WHERE last_read_at IS NULL)"
-                f" FROM {table} WHERE {of_epoch} AND next_due_at <= {now} GROUP BY kind ORDER BY kind"
-            )
-            next_due = client.execute_sql(
-                f"SELECT min(next_due_at) FROM {table} WHERE {of_epoch} AND next_due_at > {now}"
-            )
-    except Exception as error:  # noqa: BLE001 - a summary line, never a reason to fail the run
-        log.debug("no refresh status: %s", error)
-        return {}
-    due = {
-        kind: {
-            "due": count,
-            "oldest_read_hours": None if age is None else round(age.total_seconds() / 3600, 1),
-            "never_read": never_read,
-        }
-        for kind, count, age, never_read in rows
-    }
-    return {"due": due, "next_due_at": next_due[0][0].isoformat() if next_due and next_due[0][0] else None}
-
-
 def report_extra_installed() -> bool:
     """Whether the optional `report` extra (Plotly) is installed, so that `write_report` can run."""
     return importlib.util.find_spec("plotly") is not None
 
 
-def write_report(database: Path, schedule: dict[str, Any]) -> Path:
-    """The HTML report beside `database`, with `schedule` (`refresh_status` of the run) as what
-    was outstanding. Imported here, not at the top: it needs the optional `report` extra (check
+def write_report(database: Path, schedule: ScheduleStatus) -> Path:
+    """The HTML report beside `database`, with `schedule` (of the run) as what was outstanding.
+    Imported here, not at the top: it needs the optional `report` extra (check
     `report_extra_installed` before the run)."""
     from pipelines.report import write_report as write
 
     return write(database, outstanding=schedule)
-
-
-def raise_if_the_run_stopped(pipeline: dlt.Pipeline) -> None:
-    """After the load: raise what stopped the source's last run, if anything did (a refused
-    token as `InstagramAuthError`, a server that is not v1 or is down as `RunStopped`)."""
-    stopped_by = last_run(pipeline).get("stopped_by")
-    if not stopped_by:
-        return
-    error = InstagramAuthError if stopped_by["error"] == InstagramAuthError.__name__ else RunStopped
-    raise error(f"{stopped_by['message']} (what was read before that is loaded)")

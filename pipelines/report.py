@@ -39,15 +39,15 @@ import plotly.io
 import plotly.offline
 from plotly.subplots import make_subplots
 
-from pipelines.recipe import (
+from pipelines.recipe import EXIT_INTERRUPTED
+from pipelines.warehouse import (
     ANALYTICS_DATASET,
     DEFAULT_DUCKDB_FILE,
-    EXIT_INTERRUPTED,
     check_duckdb_file,
     duckdb_error_is_damage,
     duckdb_settings,
 )
-from sources.instagram import InstagramConfigError, duckdb_is_busy
+from sources.instagram import InstagramConfigError, ScheduleStatus, duckdb_is_busy
 
 EXIT_WRITTEN = 0
 EXIT_DATABASE_BUSY = 1
@@ -463,7 +463,7 @@ FRESHNESS = (
 )
 
 
-def freshness_section(wh: Warehouse, outstanding: dict[str, Any] | None) -> str:
+def freshness_section(wh: Warehouse, outstanding: ScheduleStatus | None) -> str:
     if not wh.tables:
         return block("Last observed", note(NO_TRANSFORMS))
     rows = [
@@ -476,13 +476,16 @@ def freshness_section(wh: Warehouse, outstanding: dict[str, Any] | None) -> str:
             "what was outstanding is known to the run, not to instagram_analytics (the refresh schedule is raw"
             " data): build the report with `python -m pipelines.run --report` to include it"
         )
-    elif not outstanding.get("due"):
+    elif not outstanding.due:
         body = "<p id='outstanding-none'>Nothing was due and waiting for budget at the end of the last run.</p>"
     else:
-        rows = [{"kind": kind, **figures} for kind, figures in sorted(outstanding["due"].items())]
+        rows = [
+            {"kind": kind, "due": reads.due, "oldest_read_hours": reads.oldest_read_hours}
+            for kind, reads in sorted(outstanding.due.items())
+        ]
         body = table("outstanding", rows, ("kind", "due", "oldest_read_hours"))
-    if outstanding and outstanding.get("next_due_at"):
-        body += f"<p>Next work falls due at {html.escape(outstanding['next_due_at'])} (server time).</p>"
+    if outstanding and outstanding.next_due_at:
+        body += f"<p>Next work falls due at {html.escape(outstanding.next_due_at)} (server time).</p>"
     parts.append(block("Outstanding at the last run", body))
     return "".join(parts)
 
@@ -510,7 +513,7 @@ def script_json(value: Any) -> str:
     return plotly.io.json.to_json_plotly(value).replace("</", "<\\/")
 
 
-def build_html(wh: Warehouse, database: Path, outstanding: dict[str, Any] | None) -> str:
+def build_html(wh: Warehouse, database: Path, outstanding: ScheduleStatus | None) -> str:
     page = Page()
     sections = (
         ("The network", network_section(wh, page)),
@@ -535,9 +538,9 @@ def build_html(wh: Warehouse, database: Path, outstanding: dict[str, Any] | None
     )
 
 
-def write_report(database: Path, output: Path | None = None, outstanding: dict[str, Any] | None = None) -> Path:
+def write_report(database: Path, output: Path | None = None, outstanding: ScheduleStatus | None = None) -> Path:
     """Write the report of `database` to `output` (default: beside it); returns the path.
-    `outstanding`: the run's `recipe.refresh_status`, when a run builds the report."""
+    `outstanding`: the run's schedule status, when a run builds the report."""
     database = database.resolve()
     if not database.is_file():
         raise ReportInputError(f"{database} is not a file: point --duckdb at the warehouse's DuckDB file")

@@ -15,9 +15,8 @@ import os
 import signal
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
-from contextlib import nullcontext, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,50 +32,49 @@ if __name__ == "__main__":
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigurationException
-from dlt.common.destination.exceptions import DestinationException, UnknownDestinationModule
 from dlt.common.exceptions import SignalReceivedException
-from dlt.common.pipeline import get_dlt_pipelines_dir
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines import demo
 from pipelines.recipe import (
-    DEFAULT_DUCKDB_FILE,
+    DEFAULT_LOAD_WAIT_SECONDS,
     EXIT_INTERRUPTED,
+    Outcome,
+    RunStopped,
+    Steps,
+    report_extra_installed,
+    run_recipe,
+)
+from pipelines.warehouse import (
+    DEFAULT_DUCKDB_FILE,
     SHARDS_SETTING,
     AlreadyRunning,
-    RunStopped,
-    build_analytics,
-    build_pipeline,
+    Warehouse,
     check_duckdb_file,
-    configured_duckdb_file,
     configured_shards,
     default_read_copy,
-    drop_analytics_views,
-    duckdb_destination,
     duckdb_error_is_damage,
-    last_run,
     pipeline_name,
-    postgres_destination,
-    publish_read_copy,
-    raise_if_the_run_stopped,
-    recover_from_a_kill,
-    refresh_status,
-    repair_after_load,
-    report_extra_installed,
-    run_lock,
-    run_retrying_while_busy,
-    warehouse_lock,
-    write_report,
 )
 from sources.instagram import (
+    DueReads,
     InstagramAuthError,
     InstagramConfigError,
+    LastRun,
+    ScheduleStatus,
     causes_of,
+    failure_record,
     instagram,
     install_secret_filter,
+    refused_entities,
     request_stop,
 )
 from transforms import TransformError, TransformInterrupted
+
+# Settings of the run beside the source's, in dlt's configuration (`[pipelines]` in
+# .dlt/config.toml, or PIPELINES__LOAD_WAIT_SECONDS, PIPELINES__PUBLISH_PATH); flags override them.
+LOAD_WAIT_SETTING = "pipelines.load_wait_seconds"
+PUBLISH_PATH_SETTING = "pipelines.publish_path"
 
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
@@ -122,21 +120,14 @@ class RunReport:
     """What one run did, for the summary and the exit code."""
 
     rows_by_table: dict[str, int] = field(default_factory=dict)
-    requests: int | None = None
-    rate_limit_remaining: int | None = None
-    work_remaining: bool = False
-    budget_exhausted: bool = False
-    refreshed: dict[str, int] = field(default_factory=dict)
-    counters: dict[str, dict[str, int]] = field(default_factory=dict)  # per kind of media list
-    schedule: dict[str, Any] = field(default_factory=dict)
-    entities_failed: int = 0
-    # entities of the source state's failure record (`failures`), as "kind id": given up (read
-    # again only rarely), or waiting out their backoff until a later run reads them again
+    source: LastRun = field(default_factory=LastRun)  # the source's figures of its extraction
+    schedule: ScheduleStatus = field(default_factory=ScheduleStatus)  # what stays due after it
+    # entities of the source state's failure record, as "kind id": given up (read again only
+    # rarely), or waiting out their backoff until a later run reads them again
     given_up: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     # configured entities (tags, locations, seed users) the server says do not exist, as "kind id"
     missing: list[str] = field(default_factory=list)
-    stopped_by: dict[str, str] | None = None  # what stopped the source's run (a refused token, ...)
     transform_seconds: float | None = None
     models_built: int | None = None  # by the transforms: models downstream of what changed
     models_up_to_date: int | None = None
@@ -147,13 +138,13 @@ class RunReport:
         """README's table: entities that failed in this run, 6; else the budget ran out, 4; else
         entities failed earlier (given up, or waiting out their backoff: no budget would read
         them now) or configured ones that do not exist, 6; else other work remaining, 4."""
-        if self.entities_failed:
+        if self.source.entities_failed:
             return EXIT_ENTITIES_FAILED
-        if self.budget_exhausted:
+        if self.source.budget_exhausted:
             return EXIT_PARTIAL
         if self.given_up or self.waiting or self.missing:
             return EXIT_ENTITIES_FAILED
-        return EXIT_PARTIAL if self.work_remaining else EXIT_SUCCESS
+        return EXIT_PARTIAL if self.source.work_remaining else EXIT_SUCCESS
 
 
 class Interruption:
@@ -238,18 +229,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--load-wait",
         type=float,
-        default=float(os.environ.get("INSTAGRAM_LOAD_WAIT_SECONDS", 120)),
+        default=None,
         metavar="SECONDS",
         help="how long to keep retrying a load while the destination cannot be opened: a DuckDB file held by"
-        " another process, a database server that is down (default: 120)",
+        " another process, a database server that is down (default: `load_wait_seconds` in the [pipelines]"
+        f" section of dlt's config, else {DEFAULT_LOAD_WAIT_SECONDS:.0f})",
     )
     parser.add_argument(
         "--publish",
         metavar="PATH",
-        default=os.environ.get("INSTAGRAM_PUBLISH_PATH"),
         help="after each run whose loads and transforms finished (not with --no-transforms), publish a copy"
         " of the DuckDB file here for analysts to open read-only while later runs load (default: <duckdb file"
-        " stem>_read.duckdb beside it; env INSTAGRAM_PUBLISH_PATH; see docs/analysts.md)",
+        " stem>_read.duckdb beside it, or `publish_path` in the [pipelines] section of dlt's config; see"
+        " docs/analysts.md)",
     )
     parser.add_argument("--no-publish", action="store_true", help="publish no read copy (the DuckDB destination only)")
     parser.add_argument(
@@ -279,44 +271,20 @@ def source_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def duckdb_path(args: argparse.Namespace) -> Path:
-    """The DuckDB file to load into: `--duckdb`, else dlt's configuration, else the default."""
-    return configured_duckdb_file(args.duckdb)
+def warehouse_of(args: argparse.Namespace) -> Warehouse:
+    """The warehouse to load into: `--destination`; on DuckDB, `--duckdb`, else dlt's
+    configuration, else the default file."""
+    return Warehouse.configured(args.destination, args.duckdb)
 
 
 def read_copy_path(args: argparse.Namespace, database: Path) -> Path:
-    """Where the analysts' read copy goes: `--publish`, else beside the DuckDB file."""
-    path = Path(args.publish).resolve() if args.publish else default_read_copy(database)
+    """Where the analysts' read copy goes: `--publish` (or `pipelines.publish_path`), else
+    beside the DuckDB file."""
+    publish = args.publish or dlt.config.get(PUBLISH_PATH_SETTING, str)
+    path = Path(publish).resolve() if publish else default_read_copy(database)
     if path == database:
         raise InstagramConfigError(f"--publish {path} is the DuckDB file itself: name another file")
     return path
-
-
-def lock_path(args: argparse.Namespace, shard: str | None) -> Path:
-    """The run lock of `shard`'s pipeline (None: the unsharded one): beside the DuckDB file,
-    which one writer may hold; on a database server (PostgreSQL), which takes concurrent
-    writers, in dlt's pipelines folder, so that two runs on one host never share a pipeline's
-    local state and load packages. Runs on several hosts against one server need one scheduler
-    (docs/destinations.md)."""
-    if args.destination == "duckdb":
-        database = duckdb_path(args)
-        return (
-            warehouse_lock(database) if shard is None else database.with_suffix(f".duckdb.{pipeline_name(shard)}.lock")
-        )
-    return Path(args.pipelines_dir or get_dlt_pipelines_dir()) / f"{pipeline_name(shard)}.lock"
-
-
-def forget_state_of_a_missing_duckdb_file(pipeline: dlt.Pipeline, database: Path) -> None:
-    """Local state without its DuckDB file would make incremental runs skip data: drop it.
-
-    The state that matters is committed inside the DuckDB file with the data, so a working
-    directory that outlived its file only holds cursors for rows that no longer exist. dlt's
-    state sync would wipe it too, but pending packages are loaded without a sync, and one
-    extracted against the lost file holds only what was new then.
-    """
-    if not database.exists() and pipeline.first_run is False:
-        log.warning("%s is gone; discarding the stale local pipeline state", database.name)
-        pipeline.drop()
 
 
 def check_shard(args: argparse.Namespace) -> None:
@@ -352,100 +320,84 @@ def report_wanted(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace, interruption: Interruption, source_overrides: dict[str, Any]) -> RunReport:
+    """The recipe's every step, and the summary once the load is done."""
     started = time.monotonic()
-    report = RunReport()
     if args.shard:
         check_shard(args)
-    destination: Any = args.destination
     check_report_options(args)
-    read_copy: Path | None = None
-    if args.destination == "duckdb":
-        database = duckdb_path(args)
-        check_duckdb_file(database)
-        read_copy = None if args.no_publish else read_copy_path(args, database)
-        destination = duckdb_destination(database)
-    elif args.destination == "postgres":
-        destination = postgres_destination()
-    try:
-        pipeline = build_pipeline(destination, args.pipelines_dir, shard=args.shard)
-    except (UnknownDestinationModule, DestinationException) as error:
-        raise InstagramConfigError(f"unknown or unusable destination {args.destination!r}: {error}") from None
-    if args.destination == "duckdb":
-        forget_state_of_a_missing_duckdb_file(pipeline, database)
-    recover_from_a_kill(pipeline)
-    loaded: Counter[str] = Counter()
-    if args.destination != "duckdb" and (args.full_refresh or pipeline.has_pending_data):
-        # a full refresh drops the raw tables (so may a package a full refresh left pending),
-        # and on a server views over them would block that (DuckDB does not track what a view
-        # reads); the transforms create them again
-        drop_analytics_views(pipeline)
-    if pipeline.has_pending_data:
-        log.info("loading packages left pending by an earlier run")
-        loaded.update(run_retrying_while_busy(pipeline, args.load_wait))
-
-    source = instagram(**source_overrides, shard=args.shard)
-    if args.resources:
-        names = [name.strip() for name in args.resources.split(",") if name.strip()]
-        unknown = sorted(set(names) - set(source.resources))
-        if unknown:
-            raise InstagramConfigError(f"unknown resources {unknown}; known: {', '.join(source.resources)}")
-        source = source.with_resources(*names)
-    refresh = "drop_sources" if args.full_refresh else None
-    loaded.update(run_retrying_while_busy(pipeline, args.load_wait, source, refresh))
-    repair_after_load(pipeline, args.load_wait)
-    report.rows_by_table = {table: count for table, count in loaded.items() if not table.startswith("_dlt")}
-    figures = last_run(pipeline)
-    report.requests = figures.get("requests")
-    report.rate_limit_remaining = figures.get("rate_limit_remaining")
-    report.work_remaining = bool(figures.get("work_remaining"))
-    report.budget_exhausted = bool(figures.get("budget_exhausted"))
-    report.entities_failed = figures.get("entities_failed", 0)
-    report.stopped_by = figures.get("stopped_by")
-    report.given_up, report.waiting = failure_record(pipeline)
-    report.missing = missing_configured_entities(pipeline, configured_entities(source_overrides, args.shard))
-    report.refreshed = figures.get("refreshed") or {}
-    report.counters = figures.get("counters") or {}
-    report.schedule = refresh_status(pipeline)
-    report.seconds = time.monotonic() - started
-    print_summary(report)
-    raise_if_the_run_stopped(pipeline)
-    if interruption.requested():
-        return report
-    if not report.requests:
-        raise NothingToExtract(
-            f"nothing was extracted: the selected resources ({', '.join(source.selected_resources)}) have no"
-            " entity configured to read (user ids, tags, locations, ...)"
+    warehouse = warehouse_of(args)
+    read_copy = None
+    if warehouse.duckdb_file is not None:
+        check_duckdb_file(warehouse.duckdb_file)
+        read_copy = (
+            None if args.no_publish or args.no_transforms or args.shard else read_copy_path(args, warehouse.duckdb_file)
         )
-    if args.shard:
-        print("Transforms: left for `python -m transforms`, once every shard has loaded")
-    elif not args.no_transforms:
-        transform_started = time.monotonic()
-        built = build_analytics(pipeline, stop_requested=interruption.requested)
-        report.transform_seconds = time.monotonic() - transform_started
-        report.models_built, report.models_up_to_date = len(built), len(built.up_to_date)
+    report = RunReport()
+
+    def summarize(outcome: Outcome) -> None:
+        report.rows_by_table = {table: n for table, n in outcome.rows_by_table.items() if not table.startswith("_dlt")}
+        report.source, report.schedule = outcome.last_run, outcome.schedule
+        report.given_up, report.waiting = failure_record(outcome.pipeline)
+        report.missing = missing_configured_entities(
+            outcome.pipeline, configured_entities(source_overrides, args.shard)
+        )
+        report.seconds = time.monotonic() - started
+        print_summary(report)
+        if not interruption.requested() and not report.source.requests and report.source.stopped_by is None:
+            raise NothingToExtract(
+                f"nothing was extracted: the selected resources ({', '.join(outcome.source.selected_resources)}) have no"
+                " entity configured to read (user ids, tags, locations, ...)"
+            )
+        if args.shard and not interruption.requested():
+            print("Transforms: left for `python -m transforms`, once every shard has loaded")
+
+    outcome = run_recipe(
+        warehouse,
+        Steps(
+            source=lambda: selected(instagram(**source_overrides, shard=args.shard), args.resources),
+            refresh="drop_sources" if args.full_refresh else None,
+            transforms=not (args.no_transforms or args.shard),
+            report=report_wanted(args),
+            publish_to=read_copy,
+            shard=args.shard,
+            pipelines_dir=args.pipelines_dir,
+            load_wait=load_wait(args),
+            stop_requested=interruption.requested,
+        ),
+        after_load=summarize,
+    )
+    if outcome.built is not None:
+        report.transform_seconds = outcome.transform_seconds
+        report.models_built, report.models_up_to_date = len(outcome.built), len(outcome.built.up_to_date)
         print(
             f"Transforms: {report.transform_seconds:.1f} s,"
             f" {report.models_built} models built, {report.models_up_to_date} up to date"
         )
-        if report_wanted(args):
-            print(f"Report: {write_report(database, report.schedule)}")
-        # only a state whose analytics match its raw tables is shown to analysts
-        if read_copy is not None:
-            publish_read_copy(database, read_copy)
-            report.published = read_copy
-            print(f"Published for analysts: {read_copy}")
+    if outcome.report is not None:
+        print(f"Report: {outcome.report}")
+    if outcome.published is not None:
+        report.published = outcome.published
+        print(f"Published for analysts: {outcome.published}")
     return report
 
 
-def failure_record(pipeline: dlt.Pipeline) -> tuple[list[str], list[str]]:
-    """The entities of the source state's failure record (`failures`, see
-    sources/instagram/helpers/failures.py), as "kind id": those given up, and those waiting out
-    their backoff (failed in this run or an earlier one, read again by a later run)."""
-    entities = pipeline.state.get("sources", {}).get("instagram", {}).get("failures", {}).get("entities", {})
-    named = {key: key.replace(":", " ", 1) for key in entities}
-    given_up = sorted(named[key] for key, entry in entities.items() if entry.get("gave_up"))
-    waiting = sorted(named[key] for key, entry in entities.items() if not entry.get("gave_up"))
-    return given_up, waiting
+def load_wait(args: argparse.Namespace) -> float:
+    """`--load-wait`, else `pipelines.load_wait_seconds` in dlt's configuration, else the default."""
+    if args.load_wait is not None:
+        return args.load_wait
+    configured = dlt.config.get(LOAD_WAIT_SETTING, float)
+    return DEFAULT_LOAD_WAIT_SECONDS if configured is None else configured
+
+
+def selected(source: Any, resources: str | None) -> Any:
+    """`source` with only the comma-separated `resources` (None: all) selected."""
+    if not resources:
+        return source
+    names = [name.strip() for name in resources.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(source.resources))
+    if unknown:
+        raise InstagramConfigError(f"unknown resources {unknown}; known: {', '.join(source.resources)}")
+    return source.with_resources(*names)
 
 
 # The settings that name entities to read, by the `entity_kind` of their `extraction_errors` rows.
@@ -471,49 +423,20 @@ def configured_entities(source_overrides: dict[str, Any], shard: str | None) -> 
 
 
 def missing_configured_entities(pipeline: dlt.Pipeline, configured: dict[str, list[str]]) -> list[str]:
-    """The configured entities the server refused as unknown (an `extraction_errors` refusal
-    other than a private user's), as "kind id", each logged as a WARNING: a typo in the
-    configuration, or an entity deleted since. One read since the refusal clears it."""
-    wanted = {(kind, entity_id) for kind, ids in configured.items() for entity_id in ids}
-    wanted |= {("list", f"{kind}:{entity_id}") for kind, entity_id in wanted}
-    if not wanted:
-        return []
-    try:
-        with pipeline.sql_client() as client:
-            errors = client.make_qualified_table_name("extraction_errors")
-            ids = sorted({entity_id for _, entity_id in wanted})
-            rows = client.execute_sql(
-                f"SELECT entity_kind, entity_id, max(observed_at), min(message) FROM {errors}"
-                " WHERE gave_up IS NULL AND failed_runs IS NULL AND error_type <> 'APINotAllowedError'"
-                f" AND entity_id IN ({', '.join(['%s'] * len(ids))}) GROUP BY entity_kind, entity_id",
-                *ids,
-            )
-            missing = []
-            for kind, entity_id, refused_at, message in rows or []:
-                if (kind, entity_id) not in wanted:
-                    continue
-                kind, entity_id = entity_id.split(":", 1) if kind == "list" else (kind, entity_id)
-                read_since = None
-                if kind in ("tag", "user"):
-                    table = client.make_qualified_table_name("tags" if kind == "tag" else "users")
-                    key = "name" if kind == "tag" else "id"
-                    read_since = client.execute_sql(
-                        f"SELECT max(observed_at) FROM {table} WHERE {key} = %s AND observed_at > %s",
-                        entity_id,
-                        refused_at,
-                    )[0][0]
-                if read_since is None and f"{kind} {entity_id}" not in missing:
-                    missing.append(f"{kind} {entity_id}")
-                    log.warning(
-                        "configured %s %r does not exist or cannot be read: the server refused it (%s);"
-                        " correct it or remove it from the configuration",
-                        kind,
-                        entity_id,
-                        message,
-                    )
-    except Exception as error:  # noqa: BLE001 - no error table yet (nothing refused): nothing missing
-        log.debug("no configured entity checked: %s", error)
-        return []
+    """The configured entities the server refused as unknown (`refused_entities`), as "kind
+    id", each logged as a WARNING: a typo in the configuration, or an entity deleted since. One
+    read since the refusal clears it."""
+    wanted = [(kind, entity_id) for kind, ids in configured.items() for entity_id in ids]
+    missing = []
+    for kind, entity_id, message in refused_entities(pipeline, wanted):
+        missing.append(f"{kind} {entity_id}")
+        log.warning(
+            "configured %s %r does not exist or cannot be read: the server refused it (%s);"
+            " correct it or remove it from the configuration",
+            kind,
+            entity_id,
+            message,
+        )
     return sorted(missing)
 
 
@@ -531,22 +454,23 @@ def print_summary(report: RunReport) -> None:
             print(f"  {table:<{width}}  {count:>9,}")
     else:
         print("  nothing new")
-    requests = "unknown" if report.requests is None else f"{report.requests:,}"
-    remaining = "unknown" if report.rate_limit_remaining is None else f"{report.rate_limit_remaining:,}"
-    print(f"API requests: {requests}; rate budget left: {remaining}")
+    source = report.source
+    remaining = "unknown" if source.rate_limit_remaining is None else f"{source.rate_limit_remaining:,}"
+    print(f"API requests: {source.requests:,}; rate budget left: {remaining}")
     print(f"Duration: {report.seconds:.1f} s")
-    if report.refreshed:
-        print("Read in this run: " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(report.refreshed.items())))
-    if report.counters:
-        print("Media counters within the refresh policy: " + counters_within_policy(report.counters))
-    due = report.schedule.get("due") or {}
+    if source.refreshed:
+        print("Read in this run: " + ", ".join(f"{kind} {count:,}" for kind, count in sorted(source.refreshed.items())))
+    if source.counters:
+        print("Media counters within the refresh policy: " + counters_within_policy(source.counters))
+    due = report.schedule.due
     if due:
         print("Due and waiting for budget: " + ", ".join(f"{kind} {waiting(f)}" for kind, f in due.items()))
-    if report.schedule.get("next_due_at"):
-        print(f"Next work falls due at {report.schedule['next_due_at']} (server time)")
-    if report.entities_failed:
+    if report.schedule.next_due_at:
+        print(f"Next work falls due at {report.schedule.next_due_at} (server time)")
+    if source.entities_failed:
         print(
-            f"Entities failed: {report.entities_failed} reads outlasted their retries; see extraction_errors."
+            f"Entities failed: {source.entities_failed} reads failed (after their retries, or their answers were"
+            " unusable); see extraction_errors."
             " Later runs retry them."
         )
     if report.waiting:
@@ -564,23 +488,23 @@ def print_summary(report: RunReport) -> None:
             f"Entities failed: {len(report.missing):,} configured do not exist or the server refuses them: {named(report.missing)};"
             " correct the configuration."
         )
-    stopped = (report.stopped_by or {}).get("error")
-    if stopped == InstagramAuthError.__name__:
+    stopped = source.stopped_by
+    if stopped is not None and stopped.auth:
         print(
             "Work remains: the token was refused; nothing more is read until it is renewed, then the next run continues."
         )
     elif stopped:
         print("Work remains: the run stopped (see the error below); the next run continues where this one stopped.")
-    elif report.budget_exhausted:
+    elif source.budget_exhausted:
         print("Work remains: the rate budget ran out; the next run continues where this one stopped.")
-    elif report.work_remaining and not report.waiting:
+    elif source.work_remaining and not report.waiting:
         print("Work remains: the next run continues where this one stopped.")
     elif report.waiting:
         print("Work remains: the entities above that wait out their backoff; a later run reads them again.")
     elif due:
         # the source read all it took as due, yet the schedule holds due reads: due since the run
         # began (a server's clock moves during a run), or of resources this run did not select
-        count = sum(f["due"] for f in due.values())
+        count = sum(reads.due for reads in due.values())
         print(
             f"Work remains: {count:,} reads are due that this run did not make (due since it began, or of"
             " resources it did not select); later runs make them."
@@ -601,13 +525,13 @@ def counters_within_policy(counters: dict[str, dict[str, int]]) -> str:
     )
 
 
-def waiting(figures: dict[str, Any]) -> str:
+def waiting(reads: DueReads) -> str:
     """How many reads of one kind wait, and since when: "12 (oldest read 30.5 h ago)", with
     those never read named as such (a user the crawl found but has yet to read)."""
-    count, oldest, never = figures["due"], figures.get("oldest_read_hours"), figures.get("never_read") or 0
-    if oldest is None:
-        return f"{count:,} (never read)"
-    return f"{count:,} (oldest read {oldest} h ago" + (f"; {never:,} never read)" if never else ")")
+    if reads.oldest_read_hours is None:
+        return f"{reads.due:,} (never read)"
+    never = f"; {reads.never_read:,} never read" if reads.never_read else ""
+    return f"{reads.due:,} (oldest read {reads.oldest_read_hours} h ago{never})"
 
 
 def exit_code_of_step_failure(error: PipelineStepFailed, interruption: Interruption | None = None) -> int:
@@ -637,24 +561,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.warning("%s received before the run started; nothing was done", signal.Signals(interruption.signal).name)
         return EXIT_INTERRUPTED[interruption.signal]
     try:
-        # one run per pipeline at a time (a shard's pipeline is its own); the shards then take
-        # turns on the unsharded run's lock (see `run_lock`)
-        with (
-            run_lock(lock_path(args, args.shard)),
-            run_lock(lock_path(args, None), wait=True) if args.shard else nullcontext(),
-        ):
-            overrides = source_arguments(args)
-            if args.demo:
-                with demo.emulator_for_demo(args) as demo_settings:
-                    report = run(args, interruption, {**demo_settings, **overrides})
-                if interruption.requested():
-                    print("\nThe demo was interrupted: what it read is loaded. Run it again to finish the job.")
-                else:
-                    demo.print_next_steps(
-                        duckdb_path(args) if args.destination == "duckdb" else args.destination, report.published
-                    )
+        overrides = source_arguments(args)
+        if args.demo:
+            with demo.emulator_for_demo(args) as demo_settings:
+                report = run(args, interruption, {**demo_settings, **overrides})
+            if interruption.requested():
+                print("\nThe demo was interrupted: what it read is loaded. Run it again to finish the job.")
             else:
-                report = run(args, interruption, overrides)
+                demo.print_next_steps(warehouse_of(args).duckdb_file or args.destination, report.published)
+        else:
+            report = run(args, interruption, overrides)
     except AlreadyRunning as error:
         log.error("%s; exiting without touching anything", error)
         return EXIT_ALREADY_RUNNING
@@ -682,7 +598,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.warning("stopped at once in step %s; what was extracted stays pending for the next run", error.step)
             return code
         if code == EXIT_CONFIG_ERROR and duckdb_error_is_damage(error):
-            log.error("configuration error: the DuckDB file %s is damaged: %s", duckdb_path(args), error.exception)
+            log.error(
+                "configuration error: the DuckDB file %s is damaged: %s",
+                warehouse_of(args).duckdb_file,
+                error.exception,
+            )
             return code
         log.error("step %s failed (%s)%s: %s", error.step, type(error.exception).__name__, kept, error.exception)
         return code

@@ -8,15 +8,19 @@ is not installed (the main .venv: scripts/test-postgres runs it).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dlt
 import pytest
 
-from pipelines.recipe import duckdb_destination, postgres_destination
+from pipelines import duckdb_merge
+from pipelines.warehouse import LOAD_JOBS, duckdb_destination, duckdb_settings, postgres_destination
 from tests.postgres_server import PostgresServer
 
 DESTINATIONS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -54,3 +58,28 @@ class Warehouses:
             return Warehouse("duckdb", str(folder / f"{name}.duckdb"))
         database = f"{name}_{os.getpid()}_{next(_database_numbers)}"
         return Warehouse("postgres", self.server.create_database(database))
+
+
+@contextlib.contextmanager
+def pipelines_built() -> Iterator[list[dlt.Pipeline]]:
+    """Every pipeline `dlt.pipeline` builds inside the block, in order."""
+    built: list[dlt.Pipeline] = []
+    build = dlt.pipeline
+
+    def recording(*args: Any, **kwargs: Any) -> dlt.Pipeline:
+        built.append(build(*args, **kwargs))
+        return built[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dlt, "pipeline", recording)
+        yield built
+
+
+def assert_project_duckdb(pipeline: dlt.Pipeline, database: Path) -> None:
+    """`pipeline` loads into `database` through the project's DuckDB destination and settings."""
+    destination = pipeline.destination
+    assert type(destination) is duckdb_merge.duckdb, f"{pipeline.pipeline_name}: {type(destination)}"
+    credentials = destination.config_params["credentials"]
+    assert Path(credentials.database) == database
+    assert credentials.global_config == duckdb_settings()
+    assert destination.capabilities().max_parallel_load_jobs == LOAD_JOBS

@@ -629,7 +629,7 @@ def run_transforms(
     with pipeline.sql_client() as client:
         if isinstance(client, DuckDbSqlClient):
             # no model relies on insertion order, and keeping it costs memory in every large
-            # CREATE TABLE AS (the memory limit is the destination's, see pipelines/recipe.py)
+            # CREATE TABLE AS (the memory limit is the destination's, see pipelines/warehouse.py)
             client.execute_sql("SET preserve_insertion_order = false")
         return run_models(
             client, pipeline.dataset_name, analytics_dataset, stop_requested=stop_requested, full_rebuild=full_rebuild

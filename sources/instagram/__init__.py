@@ -47,6 +47,17 @@ from .helpers import (
 )
 from .helpers.items import FollowListRead, FullProfiles
 from .helpers.shaping import Rows
+from .helpers.status import (
+    DueReads,
+    LastRun,
+    RunStatus,
+    ScheduleStatus,
+    StopReason,
+    failure_record,
+    last_run,
+    refused_entities,
+    schedule_status,
+)
 from .helpers.validation import InstagramConfigError, check_ids, check_settings, check_shard_name, distinct
 from .settings import (
     DEFAULT_BASE_URL,
@@ -70,6 +81,15 @@ from .settings import (
 
 __all__ = [
     "instagram",
+    # what the runner reads of a run, after its load (helpers/status.py)
+    "DueReads",
+    "LastRun",
+    "ScheduleStatus",
+    "StopReason",
+    "failure_record",
+    "last_run",
+    "refused_entities",
+    "schedule_status",
     "InstagramAuthError",
     "InstagramConfigError",
     "InstagramBadRequest",
@@ -194,6 +214,7 @@ def instagram(
     searches = search_queries(
         user_search_queries, tag_search_queries, location_search_points, facebook_places_ids, media_search_points
     )
+    status = RunStatus()
     client = InstagramClient(
         base_url,
         access_token,
@@ -203,6 +224,7 @@ def instagram(
         budget_share=budget_share,
         workers=workers,
         backoff_seconds=retry_backoff_seconds,
+        status=status,
     )
     run = SourceRun(client, max_failed_runs=failure_max_runs)
     policy = RefreshPolicy(
@@ -233,10 +255,10 @@ def instagram(
         run.failures  # noqa: B018 - loaded from source state here, on dlt's thread, before any worker needs it
         schedule.bind()  # the same: it reads the destination and source state
         if schedule.unavailable:
-            client.work_remaining = True  # what is scheduled waits for the next run
+            status.work_remains()  # what is scheduled waits for the next run
         dlt.current.source_state().pop("full_profiles", None)  # the set the warehouse now holds
         yield from dlt_items(produced, run, full_profiles, shard)
-        dlt.current.source_state()["last_run"] = {**client.summary(), **refresh_summary(schedule, client)}
+        dlt.current.source_state()["last_run"] = client.last_run(**refresh_summary(schedule, client)).to_state()
 
     def user_profiles() -> Iterator[Any]:
         """Full profiles of `user_ids` (shared with the crawl: each is read once per run)."""

@@ -24,7 +24,7 @@ from airflow.utils.state import DagRunState, TaskInstanceState  # noqa: E402
 from dlt.pipeline.state_sync import decompress_state  # noqa: E402
 
 from emulator import Emulator, World, WorldConfig  # noqa: E402
-from sources.instagram import instagram  # noqa: E402
+from tests.warehouses import assert_project_duckdb, pipelines_built  # noqa: E402
 
 try:  # Airflow 3
     from airflow.dag_processing.dagbag import DagBag
@@ -100,14 +100,9 @@ def test_dag_parses_without_secrets_data_or_requests(
     assert not Path(os.environ["DLT_DATA_DIR"]).exists(), "parsing left a dlt working folder"
     assert dag.catchup is False
     assert dag.max_active_runs == 1
-    load_tasks = [task for task in dag.topological_sort() if task.task_id != "transforms"]
-    transforms = dag.get_task("transforms")
-    assert set(transforms.upstream_task_ids) == {task.task_id for task in load_tasks}
-    for earlier, later in zip(load_tasks, load_tasks[1:]):
-        assert later.upstream_task_ids == {earlier.task_id}
-    # every resource of the source is loaded by one task (named after it), in the source's order
-    loaded = [name for task in load_tasks for name in task.task_id.removeprefix("instagram.instagram_").split("-")]
-    assert loaded == list(instagram(access_token="unused").selected_resources)
+    # the load, then the transforms, each running the recipe (pipelines.recipe)
+    assert [task.task_id for task in dag.topological_sort()] == ["load", "transforms"]
+    assert dag.get_task("transforms").upstream_task_ids == {"load"}
 
 
 def test_scheduled_runs_load_the_world_then_its_changes(
@@ -126,7 +121,13 @@ def test_scheduled_runs_load_the_world_then_its_changes(
     Variable.set(DUCKDB_PATH_VARIABLE, str(database))
     me = world.user(world.default_user_id)
 
-    assert_succeeded(parse_dag(dags_folder).test())
+    with pipelines_built() as built:
+        assert_succeeded(parse_dag(dags_folder).test())
+    # both tasks load through the project's destination and settings, as every entry point
+    # (tests/pipelines/test_one_destination.py): once, dlt's stock DuckDB destination
+    assert [pipeline.pipeline_name for pipeline in built] == ["instagram", "instagram"]
+    for pipeline in built:
+        assert_project_duckdb(pipeline, database)
 
     with duckdb.connect(str(database), read_only=True) as db:
         loaded_user = db.execute(

@@ -28,6 +28,7 @@ from emulator import Emulator, World, WorldConfig  # noqa: E402
 from tests.airflow.test_airflow_dag import CLIENT_SECRET, DUCKDB_PATH_VARIABLE, parse_dag  # noqa: E402
 from tests.pipelines.conftest import table_snapshot  # noqa: E402
 from tests.pipelines.test_shards import rounded, seeds  # noqa: E402
+from tests.warehouses import assert_project_duckdb, pipelines_built  # noqa: E402
 
 SHARD_TOKENS = {"north": "north-token-5c1e", "south": "south-token-9b7d", "west": "west-token-2a8f"}
 
@@ -98,8 +99,15 @@ def test_shards_run_as_parallel_mapped_tasks_and_equal_one_run_over_their_union(
     started = time.monotonic()
     dag = parse_dag(dags_folder)
     assert dag.get_task("transforms").upstream_task_ids == {"load_shard"}
-    run = dag.test()
+    with pipelines_built() as built:
+        run = dag.test()
     sharded_seconds = time.monotonic() - started
+    # every shard's load and the transforms through the project's destination and settings
+    assert sorted(pipeline.pipeline_name for pipeline in built) == sorted(
+        ["instagram", *(f"instagram_{shard}" for shard in SHARD_TOKENS)]
+    )
+    for pipeline in built:
+        assert_project_duckdb(pipeline, sharded)
 
     assert run.state == DagRunState.SUCCESS
     instances = run.get_task_instances()

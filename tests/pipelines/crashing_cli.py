@@ -60,7 +60,7 @@ def die_before_a_schema_save_while_normalizing() -> None:
 
 
 def die_after_copying_the_read_copy() -> None:
-    from pipelines.recipe import PUBLISHING_SUFFIX
+    from pipelines.warehouse import PUBLISHING_SUFFIX
 
     copyfile = shutil.copyfile
 

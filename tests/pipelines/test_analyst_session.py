@@ -9,8 +9,8 @@ import sys
 
 import duckdb
 
-from pipelines.recipe import PUBLISHING_SUFFIX
 from pipelines.run import EXIT_SUCCESS
+from pipelines.warehouse import PUBLISHING_SUFFIX
 from tests.pipelines.analyst_session import state
 from tests.pipelines.conftest import REPO_ROOT, pipeline_env, run_cli, source_settings
 

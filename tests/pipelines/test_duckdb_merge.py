@@ -14,7 +14,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.duckdb_merge import duckdb as spilling_duckdb
-from pipelines.recipe import duckdb_destination
+from pipelines.warehouse import duckdb_destination
 
 
 def load(destination, rows: list[dict] | pa.Table, pipelines_dir: Path, **hints) -> None:

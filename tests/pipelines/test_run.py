@@ -166,7 +166,10 @@ def test_duckdb_held_throughout_fails_clearly_and_the_next_run_finishes(tmp_path
     database = tmp_path / "warehouse.duckdb"
     analyst = duckdb.connect(str(database))  # an analyst's session holding the file
     try:
-        result = run_cli(tmp_path, env, "--load-wait", "3")
+        # the wait from dlt's configuration ([pipelines] load_wait_seconds), as --load-wait would
+        started = time.monotonic()
+        result = run_cli(tmp_path, {**env, "PIPELINES__LOAD_WAIT_SECONDS": "3"})
+        assert time.monotonic() - started < 3 + 60  # not the default 120 s
     finally:
         analyst.close()
     assert result.returncode == EXIT_FAILURE

@@ -12,7 +12,7 @@ from typing import Any
 import dlt
 import duckdb
 
-from pipelines.recipe import postgres_destination
+from pipelines.warehouse import postgres_destination
 from tests.postgres.test_same_as_duckdb import Tables, read_tables
 from tests.postgres_server import PostgresServer
 from tests.transforms.conftest import RAW, Warehouse

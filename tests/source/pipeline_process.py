@@ -27,7 +27,7 @@ import dlt
 from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
 from dlt.destinations.insert_job_client import InsertValuesLoadJob
 
-from pipelines.recipe import recover_from_a_kill
+from pipelines.recovery import recover_from_a_kill
 from sources.instagram import instagram, remove_rows_loaded_twice
 
 

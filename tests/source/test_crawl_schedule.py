@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 
 from emulator import Emulator, World, WorldConfig
-from pipelines.recipe import refresh_status
 from pipelines.run import RunReport, print_summary
+from sources.instagram import LastRun, last_run, schedule_status
 from sources.instagram.helpers import items
 
 from .conftest import Loader, only
@@ -87,7 +87,7 @@ def test_a_first_pass_with_budget_to_spare_completes_in_one_run(
     last = loader.last_run()
     assert last["work_remaining"] is False and last["budget_exhausted"] is False
     pipeline = loader.pipeline()
-    assert refresh_status(pipeline)["due"] == {}
+    assert schedule_status(pipeline).due == {}
 
     emulator.stats.reset()
     loader.run(emulator, **config)  # nothing changed, nothing is due: only the media list
@@ -176,13 +176,11 @@ def test_the_summary_names_users_never_read_and_says_work_remains(world: World, 
         loader.run(emulator, budget_share=1.0, **config)
     last = loader.last_run()
     assert last["budget_exhausted"] and last["work_remaining"]
-    status = refresh_status(loader.pipeline())
-    crawl = status["due"]["crawl"]
+    status = schedule_status(loader.pipeline())
+    crawl = status.due["crawl"]
     unread = sum(1 for _, read, _ in crawl_rows(loader).values() if read is None)
-    assert crawl["due"] == crawl["never_read"] == unread > 0 and crawl["oldest_read_hours"] is None
-    report = RunReport(
-        requests=last["requests"], work_remaining=True, budget_exhausted=True, schedule=status, refreshed={}
-    )
+    assert crawl.due == crawl.never_read == unread > 0 and crawl.oldest_read_hours is None
+    report = RunReport(source=last_run(loader.pipeline()), schedule=status)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         print_summary(report)
@@ -193,6 +191,6 @@ def test_the_summary_names_users_never_read_and_says_work_remains(world: World, 
     # the summary of a run that read all it took as due, while the schedule holds due reads
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        print_summary(RunReport(requests=1, schedule=status))
+        print_summary(RunReport(source=LastRun(requests=1), schedule=status))
     assert "Work remains: no" not in printed.getvalue()
     assert f"Work remains: {unread:,} reads are due" in printed.getvalue()

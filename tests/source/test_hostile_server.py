@@ -105,25 +105,42 @@ def test_an_answer_nested_too_deep_costs_its_entity(tmp_path: Path, server: Host
 
 
 def test_a_media_list_whose_cursor_loops_is_stopped_and_recorded(tmp_path: Path) -> None:
-    """Page 3 points back to page 2: the list stops there (its pages read are loaded), once
-    per run, instead of spending the budget (here 400 requests, 320 for the run)."""
+    """Page 3 points back to page 2: the list stops there (its pages read are loaded) instead
+    of spending the budget (here 400 requests, 320 for the run), and later runs read it again
+    with backoff in runs (the next run, then every second, ...) until they give up, as for a
+    read that outlasted its retries. Before, every run read it again."""
     with HostileServer(rate_limit=400) as server:
         server.page("/users/1/media/recent", [media("13_1", "1")], next_cursor="13_1")
         server.page("/users/1/media/recent", [media("12_1", "1")], cursor="13_1", next_cursor="12_1")
         server.page("/users/1/media/recent", [media("11_1", "1")], cursor="12_1", next_cursor="13_1")
         _ordinary_user_2(server)
         loader = Loader(tmp_path)
-        loader.run(server, **USER_MEDIA)
+        loader.run(server, **USER_MEDIA, failure_max_runs=3)
         assert server.served("/users/1/media/recent") == 3
         assert sorted(loader.column("SELECT id FROM media")) == ["11_1", "12_1", "13_1", "20_2", "21_2"]
         assert ("list", "user:1", "CursorLoop") in _errors(loader)
-        assert not loader.last_run()["work_remaining"]
+        assert loader.last_run()["work_remaining"]  # the list is read again by a later run
         assert not loader.last_run()["budget_exhausted"]
+
+        served = []
+        for _ in range(5):
+            loader.run(server, **USER_MEDIA, failure_max_runs=3)
+            served.append(server.served("/users/1/media/recent"))
+        # run 2 reads it again, from its bookmark (page 2), and it loops again after 2 pages;
+        # run 3 waits; run 4 reads it and gives up (3 failed runs); runs 5 and 6 wait (a
+        # given-up entity is only checked again after ever longer gaps)
+        assert served == [5, 5, 7, 7, 7]
+        assert loader.rows("SELECT failed_runs, gave_up FROM extraction_errors WHERE error_type = 'CursorLoop'") == [
+            (3, True)
+        ]
+        assert not loader.last_run()["work_remaining"]
 
 
 def test_a_follow_list_whose_cursor_loops_is_recorded_and_not_loaded(tmp_path: Path, server: HostileServer) -> None:
-    """A follow list that loops over three pages is not loaded (it was never read completely);
-    the user's other list is."""
+    """A follow list that loops over three pages is never loaded (it was never read
+    completely). Like a read that outlasted its retries, it keeps its user pending (the user's
+    lists are loaded together) and is read again by the next run; once given up, the user's
+    other list is loaded."""
     server.answer("/users/1", {**user("1"), "bio": "", "website": "", "counts": {"follows": 3, "followed_by": 1}})
     server.page("/users/1/follows", [user("5")], next_cursor="a", key="next_cursor")
     server.page("/users/1/follows", [user("6")], cursor="a", next_cursor="b", key="next_cursor")
@@ -131,10 +148,15 @@ def test_a_follow_list_whose_cursor_loops_is_recorded_and_not_loaded(tmp_path: P
     server.page("/users/1/follows", [user("8")], cursor="c", next_cursor="a", key="next_cursor")
     server.page("/users/1/followed-by", [user("9")], key="next_cursor")
     loader = Loader(tmp_path)
-    loader.run(server, resources=["follow_graph"], user_ids=["1"], crawl_depth=0)
-
+    settings = dict(resources=["follow_graph"], user_ids=["1"], crawl_depth=0, failure_max_runs=2)
+    loader.run(server, **settings)
     assert server.served("/users/1/follows") == 4
     assert ("list", "follows:1", "CursorLoop") in _errors(loader)
+    assert "follow_edges" not in loader.tables()
+    assert loader.last_run()["work_remaining"]
+
+    loader.run(server, **settings)  # from its bookmark (page 2) it loops again, and is given up
+    assert server.served("/users/1/follows") == 7
     edges = loader.rows("SELECT list_key, follower_id, followed_id FROM follow_edges")
     assert edges == [("followed_by:1", "9", "1")]
 

@@ -23,7 +23,7 @@ import yaml
 
 from emulator import Emulator, World, WorldConfig
 from pipelines.demo import source_config_for
-from pipelines.recipe import duckdb_destination
+from pipelines.warehouse import duckdb_destination
 from sources.instagram import instagram
 from transforms.contracts import ContractError
 from transforms.errors import TransformError, TransformInterrupted

@@ -9,6 +9,7 @@ from typing import Any
 
 from sources.instagram.helpers.client import Answer, Page
 from sources.instagram.helpers.errors import BudgetExhausted, InstagramNotAllowed, InstagramNotFound
+from sources.instagram.helpers.status import RunStatus
 
 NOW = datetime(2016, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -48,7 +49,7 @@ class FeedClient:
         self.items = items
         self.page_size = page_size
         self.budget = budget or Budget()
-        self.work_remaining = False
+        self.status = RunStatus()
         self.cursors: list[str | None] = []
 
     def pages(
@@ -109,8 +110,7 @@ class GraphClient:
         self.budget = budget or Budget()
         self.workers = workers
         self.delay = delay or (lambda uid: 0.0)
-        self.work_remaining = False
-        self.stopped_by: Exception | None = None
+        self.status = RunStatus()
         self.now = now
         self.first_observed_at: datetime | None = None
         self.probes = 0

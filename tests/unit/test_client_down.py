@@ -61,8 +61,8 @@ def test_the_first_endpoint_read_failing_always_concerns_its_entities_only(failu
     for _ in range(2 * FAILURES_IN_A_ROW_MEAN_DOWN):
         with pytest.raises(InstagramRetriesExhausted):
             read(client, "profile")
-    assert client.stopped_by is None
-    assert client.entities_failed == 3 * FAILURES_IN_A_ROW_MEAN_DOWN - 1
+    assert client.status.stopped_by is None
+    assert client.status.entities_failed == 3 * FAILURES_IN_A_ROW_MEAN_DOWN - 1
 
 
 @pytest.mark.parametrize("failure", [BAD_GATEWAY, REFUSED], ids=["502 page", "connection refused"])
@@ -72,8 +72,8 @@ def test_a_server_failing_two_endpoints_before_any_v1_answer_is_down(failure) ->
         read(client, "profile")
     with pytest.raises(RunStopped):
         read(client, "media")
-    assert isinstance(client.stopped_by, InstagramUnavailable)
-    assert "no v1 answer yet" in str(client.stopped_by)
+    assert isinstance(client.status.stopped_by, InstagramUnavailable)
+    assert "no v1 answer yet" in str(client.status.stopped_by)
     with pytest.raises(RunStopped):
         read(client, "profile")  # the run has stopped: no more requests
     assert client.requests_made == 4
@@ -86,7 +86,7 @@ def test_a_server_failing_many_reads_of_one_endpoint_before_any_v1_answer_is_dow
             read(client, "profile")
     with pytest.raises(RunStopped):
         read(client, "profile")
-    assert isinstance(client.stopped_by, InstagramUnavailable)
+    assert isinstance(client.status.stopped_by, InstagramUnavailable)
 
 
 def test_after_v1_answers_reads_failing_in_a_row_on_two_endpoints_mean_down() -> None:
@@ -97,4 +97,4 @@ def test_after_v1_answers_reads_failing_in_a_row_on_two_endpoints_mean_down() ->
             read(client, "media")
     with pytest.raises(RunStopped):
         read(client, "likes")
-    assert "reads in a row failed" in str(client.stopped_by)
+    assert "reads in a row failed" in str(client.status.stopped_by)

@@ -253,7 +253,7 @@ class World:
             run = self.run(budget, **options)
             runs.append(run)
             stopped = getattr(run.client.budget, "stopped", False)
-            if not run.client.work_remaining and not run.client.budget.exhausted and not stopped:
+            if not run.client.status.work_remaining and not run.client.budget.exhausted and not stopped:
                 return runs
             self.advance(minutes_between / 60)
         pytest.fail(f"the crawl never completed on {budget} requests a run: {self.state}")
@@ -477,7 +477,7 @@ def test_a_rerun_with_nothing_due_costs_at_most_the_clock_probe() -> None:
         run = world.run()
         assert run.requests <= 1 and run.client.probes == run.requests
         assert run.client.profiles_read == [] and run.client.list_pages == []
-        assert run.lists == [] and not run.client.work_remaining
+        assert run.lists == [] and not run.client.status.work_remaining
     assert world.warehouse.query("SELECT * FROM {table} ORDER BY entity_key") == before
 
 
@@ -508,7 +508,7 @@ def test_more_users_due_than_one_page_of_the_schedule_are_all_read(monkeypatch: 
     monkeypatch.setattr(crawl_module, "MAX_DUE_USERS_PER_RUN", 3)  # the schedule's due rows, 3 at a time
     run = world.run()
     assert Counter(run.client.profiles_read) == Counter(["self", *LEVEL_1, *LEVEL_2])
-    assert not run.client.work_remaining
+    assert not run.client.status.work_remaining
     [(due,)] = world.warehouse.query(
         f"SELECT count(*) FROM {{table}} WHERE kind = 'crawl' AND next_due_at <= '{world.now.isoformat()}'"
     )

@@ -13,7 +13,7 @@ MEMBERS = [f"u{n}" for n in range(7)]  # 4 pages of 2
 
 def read(client: GraphClient, state: dict[str, Any]) -> list[tuple[list[str], list[str] | None]]:
     """One run: each page's user ids and the membership handed with it."""
-    client.work_remaining = False
+    client.status.work_remaining = False
     return [
         ([user["id"] for user in users], members)
         for users, _, members in read_follow_list(client, "/users/9/follows", "GET /users/{id}/follows", 2, state)
@@ -43,13 +43,13 @@ def test_a_list_cut_short_is_buffered_and_finished_next_run() -> None:
     client = lists(2)
     assert read(client, state) == [(["u0", "u1"], None), (["u2", "u3"], None)]
     assert state == {"cursor": "4", "members": ["u0", "u1", "u2", "u3"]}
-    assert client.work_remaining
+    assert client.status.work_remaining
 
     client = lists()
     assert read(client, state) == [(["u4", "u5"], None), (["u6"], MEMBERS)]
     assert state == {}
     assert [cursor for _, _, cursor in client.list_pages] == ["4", "6"]
-    assert not client.work_remaining
+    assert not client.status.work_remaining
 
 
 def test_one_page_a_run_hands_the_whole_list_on_once() -> None:
@@ -71,4 +71,4 @@ def test_no_budget_at_all_leaves_the_buffer_as_it_was() -> None:
     state: dict[str, Any] = {"cursor": "2", "members": ["u0", "u1"]}
     client = lists(0)
     assert read(client, state) == []
-    assert state == {"cursor": "2", "members": ["u0", "u1"]} and client.work_remaining
+    assert state == {"cursor": "2", "members": ["u0", "u1"]} and client.status.work_remaining

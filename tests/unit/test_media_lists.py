@@ -21,7 +21,7 @@ def feed_list() -> MediaList:
 
 def run(client: FeedClient, state: dict[str, Any]) -> list[str]:
     """One run: the ids handed out, in order."""
-    client.work_remaining = False
+    client.status.work_remaining = False
     return [item["id"] for page in feed_list().read(client, state) for item in page.items]
 
 
@@ -34,7 +34,7 @@ def test_first_pass_reads_everything_and_sets_the_marker() -> None:
     state: dict[str, Any] = {}
     assert run(client, state) == [str(n) for n in range(110, 100, -1)]
     assert state == {"marker": "110"}
-    assert client.budget.made == 4 and not client.work_remaining
+    assert client.budget.made == 4 and not client.status.work_remaining
 
 
 def test_a_repeat_pass_with_nothing_new_costs_one_page_handed_out_whole() -> None:
@@ -66,13 +66,13 @@ def test_a_first_pass_cut_short_resumes_then_reads_the_new_top() -> None:
     first = run(client, state)
     assert first == ["110", "109", "108", "107", "106", "105"]
     assert state == {"resume": {"cursor": "105", "top": "110", "stop_at": None}}
-    assert client.work_remaining
+    assert client.status.work_remaining
 
     items[:0] = newest_first(range(111, 114))  # new media meanwhile
     client = FeedClient(items, PAGE)
     second = run(client, state)
     assert second == ["104", "103", "102", "101", "113", "112", "111", "110", "109", "108"]
-    assert state == {"marker": "113"} and not client.work_remaining
+    assert state == {"marker": "113"} and not client.status.work_remaining
     assert client.cursors == ["105", "102", None, "111"]  # the rest, then the top down to 110
 
 
@@ -107,7 +107,7 @@ def test_runs_on_any_budget_hand_out_every_item(seed: int) -> None:
             items[:0] = newest_first(range(newest + 1, newest + 1 + rng.randrange(0, 6)))
         client = FeedClient(items, PAGE, Budget(rng.randrange(1, 4)))
         handed += run(client, state)
-        if n >= 8 and not client.work_remaining:
+        if n >= 8 and not client.status.work_remaining:
             break
     else:
         pytest.fail(f"the runs never caught up: {state}")

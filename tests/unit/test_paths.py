@@ -74,7 +74,7 @@ def test_the_client_requests_nothing_for_an_invalid_id() -> None:
             client.get(path, endpoint="GET /media/{id}/likes")
         with pytest.raises(InstagramInvalidId):
             next(client.pages(path, "cursor", endpoint="GET /media/{id}/likes"))
-    assert client.requests_made == 0 and client.entities_failed == 0
+    assert client.requests_made == 0 and client.status.entities_failed == 0
 
 
 def test_configured_ids_use_the_same_shapes() -> None:

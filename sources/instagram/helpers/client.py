@@ -62,6 +62,7 @@ from .errors import (
 )
 from .paths import request_path
 from .redaction import REDACTION, install_secret_filter, shorten
+from .status import LastRun, RunStatus
 
 logger = logging.getLogger("sources.instagram")
 
@@ -131,7 +132,10 @@ class InstagramClient:
         workers: int = 8,
         backoff_seconds: float = 0.5,
         max_backoff_seconds: float = 30.0,
+        status: RunStatus | None = None,
     ):
+        """`status`: the run's status, where the client notes what stopped the run and the reads
+        that failed (by default one of its own)."""
         if not access_token:
             raise InstagramAuthError("No access token configured (sources.instagram.access_token).")
         install_secret_filter(access_token, client_secret)
@@ -147,14 +151,12 @@ class InstagramClient:
         self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
         self._count_lock = threading.Lock()
         self.requests_made = 0
-        self.work_remaining = False
+        self.status = status or RunStatus()
         self.first_observed_at: datetime | None = None
         self._latest_answer: datetime | None = None  # the server's time in its latest answer
         self.v1_answers = 0  # answers in the v1 envelope (errors included): the server speaks v1
-        self.entities_failed = 0  # reads that outlasted their retries
         self._failures_in_a_row = 0
         self._failing_endpoints: set[str] = set()
-        self.stopped_by: InstagramError | None = None  # the run-level failure that stopped the run
         self.texts_repaired = 0  # strings of answers whose lone surrogates were replaced
         self._repaired: dict[int, str] = {}  # hash of a repaired string → the endpoint that sent it
         _CLIENTS.add(self)
@@ -209,10 +211,8 @@ class InstagramClient:
     def stop(self, reason: InstagramError) -> None:
         """Stop the run for `reason` (the first reason wins): every later request raises
         `RunStopped`, so each reader ends as if the budget had run out."""
-        with self._count_lock:
-            if self.stopped_by is None:
-                self.stopped_by = reason
-                logger.error("stopping the run: %s", reason)
+        if self.status.stop(reason):
+            logger.error("stopping the run: %s", reason)
 
     def _failed(self, error: InstagramTransientError) -> None:
         """Count an entity read that outlasted its retries. A server that failed
@@ -221,7 +221,7 @@ class InstagramClient:
         that many reads) failed too. One endpoint failing always concerns its entities only,
         even when it is the first one read."""
         with self._count_lock:
-            self.entities_failed += 1
+            self.status.entity_failed()
             self._failures_in_a_row += 1
             self._failing_endpoints.add(error.endpoint)
             many = self._failures_in_a_row >= FAILURES_IN_A_ROW_MEAN_DOWN
@@ -287,21 +287,16 @@ class InstagramClient:
         with ThreadPoolExecutor(self.workers, thread_name_prefix="instagram-detail") as pool:
             yield from pool.map(function, items)
 
-    def summary(self) -> dict[str, Any]:
-        """The run's figures, as stored in source state under `last_run` (no secret: messages
-        are sanitized)."""
-        stopped_by = None
-        if self.stopped_by is not None:
-            stopped_by = {"error": type(self.stopped_by).__name__, "message": self.sanitize(str(self.stopped_by))}
-        return {
-            "requests": self.requests_made,
-            "rate_limit_remaining": self.budget.remaining,
-            "budget_exhausted": self.budget.exhausted,
-            "work_remaining": self.work_remaining or self.budget.exhausted,
-            "entities_failed": self.entities_failed,
-            "stopped_by": stopped_by,
-            "interrupted": _STOP_REQUESTED.is_set(),
-        }
+    def last_run(self, **refresh: Any) -> LastRun:
+        """The run's figures, with `refresh` (the schedule's), for the source state."""
+        return self.status.last_run(
+            requests=self.requests_made,
+            rate_limit_remaining=self.budget.remaining,
+            budget_exhausted=self.budget.exhausted,
+            interrupted=_STOP_REQUESTED.is_set(),
+            sanitize=self.sanitize,
+            **refresh,
+        )
 
     def close_connections(self) -> None:
         """Close every worker's session, so that requests in flight fail at once."""
@@ -354,7 +349,7 @@ class InstagramClient:
         return session
 
     def _get_once(self, path: str, query: dict[str, str], endpoint: str) -> Answer:
-        if self.stopped_by is not None or _STOP_REQUESTED.is_set():
+        if self.status.stopped_by is not None or _STOP_REQUESTED.is_set():
             raise RunStopped()
         params = {"access_token": self._token, **query}
         if self._secret:

@@ -151,16 +151,16 @@ class FollowCrawl:
                 yield from self._read_waves(admit=True)
         except ScheduleUnavailable as error:
             logger.warning("the crawl waits for the next run: its schedule cannot be read (%s)", error)
-            self.run.client.work_remaining = True
+            self.run.status.work_remains()
         except (BudgetExhausted, InstagramEntityError):  # asking the server's time failed
-            self.run.client.work_remaining = True
+            self.run.status.work_remains()
         yield from self._held_rows()
         if self._due or self.state["lists"] or self._more_due:
-            self.run.client.work_remaining = True
+            self.run.status.work_remains()
 
     def _stopped(self) -> bool:
         client = self.run.client
-        return client.budget.exhausted or client.stopped_by is not None or stop_requested()
+        return client.budget.exhausted or client.status.stopped_by is not None or stop_requested()
 
     def _read_waves(self, admit: bool) -> Iterator[Rows | FollowListRead]:
         """Read the due users, wave after wave, until none is due or the budget is spent; with

@@ -67,7 +67,8 @@ class InstagramBadAnswer(InstagramEntityError):
     the same: nested too deep to decode (`AnswerTooDeep`), a body over `MAX_ANSWER_BYTES`
     (`AnswerTooLarge`), a page far larger than the `count` sent (`PageTooLarge`), a cursor
     leading back to a page already read in the same list (`CursorLoop`). It costs the entity
-    read (recorded in `extraction_errors`, not retried in this run), never the run."""
+    read (recorded in `extraction_errors`, not retried in this run, read again by later runs
+    with backoff, as a read that outlasted its retries), never the run."""
 
 
 ANSWER_TOO_DEEP, ANSWER_TOO_LARGE, PAGE_TOO_LARGE, CURSOR_LOOP = (

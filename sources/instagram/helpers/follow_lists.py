@@ -38,4 +38,4 @@ def read_follow_list(
                 state.update(cursor=page.next_cursor, members=members)
             yield page.items, page.observed_at, (members if complete else None)
     except BudgetExhausted:
-        client.work_remaining = True
+        client.status.work_remains()

@@ -64,7 +64,7 @@ class MediaList:
                 state.pop("resume", None)
             yield from self._pass(client, state, None, state.get("marker"), None)
         except BudgetExhausted:
-            client.work_remaining = True
+            client.status.work_remains()
 
     def older_pages(self, client: InstagramClient) -> Iterator[Page]:
         """The pages below the last pass from the top (none if it reached the end)."""

@@ -12,7 +12,7 @@ from typing import Any
 import dlt
 
 from .client import Answer, InstagramClient, local_time
-from .errors import BudgetExhausted, InstagramEntityError, InstagramRetriesExhausted
+from .errors import BudgetExhausted, InstagramBadAnswer, InstagramEntityError, InstagramRetriesExhausted
 from .failures import Failures
 from .shaping import Rows, error_row
 
@@ -23,13 +23,16 @@ class SourceRun:
     """One run of the source: its client, and the failures it recorded (logged once each).
 
     A refusal (unknown, private, deleted) is final: its entity is done. A read that outlasted
-    its retries concerns its entity only: it is recorded, the entity stays pending (readers with
-    bookmarks keep them), and later runs read it again with backoff until `max_failed_runs`.
+    its retries, or an answer that cannot be used (`InstagramBadAnswer`: a looping cursor, an
+    oversized page, ...), concerns its entity only: it is recorded, the entity stays pending
+    (readers with bookmarks keep them), and later runs read it again with backoff until
+    `max_failed_runs` (asking again at once would get the same answer; a later run may not).
     """
 
     def __init__(self, client: InstagramClient, *, max_failed_runs: int, failure_state: dict[str, Any] | None = None):
         """`failure_state`: where the failure record lives; by default dlt's source state."""
         self.client = client
+        self.status = client.status  # the run's status, which the client notes into as well
         self.max_failed_runs = max_failed_runs
         self._failure_state = failure_state
         self._failures: Failures | None = None
@@ -58,7 +61,7 @@ class SourceRun:
         with self._lock:
             self._pending.add(key)
         if not self.failures.given_up(key):  # a given-up read is no work that remains
-            self.client.work_remaining = True
+            self.status.work_remains()
         return True
 
     def pending(self, kind: str, entity_id: str) -> bool:
@@ -90,13 +93,15 @@ class SourceRun:
         """The `extraction_errors` row for `error`, with the entity's fate; logs it once per run."""
         key = f"{kind}:{entity_id}"
         observed_at = error.observed_at or self.client.first_observed_at or local_time()
-        if isinstance(error, InstagramRetriesExhausted):
+        if isinstance(error, InstagramRetriesExhausted | InstagramBadAnswer):
             verdict = self.failures.failed(key)
             row = error_row(kind, entity_id, error, observed_at, verdict.failed_runs, verdict.gave_up)
+            if not isinstance(error, InstagramRetriesExhausted):  # the client counted those
+                self.status.entity_failed()
             if not verdict.gave_up:
                 with self._lock:
                     self._pending.add(key)
-                self.client.work_remaining = True
+                self.status.work_remains()
             fate = (
                 f"gave up after {verdict.failed_runs} failed runs"
                 if verdict.gave_up
@@ -122,7 +127,7 @@ class SourceRun:
         try:
             yield from rows
         except BudgetExhausted:
-            self.client.work_remaining = True
+            self.status.work_remains()
 
     def detail(
         self, kind: str, entity_id: str, path: str, endpoint: str, params: Mapping[str, Any] | None = None

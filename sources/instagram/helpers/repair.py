@@ -10,7 +10,7 @@ Upstream: dlt-hub/dlt#3023 ("Duplicate records for a source with primary key and
 disposition", a killed load job whose file appears twice in a package) reports the same
 at-least-once load for plain merge tables; dlt 1.31 still inserts an scd2 file twice. When a
 dlt release deduplicates scd2 staging rows (check with tests/source/test_kill.py's staged
-crash), this module, its call in `pipelines.recipe.repair_after_load`, and the DISTINCT in
+crash), this module, its call in `pipelines.recipe.repair`, and the DISTINCT in
 `stg_follow_edges` that guards the same twin can go.
 """
 

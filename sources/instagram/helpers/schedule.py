@@ -479,7 +479,7 @@ def literals(values: Sequence[str]) -> str:
 def refresh_summary(schedule: Schedule, client: Any) -> dict[str, Any]:
     """The run's refresh figures for `last_run`: the server's time, what was refreshed per kind,
     and per kind of media list how many media have counters within the policy (what is overdue is
-    counted after the load, `pipelines.recipe.refresh_status`)."""
+    counted after the load, `status.schedule_status`): the `LastRun` fields of the schedule."""
     now = client.server_now(probe=False)
     if now is None:
         return {}
