@@ -46,7 +46,7 @@ from .helpers import (
     search_queries,
 )
 from .helpers.items import FollowListRead, FullProfiles
-from .helpers.shaping import Rows
+from .helpers.rows import Rows
 from .helpers.status import (
     DueReads,
     LastRun,

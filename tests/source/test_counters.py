@@ -12,7 +12,8 @@ import pytest
 from emulator import Emulator, World
 from sources.instagram.helpers import items
 from sources.instagram.helpers.items import column_hints
-from sources.instagram.helpers.schedule import TABLE, RefreshPolicy, Schedule, schedule_row
+from sources.instagram.helpers.refresh_policy import RefreshPolicy, schedule_row
+from sources.instagram.helpers.schedule import TABLE, Schedule
 from sources.instagram.settings import TABLES
 
 from .conftest import Loader, only

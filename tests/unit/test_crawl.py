@@ -20,8 +20,10 @@ from sources.instagram.helpers.crawl import FollowCrawl, spread_fraction
 from sources.instagram.helpers.errors import InstagramRetriesExhausted, InstagramTransientError, RunStopped
 from sources.instagram.helpers.items import FollowListRead
 from sources.instagram.helpers.objects import Profiles
-from sources.instagram.helpers.reading import SourceRun
-from sources.instagram.helpers.schedule import TABLE, RefreshPolicy, Schedule, timestamp_literal
+from sources.instagram.helpers.refresh_policy import RefreshPolicy
+from sources.instagram.helpers.schedule import TABLE, Schedule
+from sources.instagram.helpers.source_run import SourceRun
+from sources.instagram.helpers.warehouse_sql import timestamp_literal
 from sources.instagram_contract import TABLES
 
 from .fakes import NOW, Budget, GraphClient
@@ -694,10 +696,10 @@ def test_a_seed_profile_is_read_once_for_both_callers_and_a_crawled_one_is_not_k
     graph = GraphClient(FOLLOWS, FOLLOWED_BY)
     schedule = Schedule(POLICY, None, "epoch-1")
     profiles = Profiles(SourceRun(graph, max_failed_runs=5, failure_state={}), schedule, shared=["self", SELF, "a1"])
-    first, again = profiles.read("self"), profiles.read("self")
+    first, again = profiles.profile("self"), profiles.profile("self")
     assert first.real_id == again.real_id == SELF
     assert first.rows["user_counts"] and again.rows == {}
-    assert profiles.read(SELF).rows == {}, "`self` answers for its real id, a seed too"
-    profiles.read("a1"), profiles.read("a1")
-    profiles.read("c1"), profiles.read("c1")
+    assert profiles.profile(SELF).rows == {}, "`self` answers for its real id, a seed too"
+    profiles.profile("a1"), profiles.profile("a1")
+    profiles.profile("c1"), profiles.profile("c1")
     assert Counter(graph.profiles_read) == {"self": 1, "a1": 1, "c1": 2}

@@ -22,7 +22,7 @@ def feed_list() -> MediaList:
 def run(client: FeedClient, state: dict[str, Any]) -> list[str]:
     """One run: the ids handed out, in order."""
     client.status.work_remaining = False
-    return [item["id"] for page in feed_list().read(client, state) for item in page.items]
+    return [item["id"] for page in feed_list().pages(client, state) for item in page.items]
 
 
 def newest_first(ids: range) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sources.instagram.helpers.schedule import RefreshPolicy, Schedule, schedule_row
+from sources.instagram.helpers.refresh_policy import RefreshPolicy, schedule_row
+from sources.instagram.helpers.schedule import Schedule
 
 POLICY = RefreshPolicy(seed_hours=6, crawl_hours=24, list_max_age_hours=168, engagement_ages_hours=(1, 6))
 NOW = datetime(2026, 12, 3, 12, 0, 0, 123457, tzinfo=UTC)

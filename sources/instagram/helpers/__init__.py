@@ -2,9 +2,10 @@
 
 `client` (HTTP, retries, paging; with `budget`, `redaction` and `errors`) → the readers
 (`media_lists`, `follow_lists` and `crawl`, `objects`, `search`, `engagement`; sharing
-`reading.SourceRun`, and `fan_in` for parallel lists) → `shaping` (API objects → rows) →
-`items` (rows → typed Arrow batches with their dlt hints). `repair` mends the follow history
-after a crashed load.
+`source_run.SourceRun` with its `status`, `failures`, and `fan_in` for parallel lists; asking
+`schedule.Schedule` what is due, over `refresh_policy`, `schedule_store` and `warehouse_sql`)
+→ `shaping` (API objects → `rows.Rows`) → `items` (rows → typed Arrow batches with their dlt
+hints). `repair` mends the follow history after a crashed load.
 """
 
 from .client import InstagramClient, request_stop, sign
@@ -28,11 +29,12 @@ from .fan_in import fan_in
 from .items import column_hints, dlt_items
 from .media_lists import MediaLists
 from .objects import Profiles, Relationships, SingleMedia
-from .reading import SourceRun
 from .redaction import install_secret_filter
+from .refresh_policy import RefreshPolicy
 from .repair import remove_rows_loaded_twice
-from .schedule import RefreshPolicy, Schedule, refresh_summary
+from .schedule import Schedule, refresh_summary
 from .search import Searches, search_queries
+from .source_run import SourceRun
 
 __all__ = [
     "BudgetExhausted",

@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import re
+import socket
 import threading
 import weakref
 from collections import deque
@@ -29,6 +30,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..settings import (
     MAX_ANSWER_BYTES,
@@ -73,15 +76,26 @@ FAILURES_IN_A_ROW_MEAN_DOWN = 5
 # Set once by `request_stop` (the CLI's SIGINT/SIGTERM handler): the process is stopping.
 _STOP_REQUESTED = threading.Event()
 _CLIENTS: weakref.WeakSet[InstagramClient] = weakref.WeakSet()
+# Every HTTP connection the clients opened and have not yet dropped (`request_stop`).
+_CONNECTIONS: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
 
 
 def request_stop() -> None:
     """Stop every client of this process: no new request starts, waits between attempts end,
-    and requests in flight fail at once. Each reader ends as if the budget had run out, so the
-    run loads what it read. Safe to call from a signal handler."""
+    and requests in flight fail at once (their sockets are shut down: closing a session closes
+    only its idle connections, and a stalled answer would hold the run for the whole request
+    timeout). Each reader ends as if the budget had run out, so the run loads what it read.
+    Safe to call from a signal handler."""
     _STOP_REQUESTED.set()
     for client in list(_CLIENTS):
         client.close_connections()
+    for connection in list(_CONNECTIONS):
+        sock = connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
+            except OSError:  # already closed
+                pass
 
 
 def stop_requested() -> bool:
@@ -356,6 +370,9 @@ class InstagramClient:
             params["sig"] = sign(path, params, self._secret)
         safe = f"{endpoint} ({path})"
         self.budget.acquire()
+        if self.status.stopped_by is not None or _STOP_REQUESTED.is_set():  # while it waited its turn
+            self.budget.release(None)
+            raise RunStopped()
         headers: Mapping[str, str] | None = None
         failure: InstagramError | None = None
         try:
@@ -499,10 +516,39 @@ class AnswerTooLarge(Exception):
         self.limit = limit
 
 
+class _KnownHTTPConnection(HTTPConnection):
+    """An HTTP connection that `request_stop` can find (`_CONNECTIONS`)."""
+
+    def connect(self) -> None:
+        super().connect()
+        _CONNECTIONS.add(self)
+
+
+class _KnownHTTPSConnection(HTTPSConnection):
+    """An HTTPS connection that `request_stop` can find (`_CONNECTIONS`)."""
+
+    def connect(self) -> None:
+        super().connect()
+        _CONNECTIONS.add(self)
+
+
+class _KnownHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _KnownHTTPConnection
+
+
+class _KnownHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _KnownHTTPSConnection
+
+
 class BoundedBodyAdapter(HTTPAdapter):
     """requests' transport adapter, reading a body only up to `MAX_ANSWER_BYTES` (decoded, as
     `Response.content` has it): a longer one raises `AnswerTooLarge` and its connection is
-    dropped, so that memory stays bounded whatever the server sends, an endless body included."""
+    dropped, so that memory stays bounded whatever the server sends, an endless body included.
+    Its connections are known to `request_stop`, which cuts them."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _KnownHTTPConnectionPool, "https": _KnownHTTPSConnectionPool}
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any) -> requests.Response:
         response = super().send(request, stream=True, **kwargs)

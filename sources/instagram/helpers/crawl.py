@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ..settings import MAX_DUE_USERS_PER_RUN
@@ -18,9 +18,12 @@ from .follow_lists import read_follow_list
 from .items import FollowListRead
 from .objects import Profile, Profiles
 from .paths import api_path
-from .reading import SourceRun
-from .schedule import Schedule, ScheduleUnavailable, literals, schedule_row, timestamp_literal
-from .shaping import Rows, edge_rows, merge_rows, user_row
+from .refresh_policy import is_due, schedule_row
+from .rows import Rows, merge_rows
+from .schedule import Schedule, ScheduleUnavailable
+from .shaping import edge_rows, user_row
+from .source_run import SourceRun
+from .warehouse_sql import aware_utc, literals, timestamp_literal
 
 logger = logging.getLogger("sources.instagram")
 
@@ -278,7 +281,7 @@ class FollowCrawl:
         if "self" in self.seeds and len(self.seeds) > 1 and not self.state.get("self_id"):
             # another seed may name the token user by its id: know that id before either is read
             # (its rows go with this read: the crawl's read of it later gets none)
-            profile = self.profiles.read("self")
+            profile = self.profiles.profile("self")
             self.state["self_id"], token_user = profile.real_id, profile.rows
         found = self.schedule.query(
             "SELECT entity_id, depth, last_read_at IS NULL FROM {table} WHERE epoch = {epoch} AND kind = 'crawl' AND active"
@@ -314,11 +317,11 @@ class FollowCrawl:
             rows = self.schedule.select_keys(f"crawl:{real_id}" for real_id in seeds.values() if real_id)
             for seed, real_id in seeds.items():
                 row = rows.get(f"crawl:{real_id}")
-                if real_id is None or row is None or _due(row, self.now):
+                if real_id is None or row is None or is_due(row, self.now):
                     self._add_due(real_id or seed, Due(seed, 0, _due_since(row), never_read=_never_read(row)))
             joined = [row for row in self.schedule.written_rows("crawl") if row["active"]]
             self._known.update(row["entity_id"] for row in joined)
-            due += [row for row in joined if _due(row, self.now)]
+            due += [row for row in joined if is_due(row, self.now)]
         for row in sorted(due, key=lambda row: (row["depth"] or 0, row["next_due_at"], row["entity_key"])):
             depth = int(row["depth"] or 0)
             self._add_due(row["entity_id"], Due(row["entity_id"], depth, _due_since(row), never_read=_never_read(row)))
@@ -343,8 +346,8 @@ class FollowCrawl:
             found = self.schedule.query(
                 f"SELECT next_due_at FROM {{table}} WHERE epoch = {{epoch}} AND entity_key = {literals([last])}"
             )
-            self._due_after = (_utc(found[0][0]), last)
-        return [row for row in page if _due(row, self.now)]
+            self._due_after = (aware_utc(found[0][0]), last)
+        return [row for row in page if is_due(row, self.now)]
 
     def _add_due(self, key: str, due: Due) -> None:
         """`due` joins the reads not begun, unless the user already is among them or was read
@@ -478,7 +481,7 @@ class FollowCrawl:
             saved = self.state["lists"].get(f"{kind}:{real_id}", {}).get("profile")
             if saved:
                 return Profile(real_id, saved["counts"], datetime.fromisoformat(saved["read_at"]), {})
-        return self.profiles.read(due.uid)
+        return self.profiles.profile(due.uid)
 
     def _may_wait(self, list_key: str, due: Due, profile: Profile) -> bool:
         """Whether a list that no earlier run left incomplete is not read now: it was read
@@ -533,7 +536,7 @@ class FollowCrawl:
                     yield self.schedule.write(row)
                     yield MembersFound(due.depth, members)
         except InstagramEntityError as error:
-            yield self.run.error("list", list_key, error)
+            yield self.run.failed("list", list_key, error)
             if self.run.pending("list", list_key):
                 return "stop"  # read again in a later run, from its buffered pages
             complete = True
@@ -547,7 +550,7 @@ class FollowCrawl:
         if not complete:
             return "stop"  # budget ran out mid-list: the buffered pages stay in state
         self.state["lists"].pop(list_key, None)
-        self.run.read("list", list_key)
+        self.run.succeeded("list", list_key)
         return "read"
 
 
@@ -559,20 +562,11 @@ def _never_read(row: dict[str, Any] | None) -> bool:
     return row is None or row["last_read_at"] is None
 
 
-def _utc(moment: datetime) -> datetime:
-    """A timestamp from any destination as an aware UTC datetime."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def spread_fraction(user_id: str) -> float:
     """A fraction in (0, 1] fixed by `user_id` (a stable hash, the same in every process and
     run: not Python's salted `hash`), spread evenly over the users."""
     digest = hashlib.blake2b(user_id.encode(), digest_size=8).digest()
     return (int.from_bytes(digest, "big") + 1) / 2**64
-
-
-def _due(row: dict[str, Any], now: datetime) -> bool:
-    return bool(row["active"]) and row["next_due_at"] is not None and row["next_due_at"] <= now
 
 
 __all__ = ["FollowCrawl", "Profile", "spread_fraction"]

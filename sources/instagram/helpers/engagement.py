@@ -11,9 +11,11 @@ from typing import Any
 
 from .client import Answer
 from .paths import api_path
-from .reading import SourceRun
-from .schedule import Schedule, schedule_row
-from .shaping import Rows, merge_rows, shape_comments, shape_likes, shape_media
+from .refresh_policy import is_due, schedule_row
+from .rows import Rows, merge_rows
+from .schedule import Schedule
+from .shaping import shape_comments, shape_likes, shape_media
+from .source_run import SourceRun
 
 # A job is `[media_id, "likes" | "comments", counter, created (unix s), parent]`: JSON, so that
 # unread jobs can wait in dlt state.
@@ -132,7 +134,7 @@ class Engagement:
                 count = int(block.get("count") or 0)
                 data = block.get("data")
                 row = known.get(f"{kind}:{media_id}")
-                if row is not None and not (row["active"] and row["next_due_at"] and row["next_due_at"] <= observed_at):
+                if row is not None and not is_due(row, observed_at):
                     continue  # read before and not due yet
                 if row is None and count == 0 or row is not None and row["last_count"] == count:
                     # nothing to read (yet), or unchanged since the last read: due at the next age
@@ -150,18 +152,18 @@ class Engagement:
         """Rows of `media`'s due likes and comments, read in parallel. Raises
         `BudgetExhausted` if the budget runs out before all are read."""
         rows, jobs = self.jobs(media, observed_at, parent)
-        return [rows, *self.run.client.map(self.read, jobs)]
+        return [rows, *self.run.client.map(self.rows_of, jobs)]
 
     def read_queued(self, queued: list[EngagementJob]) -> Iterator[Rows]:
         """Rows of the `queued` jobs, each removed from the queue once its rows are handed on
         (unless its read failed and is retried in a later run)."""
-        for job, rows in zip(list(queued), self.run.client.map(self.read, list(queued))):
+        for job, rows in zip(list(queued), self.run.client.map(self.rows_of, list(queued))):
             yield rows
             media_id, kind = job[:2]
             if not self.run.pending(kind, media_id):  # a failed read waits for a later run
                 queued.remove(job)
 
-    def read(self, job: EngagementJob) -> Rows:
+    def rows_of(self, job: EngagementJob) -> Rows:
         """Rows of one job (or its error row), with its schedule row once read."""
         media_id, kind, count, epoch, parent = [*job, None, None, None][:5]
         path = api_path(f"/media/{{media}}/{kind}", media=media_id)

@@ -15,9 +15,10 @@ from dlt.extract.items import DataItemWithMeta
 
 from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
 from .client import InstagramClient, local_time
-from .reading import SourceRun
+from .rows import Rows
 from .schedule import Schedule, ScheduleUnavailable
-from .shaping import Rows, list_read_row, repaired_text_row
+from .shaping import list_read_row, repaired_text_row
+from .source_run import SourceRun
 
 
 @dataclass(frozen=True)

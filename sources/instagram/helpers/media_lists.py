@@ -12,8 +12,9 @@ from .client import InstagramClient, Page
 from .engagement import Engagement, EngagementJob, created_at
 from .errors import BudgetExhausted, InstagramEntityError
 from .paths import api_path
-from .reading import SourceRun
-from .shaping import Rows, location_row, merge_rows, tag_row
+from .rows import Rows, merge_rows
+from .shaping import location_row, tag_row
+from .source_run import SourceRun
 
 
 @dataclass
@@ -54,7 +55,7 @@ class MediaList:
         """Whether the list is ordered by posting time (the liked list is ordered by like)."""
         return self.family != "like"
 
-    def read(self, client: InstagramClient, state: dict[str, Any]) -> Iterator[ListPage]:
+    def pages(self, client: InstagramClient, state: dict[str, Any]) -> Iterator[ListPage]:
         """Pages of new items; updates `state` as pages are handed out."""
         try:
             resume = state.get("resume")
@@ -125,7 +126,7 @@ class MediaLists:
         self.engagement = engagement
         self.page_size = page_size
 
-    def read(
+    def rows_of(
         self, media_list: MediaList, state: dict[str, Any], with_engagement: bool, link: Link | None = None
     ) -> Iterator[Rows]:
         """Rows of every new media of `media_list` (+ `link` rows such as `tag_media`), then the
@@ -142,17 +143,17 @@ class MediaLists:
             return  # it failed in an earlier run: its bookmarks wait for the retry
         try:
             yield from self.engagement.read_queued(queued)
-            for page in media_list.read(self.run.client, state):
+            for page in media_list.pages(self.run.client, state):
                 rows = self._page_rows(media_list.key, page, with_engagement, queued)
                 if link is not None:
                     new = page.items[: page.new]  # the others were linked when they were new
                     merge_rows(rows, {link.table: [link.row(str(m["id"]), page.observed_at) for m in new]})
                 yield rows
                 yield from self.engagement.read_queued(queued)
-            self.run.read("list", media_list.key)
+            self.run.succeeded("list", media_list.key)
             yield from self._refresh_due_counters(media_list, with_engagement, queued)
         except InstagramEntityError as error:
-            yield self.run.error("list", media_list.key, error)
+            yield self.run.failed("list", media_list.key, error)
             if "resume" in state and not self.run.pending("list", media_list.key):
                 # given up mid-pass: the next pass starts from the top again (items older than
                 # the page that kept failing and newer than the marker stay unread)
@@ -216,7 +217,7 @@ class MediaLists:
             "id",
             "GET /users/{id}/media/recent",
         )
-        return self.read(media_list, state, with_engagement)
+        return self.rows_of(media_list, state, with_engagement)
 
     def tag_feed(self, name: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A tag's info and its recent media (nothing more for an unknown tag)."""
@@ -229,7 +230,7 @@ class MediaLists:
             yield self.engagement.schedule.read_detail("tag", name, answer.observed_at)
         path = api_path("/tags/{tag}/media/recent", tag=name)
         media_list = MediaList(f"tag:{name}", path, "tag", "GET /tags/{name}/media/recent")
-        yield from self.read(media_list, state, with_engagement, Link("tag_media", "tag", name))
+        yield from self.rows_of(media_list, state, with_engagement, Link("tag_media", "tag", name))
 
     def location_feed(self, location_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A location's info and its recent media (nothing more for an unknown location)."""
@@ -248,7 +249,7 @@ class MediaLists:
             "id",
             "GET /locations/{id}/media/recent",
         )
-        yield from self.read(media_list, state, with_engagement, Link("location_media", "location_id", location_id))
+        yield from self.rows_of(media_list, state, with_engagement, Link("location_media", "location_id", location_id))
 
     def geography_feed(self, geography_id: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """A geography's recent media."""
@@ -258,17 +259,17 @@ class MediaLists:
             "id",
             "GET /geographies/{id}/media/recent",
         )
-        return self.read(media_list, state, with_engagement, Link("geography_media", "geography_id", geography_id))
+        return self.rows_of(media_list, state, with_engagement, Link("geography_media", "geography_id", geography_id))
 
     def self_feed(self, _: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """Media of the users the token user follows (and its own)."""
         media_list = MediaList("feed:self", "/users/self/feed", "id", "GET /users/self/feed")
-        return self.read(media_list, state, with_engagement)
+        return self.rows_of(media_list, state, with_engagement)
 
     def liked_feed(self, _: str, state: dict[str, Any], with_engagement: bool) -> Iterator[Rows]:
         """Media the token user liked, newest like first."""
         media_list = MediaList("liked:self", "/users/self/media/liked", "like", "GET /users/self/media/liked")
-        return self.read(media_list, state, with_engagement)
+        return self.rows_of(media_list, state, with_engagement)
 
 
 def _worth_a_page(media_list: MediaList, last_page: list[dict[str, Any]], due: dict[str, Any], pages: int) -> bool:

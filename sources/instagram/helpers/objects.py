@@ -11,9 +11,11 @@ from typing import Any
 from .engagement import Engagement, content_fingerprint, created_at
 from .errors import InstagramEntityError
 from .paths import api_path
-from .reading import SourceRun
-from .schedule import Schedule, schedule_row
-from .shaping import Rows, merge_rows, shape_full_user, user_row
+from .refresh_policy import schedule_row
+from .rows import Rows, merge_rows
+from .schedule import Schedule
+from .shaping import shape_full_user, user_row
+from .source_run import SourceRun
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Profiles:
         self._read: dict[str, Profile] = {}
         self._locks = {user_id: threading.Lock() for user_id in self._shared}
 
-    def read(self, user_id: str) -> Profile:
+    def profile(self, user_id: str) -> Profile:
         """The profile of `user_id`; a shared user's rows go to the first caller only."""
         lock = self._locks.get(user_id)
         if lock is None:
@@ -86,7 +88,7 @@ class Profiles:
         for user_id in user_ids:
             if user_id in not_due:
                 continue
-            profile = self.read(user_id)
+            profile = self.profile(user_id)
             yield profile.rows
             if profile.real_id is not None or not self.run.pending("user", user_id):
                 yield schedule.read_detail("profile", user_id, profile.observed_at or self.run.client.server_now())
@@ -113,7 +115,7 @@ class Relationships:
                     yield {"users": [user_row(user, page.observed_at) for user in page.items]}
                 yield self.schedule.read_detail("requested_by", "self", clock())
             except InstagramEntityError as error:
-                yield self.run.error("list", "requested_by:self", error)
+                yield self.run.failed("list", "requested_by:self", error)
         others = dict.fromkeys([uid for uid in user_ids if uid != "self"])
         not_due = self.schedule.not_due("relationship", others, clock)
         others = dict.fromkeys([uid for uid in others if uid not in not_due] + requesters)

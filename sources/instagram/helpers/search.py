@@ -6,9 +6,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..settings import MAX_USER_SEARCH_COUNT
-from .reading import SourceRun
+from .rows import Rows, merge_rows
 from .schedule import Schedule
-from .shaping import Rows, location_row, merge_rows, search_result_rows, shape_media, tag_row, user_row
+from .shaping import location_row, search_result_rows, shape_media, tag_row, user_row
+from .source_run import SourceRun
 from .validation import InstagramConfigError
 
 # What a point of `location_search_points` / `media_search_points` holds, in order.

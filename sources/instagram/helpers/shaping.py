@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import REPAIRED_TEXT, InstagramEntityError
-
-Rows = dict[str, list[dict[str, Any]]]
+from .rows import Rows
 
 
 def _ts(value: Any) -> datetime | None:
@@ -198,7 +197,7 @@ def error_row(
 ) -> dict[str, Any]:
     """An `extraction_errors` row (one per entity, kind and error type); `failed_runs` and
     `gave_up` only for a read that outlasted its retries; `resolved_at` NULL: the failure is
-    open (`SourceRun.read` writes the row again, resolved, once its entity is read)."""
+    open (`SourceRun.succeeded` writes the row again, resolved, once its entity is read)."""
     return {
         "error_key": f"{kind}:{entity_id}:{error.error_type}",
         "entity_kind": kind,
@@ -229,13 +228,6 @@ def repaired_text_row(
         error_type=REPAIRED_TEXT,
     )
     return error_row(table, entity_id, note, observed_at, resolved_at=observed_at)
-
-
-def merge_rows(target: Rows, more: Rows) -> Rows:
-    """Append the rows of `more` to `target`, table by table."""
-    for table, rows in more.items():
-        target.setdefault(table, []).extend(rows)
-    return target
 
 
 def edge_rows(list_key: str, owner_id: str, member_ids: Iterable[str]) -> list[dict[str, Any]]:

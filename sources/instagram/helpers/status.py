@@ -24,7 +24,7 @@ import dlt
 
 from .errors import InstagramAuthError, InstagramError
 from .schedule import TABLE as SCHEDULE_TABLE
-from .schedule import literals, timestamp_literal
+from .warehouse_sql import literals, timestamp_literal
 
 logger = logging.getLogger("sources.instagram")
 

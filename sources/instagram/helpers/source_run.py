@@ -14,7 +14,8 @@ import dlt
 from .client import Answer, InstagramClient, local_time
 from .errors import BudgetExhausted, InstagramBadAnswer, InstagramEntityError, InstagramRetriesExhausted
 from .failures import Failures
-from .shaping import Rows, error_row
+from .rows import Rows
+from .shaping import error_row
 
 logger = logging.getLogger("sources.instagram")
 
@@ -69,7 +70,7 @@ class SourceRun:
         with self._lock:
             return f"{kind}:{entity_id}" in self._pending
 
-    def read(self, kind: str, entity_id: str, observed_at: datetime | None = None) -> None:
+    def succeeded(self, kind: str, entity_id: str, observed_at: datetime | None = None) -> None:
         """The entity was read (at `observed_at`, the server's time; by default that of its
         latest answer): forget any earlier failure, and resolve the `extraction_errors` rows
         it had open (written again with `resolved_at`, by `take_resolved`)."""
@@ -89,7 +90,7 @@ class SourceRun:
             rows, self._resolved = self._resolved, []
         return {"extraction_errors": rows} if rows else {}
 
-    def error(self, kind: str, entity_id: str, error: InstagramEntityError) -> Rows:
+    def failed(self, kind: str, entity_id: str, error: InstagramEntityError) -> Rows:
         """The `extraction_errors` row for `error`, with the entity's fate; logs it once per run."""
         key = f"{kind}:{entity_id}"
         observed_at = error.observed_at or self.client.first_observed_at or local_time()
@@ -139,6 +140,6 @@ class SourceRun:
         try:
             answer = self.client.get(path, params, endpoint=endpoint)
         except InstagramEntityError as error:
-            return None, self.error(kind, entity_id, error)
-        self.read(kind, entity_id, answer.observed_at)
+            return None, self.failed(kind, entity_id, error)
+        self.succeeded(kind, entity_id, answer.observed_at)
         return answer, {}
