@@ -40,8 +40,6 @@ SETTINGS = {
     "RESOURCES": '["follow_graph"]',
     "WORKERS": "1",  # one request at a time: request N is the same request in every run
     "FOLLOW_PAGE_SIZE": "5",  # lists of several pages: a run may stop inside one
-    # a stop request does not cut the request in flight (the stalled one): it ends at its timeout
-    "REQUEST_TIMEOUT": "5",
 }
 CLI_ARGS = ("--no-transforms", "--no-publish")
 # every request gets a fault that changes nothing, so that the emulator lists each one
