@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -125,6 +125,46 @@ class Page:
     items: list[dict[str, Any]]
     next_cursor: str | None
     observed_at: datetime
+
+
+class Budget(Protocol):
+    """What readers ask of a run's rate budget."""
+
+    exhausted: bool
+
+
+@runtime_checkable
+class PagingClient(Protocol):
+    """What a list reader (`media_lists`, `follow_lists`) needs of a client: the pages of a
+    list, paced by the run's budget, and the run's status. `InstagramClient` is one; the unit
+    tests' fakes are checked against it (tests/unit/test_fakes.py)."""
+
+    budget: Budget
+    status: RunStatus
+
+    def pages(
+        self,
+        path: str,
+        family: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        cursor: str | None = None,
+        endpoint: str = "",
+    ) -> Iterator[Page]: ...
+
+
+@runtime_checkable
+class ApiClient(PagingClient, Protocol):
+    """What the readers of a run (`SourceRun.client`) need of a client."""
+
+    workers: int
+    first_observed_at: datetime | None
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, *, endpoint: str = "") -> Answer: ...
+
+    def server_now(self, probe: bool = True) -> datetime | None: ...
+
+    def map(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]: ...
 
 
 class InstagramClient:

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from .client import InstagramClient
+from .client import PagingClient
 from .errors import BudgetExhausted
 
 
 def read_follow_list(
-    client: InstagramClient,
+    client: PagingClient,
     path: str,
     endpoint: str,
     page_size: int,

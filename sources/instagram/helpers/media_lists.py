@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .client import InstagramClient, Page
+from .client import Page, PagingClient
 from .engagement import Engagement, EngagementJob, created_at
 from .errors import BudgetExhausted, InstagramEntityError
 from .paths import api_path
@@ -55,7 +55,7 @@ class MediaList:
         """Whether the list is ordered by posting time (the liked list is ordered by like)."""
         return self.family != "like"
 
-    def pages(self, client: InstagramClient, state: dict[str, Any]) -> Iterator[ListPage]:
+    def pages(self, client: PagingClient, state: dict[str, Any]) -> Iterator[ListPage]:
         """Pages of new items; updates `state` as pages are handed out."""
         try:
             resume = state.get("resume")
@@ -67,14 +67,14 @@ class MediaList:
         except BudgetExhausted:
             client.status.work_remains()
 
-    def older_pages(self, client: InstagramClient) -> Iterator[Page]:
+    def older_pages(self, client: PagingClient) -> Iterator[Page]:
         """The pages below the last pass from the top (none if it reached the end)."""
         if self.below is not None:
             yield from client.pages(self.path, self.family, self.params, cursor=self.below, endpoint=self.endpoint)
 
     def _pass(
         self,
-        client: InstagramClient,
+        client: PagingClient,
         state: dict[str, Any],
         cursor: str | None,
         stop_at: str | None,
