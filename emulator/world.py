@@ -743,6 +743,115 @@ class World:
             return None
         return parts[0], tuple(scope for k, scope in enumerate(ALL_SCOPES) if mask >> k & 1)
 
+    # ----------------------------------------------------------------- raw facts (Graph mode)
+
+    # The Graph mode (emulator.graph) serves the same world in another shape: it reads these
+    # raw facts by index instead of the v1 objects, which it would have to take apart again.
+
+    def user_index(self, uid: str) -> int:
+        """The index of user `uid` (0 = the oldest account); KeyError if unknown."""
+        return self._u(uid)
+
+    def user_count(self) -> int:
+        return self._user_count
+
+    def user_facts(self, i: int) -> dict:
+        """Raw facts of user index `i`: id, username, full_name, bio, website, is_business,
+        is_private and the three counts."""
+        uid = self._user_ids[i]
+        full = self.user(uid)
+        return {
+            "id": uid,
+            "username": full["username"],
+            "full_name": full["full_name"],
+            "bio": full["bio"],
+            "website": full["website"],
+            "profile_picture": full["profile_picture"],
+            "is_business": full["is_business"],
+            "is_private": bool(self._private[i]),
+            "media_count": full["counts"]["media"],
+            "follows_count": full["counts"]["follows"],
+            "followers_count": full["counts"]["followed_by"],
+        }
+
+    def username_index(self, username: str) -> int | None:
+        """The user index of `username`, or None."""
+        index = self._cached(("username_index",), lambda: {name: i for i, name in enumerate(self._snap.username)})
+        return index.get(username)
+
+    def media_count_total(self) -> int:
+        return len(self._media_owner)
+
+    def media_id_at(self, index: int) -> str:
+        """The v1 media id of media index `index`."""
+        return self._media_id(index)
+
+    def media_index(self, mid: str) -> int:
+        """The index of v1 media id `mid`; KeyError if unknown."""
+        return self._m(mid)
+
+    def media_facts(self, index: int) -> tuple:
+        """(owner index, unix time, kind, carousel size, caption text or None, shortcode,
+        likes, live comments) of media index `index`."""
+        phrase = int(self._media_caption[index])
+        caption = None if phrase < 0 else " ".join([CAPTIONS[phrase], *(f"#{t}" for t in self._tags_of(index))])
+        return (
+            int(self._media_owner[index]),
+            int(self._media_time[index]),
+            int(self._media_type[index]),
+            int(self._media_carousel_size[index]),
+            caption,
+            shortcode_of(self._media_n(index)),
+            int(self._likes.backward.counts[index]),
+            self._comments_by_media.count(index) - self._deleted_per_media.get(index, 0),
+        )
+
+    def media_indices_of_user(self, i: int) -> np.ndarray:
+        """Media indices of user index `i`, oldest first (time order)."""
+        return self._media_by_owner.items(i)
+
+    def media_indices_tagging(self, i: int) -> np.ndarray:
+        """Media indices in which user index `i` is tagged (users_in_photo), oldest first."""
+
+        def compute() -> np.ndarray:
+            positions = np.flatnonzero(self._photo_user.values == i)
+            return np.searchsorted(self._media_photo_start.values, positions, side="right") - 1
+
+        return self._cached(("tagging", i), compute)
+
+    def tag_index(self, name: str) -> int | None:
+        """The index of tag `name`, or None."""
+        return self._tag_index.get(name)
+
+    def tag_name(self, t: int) -> str:
+        return self._snap.tag_name[t]
+
+    def tag_media_indices(self, t: int) -> np.ndarray:
+        """Public media indices tagged with tag index `t`, oldest tagging first."""
+        return self._tagging_media.values[self._taggings_by_tag.items(t)]
+
+    def comment_indices(self, index: int) -> list[int]:
+        """Live comment indices of media index `index`, oldest first."""
+        return self._live_comments(index)
+
+    def comment_facts(self, ci: int) -> tuple[int, int, int, str]:
+        """(media index, author user index, unix time, text) of comment index `ci`."""
+        text = self._comment_custom_text.get(ci)
+        if text is None:
+            text = COMMENTS[int(self._comment_text[ci])]
+        return int(self._comment_media[ci]), int(self._comment_user[ci]), int(self._comment_time[ci]), text
+
+    def comment_live(self, ci: int) -> bool:
+        return 0 <= ci < len(self._comment_media) and ci not in self._deleted_comments
+
+    def publish(self, uid: str, kind: int | None = None) -> str:
+        """`uid` posts a new media now (of `kind`, else drawn as in `advance`); returns its id."""
+        owner = self._u(uid)
+        rng = np.random.default_rng([self.config.seed, 2000, len(self._media_owner)])
+        index = self._add_media(rng, owner, self.now, kind)
+        self._cache.clear()  # a new media changes feeds, tag and place lists, popular
+        return self._media_id(index)
+
     # ----------------------------------------------------------------- writes
 
     def follow(self, viewer: str, target: str) -> dict:
@@ -842,7 +951,7 @@ class World:
 
     # ----------------------------------------------------------------- time
 
-    def _add_media(self, rng: np.random.Generator, owner: int, time: int) -> int:
+    def _add_media(self, rng: np.random.Generator, owner: int, time: int, forced_kind: int | None = None) -> int:
         config = self.config
         index = self._media_owner.append(owner)
         if index > MEDIA_INDEX_MASK:
@@ -854,6 +963,8 @@ class World:
             if draw < config.video_share
             else (MEDIA_CAROUSEL if draw < config.video_share + config.carousel_share else MEDIA_IMAGE)
         )
+        if forced_kind is not None:  # a published media: the draw above still happens (same stream)
+            kind = forced_kind
         self._media_type.append(kind)
         self._media_filter.append(rng.integers(0, len(FILTERS)))
         self._media_carousel_size.append(rng.integers(2, 6) if kind == MEDIA_CAROUSEL else 0)
