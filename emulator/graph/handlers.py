@@ -12,7 +12,7 @@ from typing import Any
 from ..generate import DAY, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO
 from . import errors, insights
 from .fields import Field, FieldSyntaxError, parse_fields
-from .model import KIND_BY_NAME, PUBLISH_LIMIT, PUBLISH_WINDOW, STORY_LIFETIME, Container, GraphModel
+from .model import KIND_BY_NAME, PUBLISH_LIMIT, PUBLISH_WINDOW, STORY_LIFETIME, Container, GraphModel, unit
 from .nodes import NODE_TYPES, Ctx, Listing, iso, node_id, page, render
 from .tokens import REFRESH_AFTER, Token
 
@@ -167,7 +167,8 @@ def _hashtag_media(ctx: Ctx, kind: str, t: int, top: bool) -> dict:
             raise errors.nonexisting_field(chosen.name, "IGMedia (hashtag)")
     media = ctx.model.hashtag_media(t)
     if top:
-        ranked = sorted(media, key=lambda m: (-ctx.model.media(m)[6], -m))[:TOP_SIZE]
+        seed = ctx.model.seed
+        ranked = sorted(media, key=lambda m: (-insights.graph_likes(seed, m, ctx.model.media(m)[6]), -m))[:TOP_SIZE]
         # ranked, not in time order: the cursors are positions in the ranking
         listing = Listing(
             "media", list(range(len(ranked))), False, RECENT_MAX, cursors="after", item=ranked.__getitem__
@@ -302,7 +303,8 @@ def _day_follows(ctx: Ctx, i: int, day: int) -> int:
     if day in recorded:
         return recorded[day]
     followers = ctx.model.user(i)["followers_count"]
-    return int(followers * 0.002 * insights.lognormal(ctx.model.seed, "day follows", i * 100_000 + day, 0.6))
+    draw = insights.lognormal(ctx.model.seed, "day follows", i * 100_000 + day, 0.6)
+    return int(followers * 0.004 * draw + unit(ctx.model.seed, "day follows", i, day))
 
 
 def _end_time(day: int) -> str:
