@@ -192,6 +192,9 @@ def render(ctx: Ctx, kind: str, n: int, selection: tuple[Field, ...] | None) -> 
                 nested_fields = ",".join(_unparse(f) for f in selected.children) if selected.children else ""
                 nested_ctx = Ctx(**{**ctx.__dict__, "extra": {**ctx.extra, "nested_fields": nested_fields}})
             value = page(nested_ctx, listing, selected.children, selected.modifiers, path)
+            paging = value.get("paging", {})
+            if "after" not in paging.get("cursors", {}) and "previous" not in paging:
+                value.pop("paging", None)  # a nested list on one page comes bare (as recorded)
             if value["data"] or "paging" in value:
                 out[name] = value
         elif name in node_type.fields:
@@ -405,6 +408,8 @@ STORY = NodeType(
     ("id",),
     {
         "id": lambda ctx, n: str(STORY_BASE + n),
+        "ig_id": lambda ctx, n: str(n),
+        "shortcode": lambda ctx, n: f"St{n:x}",
         "media_type": lambda ctx, n: "VIDEO" if _story(ctx, n)[2] == MEDIA_VIDEO else "IMAGE",
         "media_product_type": lambda ctx, n: "STORY",
         "media_url": lambda ctx, n: (
