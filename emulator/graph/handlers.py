@@ -498,6 +498,7 @@ def update_node(ctx: Ctx, kind: str, n: int) -> dict:
         raise errors.bad_parameter("Only comments can be updated (hide=true|false)")
     hidden = ctx.params["hide"].lower() == "true"
     (ctx.model.overlays.hidden.add if hidden else ctx.model.overlays.hidden.discard)(n)
+    ctx.model.changed()
     return {"success": True}
 
 

@@ -45,6 +45,7 @@ RANGES = (  # (kind, base, span), searched in order
 )
 CREATOR_SHARE = 0.15  # public non-business accounts that are creators (professional)
 STORY_LIFETIME = DAY
+CACHE_SIZE = 200_000  # derived answers kept between changes
 MEDIA_LIMIT = 10_000  # "about the newest 10,000 media only" (§2)
 HASHTAG_WINDOW = 7 * DAY
 HASHTAG_LIMIT = 30
@@ -100,9 +101,12 @@ class GraphModel:
         """Forget derived answers: the world or an overlay changed."""
         self._cache.clear()
 
-    def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """The answer for `key` until the next change, computed on a miss."""
         value = self._cache.get(key)
         if value is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()  # a crude bound: a busy world is re-derived, not grown without end
             value = self._cache[key] = compute()
         return value
 
@@ -146,7 +150,7 @@ class GraphModel:
     # ------------------------------------------------------------------ accounts
 
     def user(self, i: int) -> dict:
-        return self._cached(("user", i), lambda: self.world.user_facts(i))
+        return self.cached(("user", i), lambda: self.world.user_facts(i))
 
     def is_professional(self, i: int) -> bool:
         """The token user's account, business accounts and a share of public accounts (creators).
@@ -165,11 +169,11 @@ class GraphModel:
 
     def media_of(self, i: int) -> list[int]:
         """Media indices of user `i`, newest first, the newest MEDIA_LIMIT only."""
-        return self._cached(("media_of", i), lambda: self.world.media_indices_of_user(i)[::-1][:MEDIA_LIMIT].tolist())
+        return self.cached(("media_of", i), lambda: self.world.media_indices_of_user(i)[::-1][:MEDIA_LIMIT].tolist())
 
     def media(self, index: int) -> tuple:
         """`World.media_facts`, with the caption a Graph publish gave."""
-        facts = self._cached(("media", index), lambda: self.world.media_facts(index))
+        facts = self.cached(("media", index), lambda: self.world.media_facts(index))
         caption = self.overlays.captions.get(index)
         return facts if caption is None else (*facts[:4], caption, *facts[5:])
 
@@ -178,7 +182,7 @@ class GraphModel:
         return "REELS" if kind == MEDIA_VIDEO and index % 4 else "FEED"
 
     def tagged_in(self, i: int) -> list[int]:
-        return self._cached(("tagged", i), lambda: self.world.media_indices_tagging(i)[::-1].tolist())
+        return self.cached(("tagged", i), lambda: self.world.media_indices_tagging(i)[::-1].tolist())
 
     # ------------------------------------------------------------------ stories
 
@@ -233,7 +237,7 @@ class GraphModel:
                     replies.setdefault(parent, []).append(ci)
             return top, replies
 
-        return self._cached(("threads", index), compute)
+        return self.cached(("threads", index), compute)
 
     def parent_of(self, ci: int) -> int | None:
         media = self.world.comment_facts(ci)[0]
@@ -258,7 +262,7 @@ class GraphModel:
 
     def hashtag_media(self, t: int) -> list[int]:
         """Public media with the hashtag, newest first."""
-        return self._cached(("hashtag", t), lambda: np.unique(self.world.tag_media_indices(t))[::-1].tolist())
+        return self.cached(("hashtag", t), lambda: np.unique(self.world.tag_media_indices(t))[::-1].tolist())
 
     # ------------------------------------------------------------------ publishing
 

@@ -176,11 +176,23 @@ class NodeType:
     edges: dict[str, Callable[[Ctx, int], Listing]] = field(default_factory=dict)
 
 
+CACHED_KINDS = ("media", "child", "comment")  # list items: rendered once per selection until a change
+
+
 def render(ctx: Ctx, kind: str, n: int, selection: tuple[Field, ...] | None) -> dict:
     """The node's selected fields (its defaults without a selection)."""
     node_type = NODE_TYPES[kind]
     if selection is None:
         selection = tuple(Field(name) for name in node_type.defaults)
+    if kind in CACHED_KINDS and not ctx.discovery and all(f.children is None and not f.modifiers for f in selection):
+        # A flat selection of a list item depends on the world only: the model forgets it on
+        # every change. This is what makes pages of 25 media cheap (bench/bench_graph_emulator.py).
+        key = ("render", kind, n, tuple(f.name for f in selection))
+        return ctx.model.cached(key, lambda: _render(ctx, node_type, kind, n, selection))
+    return _render(ctx, node_type, kind, n, selection)
+
+
+def _render(ctx: Ctx, node_type: NodeType, kind: str, n: int, selection: tuple[Field, ...]) -> dict:
     out: dict[str, Any] = {}
     for selected in selection:
         name = selected.name
