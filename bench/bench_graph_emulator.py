@@ -13,13 +13,12 @@ least 1,000 pages a second on 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import multiprocessing as mp
 from urllib.parse import urlsplit
 
-from bench.bench_emulator import _get, _measure, _serve_static
+from bench.bench_emulator import _get, _serve_static, arguments, report
 
 ACCOUNTS = 20  # the professional accounts with the most media
 FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp,like_count,comments_count"
@@ -56,11 +55,7 @@ def _walk(port: int, first_path: str) -> dict[str, bytes]:
 
 def main() -> None:
     """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--clients", type=int, default=2)
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     ready: mp.Queue = mp.Queue()
     stop = mp.Event()
@@ -75,19 +70,11 @@ def main() -> None:
     static_process.start()
     static_port = ready.get(timeout=60)
 
-    paths = list(pages)
-    full = sum(1 for body in pages.values() if b'"next"' in body)
-    size = sum(map(len, pages.values())) / len(pages)
-    emulated = _measure(port, paths, args.seconds, args.clients)
-    baseline = _measure(static_port, paths, args.seconds, args.clients)
     print(
         f"world: {args.users} users; client: {args.clients} threads, keep-alive http.client, "
         f"{args.seconds:.0f} s per figure; servers in their own processes"
     )
-    print(f"25-media pages: {len(paths)} distinct pages ({full} full), {size / 1024:.1f} KiB on average")
-    print(f"  graph emulator:     {emulated:8.0f} pages/s")
-    print(f"  static baseline:    {baseline:8.0f} pages/s")
-    print(f"  emulator/baseline:  {emulated / baseline:8.2f}")
+    report("25-media pages", pages, b'"next"', (port, static_port), args.seconds, args.clients)
     stop.set()
     graph_process.join(timeout=10)
     static_process.join(timeout=10)

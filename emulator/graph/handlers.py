@@ -12,8 +12,8 @@ from typing import Any
 from ..generate import DAY, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO
 from . import errors, insights
 from .fields import Field, FieldSyntaxError, parse_fields
-from .model import KIND_BY_NAME, PUBLISH_LIMIT, PUBLISH_WINDOW, STORY_LIFETIME, Container, GraphModel, unit
-from .nodes import NODE_TYPES, Ctx, Listing, iso, node_id, page, render
+from .model import KIND_BY_NAME, PUBLISH_LIMIT, PUBLISH_WINDOW, STORY_LIFETIME, Container, GraphModel, node_id, unit
+from .nodes import NODE_TYPES, Ctx, Listing, iso, page, render
 from .tokens import REFRESH_AFTER, Token
 
 RECENT_WINDOW = DAY  # recent_media: the last 24 h (§2)
@@ -142,7 +142,7 @@ def hashtag_search(ctx: Ctx) -> dict:
         return {"data": []}
     if not ctx.model.query_hashtag(user, t):
         raise errors.hashtag_limit()
-    return {"data": [{"id": GraphModel.hashtag_id(t)}]}
+    return {"data": [{"id": node_id("hashtag", t)}]}
 
 
 def _hashtag_user(ctx: Ctx) -> int:
@@ -568,7 +568,7 @@ def debug_token(ctx: Ctx) -> dict:
         "is_valid": not token.expired(now),
         "issued_at": token.issued_at,
         "scopes": list(token.scopes),
-        "user_id": GraphModel.user_id(token.user) if token.instagram_login else GraphModel.fb_user_id(token.user),
+        "user_id": GraphModel.user_id(token.user) if token.instagram_login else node_id("fb_user", token.user),
     }
     if token.kind == "pg":
         data["profile_id"] = node_id("page", 2 * token.user)

@@ -28,29 +28,9 @@ KEPT_FOR = 2 * 365 * DAY
 MIN_VIEWERS = 5  # below this reach, media insights answer code 10 (§2)
 NORMAL = NormalDist()
 
-FEED = (
-    "reach",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "saved",
-    "total_interactions",
-    "follows",
-    "profile_visits",
-    "profile_activity",
-)
-REELS = (
-    "reach",
-    "views",
-    "likes",
-    "comments",
-    "shares",
-    "saved",
-    "total_interactions",
-    "ig_reels_avg_watch_time",
-    "ig_reels_video_view_total_time",
-)
+COMMON = ("reach", "views", "likes", "comments", "shares", "saved", "total_interactions")
+FEED = (*COMMON, "follows", "profile_visits", "profile_activity")
+REELS = (*COMMON, "ig_reels_avg_watch_time", "ig_reels_video_view_total_time")
 STORY = (
     "reach",
     "views",

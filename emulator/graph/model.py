@@ -43,6 +43,14 @@ RANGES = (  # (kind, base, span), searched in order
     ("child", CHILD_BASE, 10**14),
     ("story", STORY_BASE, 10**14),
 )
+BASES = {kind: base for kind, base, _ in RANGES}
+
+
+def node_id(kind: str, n: int) -> str:
+    """The Graph id of node `n` of `kind` (page n: the owner's index * 2 + 0 or 1)."""
+    return str(BASES[kind] + n)
+
+
 CREATOR_SHARE = 0.15  # public non-business accounts that are creators (professional)
 STORY_LIFETIME = DAY
 CACHE_SIZE = 200_000  # derived answers kept between changes
@@ -125,27 +133,15 @@ class GraphModel:
 
     @staticmethod
     def user_id(i: int) -> str:
-        return str(USER_BASE + i)
+        return node_id("user", i)
 
     @staticmethod
     def media_id(index: int) -> str:
-        return str(MEDIA_BASE + index)
+        return node_id("media", index)
 
     @staticmethod
     def comment_id(ci: int) -> str:
-        return str(COMMENT_BASE + ci)
-
-    @staticmethod
-    def page_id(i: int, k: int = 0) -> str:
-        return str(PAGE_BASE + 2 * i + k)
-
-    @staticmethod
-    def fb_user_id(i: int) -> str:
-        return str(FB_USER_BASE + i)
-
-    @staticmethod
-    def hashtag_id(t: int) -> str:
-        return str(HASHTAG_BASE + t)
+        return node_id("comment", ci)
 
     # ------------------------------------------------------------------ accounts
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from ..generate import MEDIA_CAROUSEL, MEDIA_VIDEO
 from . import errors
 from .fields import Field
-from .model import CHILD_BASE, CONTAINER_BASE, PAGE_BASE, STORY_BASE, GraphModel
+from .model import GraphModel, node_id
 from .tokens import Token
 
 DEFAULT_LIMIT = 25
@@ -242,21 +242,6 @@ def _nested(ctx: Ctx, kind: str, n: int, selected: Field) -> Any:
     return render(ctx, *resolved, selected.children)
 
 
-def node_id(kind: str, n: int) -> str:
-    model = GraphModel
-    return {
-        "user": model.user_id,
-        "media": model.media_id,
-        "comment": model.comment_id,
-        "fb_user": model.fb_user_id,
-        "hashtag": model.hashtag_id,
-        "page": lambda k: str(PAGE_BASE + k),
-        "child": lambda k: str(CHILD_BASE + k),
-        "story": lambda k: str(STORY_BASE + k),
-        "container": lambda k: str(CONTAINER_BASE + k),
-    }[kind](n)
-
-
 # ---------------------------------------------------------------------- IG user
 
 
@@ -394,7 +379,7 @@ CHILD = NodeType(
     "IGMedia",
     ("id",),
     {
-        "id": lambda ctx, n: str(CHILD_BASE + n),
+        "id": lambda ctx, n: node_id("child", n),
         "media_type": lambda ctx, n: "VIDEO" if (n // 8 + n % 8) % 4 == 3 else "IMAGE",
         "media_product_type": lambda ctx, n: "FEED",
         "media_url": lambda ctx, n: _media_url(n // 8, MEDIA_VIDEO if (n // 8 + n % 8) % 4 == 3 else 0, n % 8),
@@ -419,7 +404,7 @@ STORY = NodeType(
     "IGMedia",
     ("id",),
     {
-        "id": lambda ctx, n: str(STORY_BASE + n),
+        "id": lambda ctx, n: node_id("story", n),
         "ig_id": lambda ctx, n: str(n),
         "shortcode": lambda ctx, n: f"St{n:x}",
         "media_type": lambda ctx, n: "VIDEO" if _story(ctx, n)[2] == MEDIA_VIDEO else "IMAGE",
@@ -497,7 +482,7 @@ PAGE = NodeType(
     "Page",
     ("access_token", "category", "name", "id"),
     {
-        "id": lambda ctx, n: str(PAGE_BASE + n),
+        "id": lambda ctx, n: node_id("page", n),
         "name": lambda ctx, n: f"{_display_name(ctx, n // 2)}{' Shop' if n % 2 else ''}",
         "category": lambda ctx, n: "Shopping & retail" if n % 2 else "Personal blog",
         "access_token": _page_token,
@@ -514,21 +499,21 @@ def _pages(ctx: Ctx, i: int) -> Listing:
 FB_USER = NodeType(
     "User",
     ("name", "id"),
-    {"id": lambda ctx, i: GraphModel.fb_user_id(i), "name": lambda ctx, i: _display_name(ctx, i)},
+    {"id": lambda ctx, i: node_id("fb_user", i), "name": lambda ctx, i: _display_name(ctx, i)},
     {"accounts": _pages},
 )
 
 HASHTAG = NodeType(
     "IGHashtag",
     ("id",),
-    {"id": lambda ctx, t: GraphModel.hashtag_id(t), "name": lambda ctx, t: ctx.model.world.tag_name(t)},
+    {"id": lambda ctx, t: node_id("hashtag", t), "name": lambda ctx, t: ctx.model.world.tag_name(t)},
 )
 
 CONTAINER = NodeType(
     "IGContainer",
     ("id",),
     {
-        "id": lambda ctx, n: str(CONTAINER_BASE + n),
+        "id": lambda ctx, n: node_id("container", n),
         "status_code": lambda ctx, n: "PUBLISHED" if ctx.model.overlays.containers[n].published else "FINISHED",
         "status": lambda ctx, n: "Published: 1" if ctx.model.overlays.containers[n].published else "Finished: 0",
     },
