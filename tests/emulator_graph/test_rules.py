@@ -239,3 +239,54 @@ def test_account_insights_windows_and_thresholds(serve_graph: Callable[..., Emul
         )["data"]
     ]
     assert names == ["reach"]  # follower_count needs 100 followers
+
+
+def test_follower_counts_move_with_the_worlds_follows(serve_graph: Callable[..., Emulator]) -> None:
+    emulator = serve_graph()
+    graph = Graph(emulator)
+    before = graph.ok(graph.me, fields="followers_count")["followers_count"]
+    summary = emulator.advance(DAY + 4 * 3600, new_media=0, new_follows=3000, unfollows=0, new_likes=0, new_comments=0)
+    owner = emulator.world.default_user_id
+    gained = sum(1 for _, followed in summary["new_follows"] if followed == owner)
+    assert gained > 0
+    assert graph.ok(graph.me, fields="followers_count")["followers_count"] == before + gained
+    series = graph.ok(f"{graph.me}/insights", metric="follower_count", period="day")["data"][0]["values"]
+    assert series[-1]["value"] == gained  # the day's new followers, as the advance made them
+
+
+def test_the_same_seed_answers_the_same_bytes(serve_graph: Callable[..., Emulator]) -> None:
+    answers = []
+    for emulator in (serve_graph(), serve_graph()):
+        graph = Graph(emulator)
+        media = graph.ok(f"{graph.me}/media", fields="id", limit=3)["data"][0]["id"]
+        replies = []
+        for path, params in (
+            (f"{graph.me}/media", {"fields": "id,caption,like_count,timestamp,children{id}", "limit": 5}),
+            (f"{media}/insights", {"metric": "reach,views,saved,shares"}),
+            (f"{graph.me}/insights", {"metric": "reach,follower_count", "period": "day"}),
+            (f"{graph.me}/stories", {"fields": "id,timestamp"}),
+            (f"{media}/insights", {"metric": "impressions"}),
+        ):
+            response = graph.get(path, **params)
+            replies.append(
+                (
+                    response.status_code,
+                    response.headers["Date"],
+                    response.content.replace(emulator.base_url.encode(), b""),
+                )
+            )
+        answers.append(replies)
+    assert answers[0] == answers[1]
+
+
+def test_publishing_limit_is_100_a_rolling_day(serve_graph: Callable[..., Emulator]) -> None:
+    emulator = serve_graph()
+    graph = Graph(emulator)
+    for _ in range(100):
+        container = graph.post(f"{graph.me}/media", image_url="https://example.com/a.jpg").json()["id"]
+        assert graph.post(f"{graph.me}/media_publish", creation_id=container).status_code == 200
+    assert graph.ok(f"{graph.me}/content_publishing_limit")["data"][0]["quota_usage"] == 100
+    container = graph.post(f"{graph.me}/media", image_url="https://example.com/a.jpg").json()["id"]
+    over = graph.error(graph.post(f"{graph.me}/media_publish", creation_id=container))
+    assert (over["code"], over["error_subcode"]) == (9, 2207042)
+    assert graph.ok(graph.me, fields="media_count")["media_count"] == 160
