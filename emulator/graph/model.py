@@ -52,6 +52,7 @@ def node_id(kind: str, n: int) -> str:
 
 
 CREATOR_SHARE = 0.15  # public non-business accounts that are creators (professional)
+AGE_GATED_SHARE = 0.03
 STORY_LIFETIME = DAY
 CACHE_SIZE = 200_000  # derived answers kept between changes
 MEDIA_LIMIT = 10_000  # "about the newest 10,000 media only" (§2)
@@ -157,6 +158,11 @@ class GraphModel:
             return False
         facts = self.user(i)
         return not facts["is_private"] and (facts["is_business"] or unit(self.seed, "creator", i) < CREATOR_SHARE)
+
+    def age_gated(self, i: int) -> bool:
+        """About 3 % of professional accounts (never the token user's) restrict their audience
+        by age: business discovery does not return them (§2)."""
+        return i != self.owner and unit(self.seed, "age gate", i) < AGE_GATED_SHARE
 
     def account_type(self, i: int) -> str:
         return "BUSINESS" if self.user(i)["is_business"] or i == self.owner else "MEDIA_CREATOR"

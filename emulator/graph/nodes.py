@@ -261,7 +261,7 @@ def business_discovery(ctx: Ctx, selected: Field) -> dict:
     if not username:
         raise errors.bad_parameter("business_discovery needs .username(X)")
     target = ctx.model.world.username_index(username)
-    if target is None or not ctx.model.is_professional(target):
+    if target is None or not ctx.model.is_professional(target) or ctx.model.age_gated(target):
         raise errors.GraphError(
             110,
             "(#110) Invalid user id",

@@ -166,3 +166,10 @@ def test_the_cli_serves_the_graph_api() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_business_discovery_leaves_out_age_gated_accounts(graph: Graph, graph_emulator: Emulator) -> None:
+    model = graph_emulator.graph.model
+    gated = next(i for i in range(model.world.user_count()) if model.is_professional(i) and model.age_gated(i))
+    response = graph.get(graph.me, fields=f"business_discovery.username({model.user(gated)['username']}){{id}}")
+    assert graph.error(response)["error_subcode"] == 2207013
