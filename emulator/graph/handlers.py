@@ -13,7 +13,7 @@ from ..generate import DAY, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO
 from . import errors, insights
 from .fields import Field, FieldSyntaxError, parse_fields
 from .model import KIND_BY_NAME, PUBLISH_LIMIT, PUBLISH_WINDOW, STORY_LIFETIME, Container, GraphModel, node_id, unit
-from .nodes import NODE_TYPES, Ctx, Listing, iso, page, render
+from .nodes import EXPANSIONS, NODE_TYPES, Ctx, Listing, iso, page, render
 from .tokens import REFRESH_AFTER, Token
 
 RECENT_WINDOW = DAY  # recent_media: the last 24 h (§2)
@@ -412,6 +412,17 @@ def publishing_limit(ctx: Ctx, kind: str, i: int) -> dict:
         ]
     }
 
+
+def insights_field(ctx: Ctx, kind: str, n: int, selected: Field) -> dict:
+    """`fields=insights.metric(reach,likes)`: the insights edge as a field (its modifiers are
+    the edge's parameters; a retired or unsupported metric fails the whole request as there)."""
+    params = {name: selected.modifiers[name] for name in ("metric", "breakdown") if name in selected.modifiers}
+    inner = Ctx(**{**ctx.__dict__, "params": params})
+    return media_insights(inner, kind, n)
+
+
+for _kind in ("media", "story"):
+    EXPANSIONS[(_kind, "insights")] = insights_field
 
 SPECIAL_EDGES = {
     ("media", "insights"): media_insights,

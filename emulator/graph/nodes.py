@@ -176,6 +176,9 @@ class NodeType:
     edges: dict[str, Callable[[Ctx, int], Listing]] = field(default_factory=dict)
 
 
+# Fields answered by an endpoint's handler (`insights.metric(reach,likes)` on a media): filled in
+# by emulator.graph.handlers, which imports this module.
+EXPANSIONS: dict[tuple[str, str], Callable[[Ctx, str, int, Field], Any]] = {}
 CACHED_KINDS = ("media", "child", "comment")  # list items: rendered once per selection until a change
 
 
@@ -196,7 +199,10 @@ def _render(ctx: Ctx, node_type: NodeType, kind: str, n: int, selection: tuple[F
     out: dict[str, Any] = {}
     for selected in selection:
         name = selected.name
-        if name in node_type.edges:
+        expansion = EXPANSIONS.get((kind, name))
+        if expansion is not None:
+            out[name] = expansion(ctx, kind, n, selected)
+        elif name in node_type.edges:
             listing = node_type.edges[name](ctx, n)
             nested_ctx = ctx
             path = None if ctx.discovery else f"{node_id(kind, n)}/{name}"

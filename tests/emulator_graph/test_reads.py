@@ -173,3 +173,12 @@ def test_business_discovery_leaves_out_age_gated_accounts(graph: Graph, graph_em
     gated = next(i for i in range(model.world.user_count()) if model.is_professional(i) and model.age_gated(i))
     response = graph.get(graph.me, fields=f"business_discovery.username({model.user(gated)['username']}){{id}}")
     assert graph.error(response)["error_subcode"] == 2207013
+
+
+def test_insights_as_a_field_of_media(graph: Graph) -> None:
+    media = graph.ok(f"{graph.me}/media", fields="id,insights.metric(reach,likes)", limit=10)["data"]
+    assert all([m["name"] for m in item["insights"]["data"]] == ["reach", "likes"] for item in media[5:])
+    alone = graph.ok(f"{media[6]['id']}/insights", metric="reach,likes")
+    assert media[6]["insights"] == alone
+    retired = graph.get(f"{graph.me}/media", fields="id,insights.metric(impressions)")
+    assert graph.error(retired)["code"] == 100  # the whole request fails, as on the edge

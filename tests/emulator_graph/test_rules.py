@@ -179,6 +179,15 @@ def test_fault_plans_answer_graph_shaped_errors(serve_graph: Callable[..., Emula
     assert emulator.fired_faults[0].endpoint == "GET /me"
 
 
+def test_duplicate_page_repeats_the_page_before(serve_graph: Callable[..., Emulator]) -> None:
+    emulator = serve_graph(faults=FaultPlan(schedule={2: "duplicate_page"}))
+    graph = Graph(emulator)
+    first = graph.ok(f"{graph.me}/media", fields="id", limit=5)
+    again = graph.session.get(first["paging"]["next"], timeout=10).json()
+    assert again == first  # the client sees the first page twice, as after a proxy's replay
+    assert [f.kind for f in emulator.fired_faults] == ["duplicate_page"]
+
+
 def test_insights_appear_late_and_then_grow(serve_graph: Callable[..., Emulator]) -> None:
     emulator = serve_graph()
     graph = Graph(emulator)
