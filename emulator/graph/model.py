@@ -197,12 +197,15 @@ class GraphModel:
             count = 1 + int(draw * 3)
         else:
             count = 0 if draw >= 0.3 else 1 + int(draw * 10)
-        stories = []
-        for k in range(count):
-            offset = int(unit(self.seed, "story time", i, day, k) * DAY)
-            kind = MEDIA_VIDEO if unit(self.seed, "story kind", i, day, k) < 0.4 else MEDIA_IMAGE
-            stories.append(((i << 20 | day) << 3 | k, day * DAY + offset, kind))
-        return sorted(stories, key=lambda s: s[1])
+        drawn = sorted(
+            (
+                day * DAY + int(unit(self.seed, "story time", i, day, k) * DAY),
+                MEDIA_VIDEO if unit(self.seed, "story kind", i, day, k) < 0.4 else MEDIA_IMAGE,
+            )
+            for k in range(count)
+        )
+        # numbered in time order, so that a story's number orders it like its time (cursors)
+        return [((i << 20 | day) << 3 | k, time, kind) for k, (time, kind) in enumerate(drawn)]
 
     def live_stories(self, i: int) -> list[tuple[int, int, int]]:
         """Stories posted in the last 24 h of the world clock, newest first."""
