@@ -185,7 +185,8 @@ def user_insights(ctx: Ctx, kind: str, i: int) -> dict:
                 raise errors.bad_parameter(f"{metric} needs breakdown age, gender, city or country")
             base = followers if metric == "follower_demographics" else int(followers * 0.3)
             parts = insights.split(model.seed, metric + breakdown, i, base, DEMOGRAPHIC_VALUES[breakdown])
-            item["total_value"] = _breakdown_value(base, breakdown, parts)
+            # demographics answer their breakdown only, no total (as recorded)
+            item["total_value"] = {"breakdowns": _breakdown_value(base, breakdown, parts)["breakdowns"]}
         elif metric == "online_followers":
             item["values"] = [
                 {

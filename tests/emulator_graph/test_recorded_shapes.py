@@ -104,6 +104,31 @@ def test_user_insights(graph: Graph) -> None:
     assert shape(mine) == shape(recorded("user_insights.json"))
 
 
+def test_story_insights(graph: Graph) -> None:
+    recorded_insights = recorded("story_insights_for_story_insights_happy_path.json")
+    names = ",".join(m["name"] for m in recorded_insights["data"])  # impressions: v21.0 still has it
+    story = graph.ok(f"{graph.me}/stories")["data"][-1]["id"]
+    mine = graph.get(f"{story}/insights", version="v21.0", metric=names).json()
+    assert shape(mine) == shape(recorded_insights)
+
+
+def test_follower_demographics(graph: Graph) -> None:
+    mine = graph.ok(
+        f"{graph.me}/insights",
+        metric="follower_demographics",
+        period="lifetime",
+        metric_type="total_value",
+        breakdown="city",
+    )
+    assert shape(mine) == shape(recorded("user_lifetime_insights.json"))
+
+
+def test_thirty_day_window_error(graph: Graph, graph_emulator: Emulator) -> None:
+    since = graph_emulator.world.now - 60 * 86400
+    error = graph.get(f"{graph.me}/insights", metric="reach", period="day", since=since, until=since + 86400)
+    assert shape(error.json()) == shape(recorded("user_insights_for_error_subcode_2108006.json"))
+
+
 def test_error_envelope(graph: Graph) -> None:
     error = graph.get(graph.me, fields="id", access_token=None)
     assert error.status_code == 400
