@@ -299,3 +299,18 @@ def test_publishing_limit_is_100_a_rolling_day(serve_graph: Callable[..., Emulat
     over = graph.error(graph.post(f"{graph.me}/media_publish", creation_id=container))
     assert (over["code"], over["error_subcode"]) == (9, 2207042)
     assert graph.ok(graph.me, fields="media_count")["media_count"] == 160
+
+
+def test_the_control_interface_advances_the_graph_world(serve_graph: Callable[..., Emulator]) -> None:
+    emulator = serve_graph()
+    graph = Graph(emulator)
+    before = graph.ok(f"{graph.me}/stories", fields="id")["data"]
+    answer = requests.post(
+        f"{emulator.root_url}/_emulator/advance", json={"seconds": 2 * DAY, "new_media": 0}, timeout=10
+    )
+    assert answer.status_code == 200 and answer.json()["to"] == emulator.world.now
+    after = graph.ok(f"{graph.me}/stories", fields="id")["data"]
+    assert after and not {s["id"] for s in before} & {s["id"] for s in after}
+    assert requests.get(f"{emulator.root_url}/_emulator/stats", timeout=10).json()["by_endpoint"] == {
+        "GET /{ig-user-id}/stories": 2
+    }
