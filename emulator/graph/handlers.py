@@ -5,6 +5,7 @@ body, or raises `errors.GraphError`. They run under the application's world lock
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..generate import DAY, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO
@@ -135,7 +136,7 @@ def _hashtag_media(ctx: Ctx, kind: str, t: int, top: bool) -> dict:
         listing = Listing(
             "media", [m for m in media if ctx.model.media(m)[1] > cutoff], max_limit=RECENT_MAX, cursors="after"
         )
-    inner = Ctx(**{**ctx.__dict__, "discovery": True})
+    inner = replace(ctx, discovery=True)
     edge = "top_media" if top else "recent_media"
     return page(inner, listing, selected, ctx.params, f"{node_id(kind, t)}/{edge}")
 

@@ -6,6 +6,7 @@ from emulator.graph.insights.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..generate import DAY
@@ -240,7 +241,7 @@ def insights_field(ctx: Ctx, kind: str, n: int, selected: Field) -> dict:
     """`fields=insights.metric(reach,likes)`: the insights edge as a field (its modifiers are
     the edge's parameters; a retired or unsupported metric fails the whole request as there)."""
     params = {name: selected.modifiers[name] for name in ("metric", "breakdown") if name in selected.modifiers}
-    inner = Ctx(**{**ctx.__dict__, "params": params})
+    inner = replace(ctx, params=params)
     return media_insights(inner, kind, n)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -208,7 +208,7 @@ def _render(ctx: Ctx, node_type: NodeType, kind: str, n: int, selection: tuple[F
             path = None if ctx.discovery else f"{node_id(kind, n)}/{name}"
             if path is not None:
                 nested_fields = ",".join(_unparse(f) for f in selected.children) if selected.children else ""
-                nested_ctx = Ctx(**{**ctx.__dict__, "extra": {**ctx.extra, "nested_fields": nested_fields}})
+                nested_ctx = replace(ctx, extra={**ctx.extra, "nested_fields": nested_fields})
             value = page(nested_ctx, listing, selected.children, selected.modifiers, path)
             paging = value.get("paging", {})
             if "after" not in paging.get("cursors", {}) and "previous" not in paging:
@@ -275,7 +275,7 @@ def business_discovery(ctx: Ctx, selected: Field) -> dict:
             user_title="Cannot find User",
             user_msg=f"The user with username: {username} cannot be found.",
         )
-    inner = Ctx(**{**ctx.__dict__, "discovery": True})
+    inner = replace(ctx, discovery=True)
     children = selected.children or (Field("id"),)
     for child in children:
         if child.name in ("stories", "tags", "user_id", "account_type"):
