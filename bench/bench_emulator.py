@@ -112,13 +112,35 @@ def _measure(port: int, paths: list[str], seconds: float, clients: int) -> float
     return sum(counts) / (time.perf_counter() - started)
 
 
-def main() -> None:
-    """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str) -> argparse.Namespace:
+    """The flags both emulator benchmarks take (`--users`, `--seconds`, `--clients`)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=2)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def report(
+    name: str, pages: dict[str, bytes], next_marker: bytes, ports: tuple[int, int], seconds: float, clients: int
+) -> float:
+    """Measure the emulator (`ports[0]`) and the static baseline (`ports[1]`) on `pages`,
+    print the figures and return the emulator's pages per second."""
+    paths = list(pages)
+    full = sum(1 for body in pages.values() if next_marker in body)
+    size = sum(map(len, pages.values())) / len(pages)
+    emulated = _measure(ports[0], paths, seconds, clients)
+    baseline = _measure(ports[1], paths, seconds, clients)
+    print(f"{name}: {len(paths)} distinct pages ({full} full), {size / 1024:.1f} KiB on average")
+    print(f"  emulator:           {emulated:8.0f} pages/s")
+    print(f"  static baseline:    {baseline:8.0f} pages/s")
+    print(f"  emulator/baseline:  {emulated / baseline:8.2f}")
+    return emulated
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    args = arguments(__doc__)
 
     ready: mp.Queue = mp.Queue()
     stop = mp.Event()
@@ -140,15 +162,7 @@ def main() -> None:
         f"{args.seconds:.0f} s per figure; servers in their own processes"
     )
     for name, pages in (("33-media pages", media_pages), ("50-user follow pages", follow_pages)):
-        paths = list(pages)
-        full = sum(1 for body in pages.values() if b'"next_url"' in body)
-        size = sum(map(len, pages.values())) / len(pages)
-        emulated = _measure(port, paths, args.seconds, args.clients)
-        baseline = _measure(static_port, paths, args.seconds, args.clients)
-        print(f"{name}: {len(paths)} distinct pages ({full} full), {size / 1024:.1f} KiB on average")
-        print(f"  emulator:           {emulated:8.0f} pages/s")
-        print(f"  static baseline:    {baseline:8.0f} pages/s")
-        print(f"  emulator/baseline:  {emulated / baseline:8.2f}")
+        report(name, pages, b'"next_url"', (port, static_port), args.seconds, args.clients)
     stop.set()
     emulator_process.join(timeout=10)
     static_process.join(timeout=10)

@@ -1,7 +1,9 @@
-"""`python -m emulator`: serve the v1 API of a seeded world until SIGINT or SIGTERM.
+"""`python -m emulator`: serve the v1 API (or with `--api graph` the Graph API) of a seeded world
+until SIGINT or SIGTERM.
 
-The first line on stdout is the base URL (`http://HOST:PORT/v1`), printed once the server
-accepts connections. See docs/emulator.md for every flag.
+The first line on stdout is the base URL (`http://HOST:PORT/v1`; Graph mode
+`http://HOST:PORT`, with versioned paths), printed once the server accepts connections. See
+docs/emulator.md for every flag.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default: 0, a free port)")
+    parser.add_argument(
+        "--api", choices=("v1", "graph"), default="v1", help="the v1 API (default) or the Instagram Graph API"
+    )
     parser.add_argument("--access-token", help="also accept this token for the default user (all scopes)")
     parser.add_argument("--era", choices=ERAS, default="2016")
     parser.add_argument(
@@ -96,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         emulator = Emulator(
             World(config),
+            api=args.api,
             era=args.era,
             follows_any_user=args.follows_any_user,
             rate_limit=args.rate_limit,

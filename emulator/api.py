@@ -255,27 +255,34 @@ class ApiApplication:
         return Response(status, GATEWAY_PAGES[status], HTML_TYPE)
 
     def _damage(self, response: Response, decision: Decision, endpoint: str, previous: bytes | None) -> Response:
-        """Apply a fault that acts on a handled request's answer (see emulator.faults).
+        return damage(self.faults, response, decision, endpoint, previous)
 
-        `previous`: the page served before this one on the same list, for `duplicate_page`.
-        """
-        fault, plan = decision.kind, decision.plan
-        assert fault is not None and plan is not None
-        if fault == "duplicate_page":
-            if previous is None:
-                return response  # a first page, or nothing remembered: nothing to repeat
-            response.body = previous
-        elif fault == "latency":
-            response.delay += plan.latency_seconds
-        elif fault == "stall":
-            response.delay += plan.stall_seconds
-        elif fault == "malformed":
-            response.status = 200
-            response.body = response.body[: len(response.body) // 2] + b"<!-- malformed -->"
-        else:  # "truncated", "reset": carried out by the transport
-            response.damage = fault
-        self.faults.note_fired(decision.number, endpoint, fault)
-        return response
+
+def damage(
+    faults: FaultInjector, response: Response, decision: Decision, endpoint: str, previous: bytes | None
+) -> Response:
+    """Apply a fault that acts on a handled request's answer (see emulator.faults); both API
+    modes use it.
+
+    `previous`: the page served before this one on the same list, for `duplicate_page`.
+    """
+    fault, plan = decision.kind, decision.plan
+    assert fault is not None and plan is not None
+    if fault == "duplicate_page":
+        if previous is None:
+            return response  # a first page, or nothing remembered: nothing to repeat
+        response.body = previous
+    elif fault == "latency":
+        response.delay += plan.latency_seconds
+    elif fault == "stall":
+        response.delay += plan.stall_seconds
+    elif fault == "malformed":
+        response.status = 200
+        response.body = response.body[: len(response.body) // 2] + b"<!-- malformed -->"
+    else:  # "truncated", "reset": carried out by the transport
+        response.damage = fault
+    faults.note_fired(decision.number, endpoint, fault)
+    return response
 
 
 def _page_key(incoming: Incoming) -> tuple[str, str]:

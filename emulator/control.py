@@ -10,7 +10,7 @@
 | POST /_emulator/faults | install a fault plan (JSON, `FaultPlan.from_dict`) |
 | DELETE /_emulator/faults | no more faults |
 | POST /_emulator/ratelimit/reset | forget the requests counted by the rate limits |
-| GET /_emulator/token?user_id=&scope= | a token of the world (scopes space-separated) |
+| GET /_emulator/token?user_id=&scope= | a token of the world (scopes space-separated); Graph mode: `kind=` fb_long, fb_short, ig_long, ig_short, page |
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import orjson
 
 from .faults import FaultPlan
 from .transport import JSON_TYPE, Request, Response
-from .world import ALL_SCOPES
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -77,6 +76,7 @@ class ControlInterface:
             "config": dataclasses.asdict(emulator.world.config),
             "now": emulator.world.now,
             "default_user_id": emulator.world.default_user_id,
+            "api": emulator.api,
             "era": emulator.era,
             "follows_any_user": emulator.follows_any_user,
         }
@@ -115,10 +115,7 @@ class ControlInterface:
         return {"ok": True}
 
     def _token(self, request: Request) -> dict:
-        params = dict(request.query)
-        user_id = params.get("user_id") or self.emulator.world.default_user_id
-        scopes = params.get("scope", " ".join(ALL_SCOPES)).split()
-        return {"user_id": user_id, "access_token": self.emulator.world.token_for(user_id, scopes)}
+        return self.emulator.issue_token(dict(request.query))
 
 
 def _fields(request: Request) -> dict:

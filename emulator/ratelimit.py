@@ -54,6 +54,16 @@ class SlidingWindow:
             hits.append(now)
             return WindowCount(self.limit, len(hits))
 
+    def regain_seconds(self, key: str) -> float:
+        """Seconds until `key` is back within its limit (0 if it is): the Graph mode's
+        `estimated_time_to_regain_access`."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            if not hits or len(hits) <= self.limit:
+                return 0.0
+            return max(0.0, hits[len(hits) - self.limit - 1] + self.window - now)
+
     def reset(self) -> None:
         """Forget every request counted so far."""
         with self._lock:

@@ -1,4 +1,4 @@
-"""`Emulator`: the v1 API of a `World`, served over HTTP on loopback (docs/emulator.md)."""
+"""`Emulator`: the v1 API or the Graph API of a `World`, served over HTTP on loopback (docs/emulator.md)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,29 @@ from types import TracebackType
 from .api import ApiApplication, LimitOptions
 from .control import PREFIX, ControlInterface
 from .faults import FaultInjector, FaultPlan, FiredFault
+from .graph.app import GraphApplication, GraphOptions
 from .routes import ApiOptions
 from .stats import Stats
 from .transport import HttpServer, Request, Response
 from .world import ALL_SCOPES, World
 
+APIS = ("v1", "graph")
+
 
 class Emulator:
-    """Serves the Instagram v1 API of `world` on `host:port` (port 0: a free port).
+    """Serves the Instagram v1 API (`api="v1"`) or the Instagram Graph API (`api="graph"`) of
+    `world` on `host:port` (port 0: a free port).
 
     Use it as a context manager, or call `start()` / `stop()`. Options are described in
-    docs/emulator.md; they match the `python -m emulator` flags.
+    docs/emulator.md; they match the `python -m emulator` flags. In Graph mode `era`,
+    `follows_any_user`, `write_limit` and `enforce_forwarded_for` do not apply, and
+    `enforce_signature` requires `appsecret_proof`.
     """
 
     def __init__(
         self,
         world: World,
+        api: str = "v1",
         era: str = "2016",
         follows_any_user: bool = False,
         rate_limit: int = 5000,
@@ -38,24 +45,37 @@ class Emulator:
     ):
         if latency < 0:
             raise ValueError("latency must be >= 0 seconds")
+        if api not in APIS:
+            raise ValueError(f"api must be one of {APIS}")
         self.world = world
+        self.api = api
         self.stats = Stats()
         self._faults = FaultInjector(faults)
-        self._api = ApiApplication(
-            world,
-            ApiOptions(era=era, follows_any_user=follows_any_user),
-            LimitOptions(
-                rate_limit=rate_limit,
-                rate_window=rate_window,
-                write_limit=write_limit,
-                enforce_signature=enforce_signature,
-                enforce_forwarded_for=enforce_forwarded_for,
-                client_secret=client_secret,
-            ),
-            self._faults,
-            self.stats,
-            latency=latency,
-        )
+        self._api: ApiApplication | GraphApplication
+        if api == "graph":
+            self._api = GraphApplication(
+                world,
+                GraphOptions(rate_limit, rate_window, require_proof=enforce_signature, app_secret=client_secret),
+                self._faults,
+                self.stats,
+                latency=latency,
+            )
+        else:
+            self._api = ApiApplication(
+                world,
+                ApiOptions(era=era, follows_any_user=follows_any_user),
+                LimitOptions(
+                    rate_limit=rate_limit,
+                    rate_window=rate_window,
+                    write_limit=write_limit,
+                    enforce_signature=enforce_signature,
+                    enforce_forwarded_for=enforce_forwarded_for,
+                    client_secret=client_secret,
+                ),
+                self._faults,
+                self.stats,
+                latency=latency,
+            )
         self._control = ControlInterface(self)
         self._address = (host, port)
         self._server: HttpServer | None = None
@@ -108,33 +128,60 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """`http://HOST:PORT/v1`: the API root to give clients."""
-        return f"{self.root_url}/v1"
+        """The API root to give clients: `http://HOST:PORT/v1`, or in Graph mode
+        `http://HOST:PORT` (paths carry their version: `/v24.0/me`)."""
+        return self.root_url if self.api == "graph" else f"{self.root_url}/v1"
 
     @property
     def access_token(self) -> str:
-        """A token with every scope for `world.default_user_id` (the user `self` means)."""
+        """v1: a token with every scope for `world.default_user_id` (the user `self` means).
+        Graph: a long-lived Facebook Login token of that user, issued now (world clock)."""
+        if isinstance(self._api, GraphApplication):
+            return self._api.issue_token({})["access_token"]
         return self.world.token_for(self.world.default_user_id)
 
     @property
-    def era(self) -> str:
-        return self._api.options.era
+    def graph(self) -> GraphApplication:
+        """The Graph application (Graph mode only): its model, tokens and limits."""
+        if not isinstance(self._api, GraphApplication):
+            raise RuntimeError("not a Graph mode emulator")
+        return self._api
+
+    def issue_token(self, params: dict[str, str]) -> dict:
+        """What `GET /_emulator/token` answers: v1 `user_id` and `scope`; Graph `kind`
+        (fb_long, fb_short, ig_long, ig_short, page) and `user_id`."""
+        if isinstance(self._api, GraphApplication):
+            return self._api.issue_token(params)
+        user_id = params.get("user_id") or self.world.default_user_id
+        scopes = params.get("scope", " ".join(ALL_SCOPES)).split()
+        return {"user_id": user_id, "access_token": self.world.token_for(user_id, scopes)}
 
     @property
-    def follows_any_user(self) -> bool:
-        return self._api.options.follows_any_user
+    def era(self) -> str | None:
+        return None if isinstance(self._api, GraphApplication) else self._api.options.era
+
+    @property
+    def follows_any_user(self) -> bool | None:
+        return None if isinstance(self._api, GraphApplication) else self._api.options.follows_any_user
 
     def add_token(self, token: str, user_id: str | None = None, scopes: tuple[str, ...] = ALL_SCOPES) -> None:
         """Accept `token` for `user_id` (default: the world's default user), besides the
-        world's own tokens (the CLI's `--access-token`)."""
-        self._api.add_token(token, user_id or self.world.default_user_id, scopes)
+        world's own tokens (the CLI's `--access-token`). Graph mode: a token that never expires."""
+        user_id = user_id or self.world.default_user_id
+        if isinstance(self._api, GraphApplication):
+            self._api.add_token(token, self.world.user_index(user_id))
+        else:
+            self._api.add_token(token, user_id, scopes)
 
     # ------------------------------------------------------------------ control
 
     def advance(self, seconds: int, **counts: int) -> dict:
         """`world.advance(...)` while no request is being answered; returns its summary."""
         with self._api.world_lock:
-            return self.world.advance(seconds, **counts)
+            summary = self.world.advance(seconds, **counts)
+            if isinstance(self._api, GraphApplication):
+                self._api.model.note_advance(summary)
+            return summary
 
     def set_faults(self, plan: FaultPlan) -> None:
         """Inject faults from `plan` from the next request on (request numbers restart at 1)."""

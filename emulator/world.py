@@ -55,9 +55,11 @@ from .generate import (
     WorldConfig,
     csr,
     generate,
-    stable_order,
     zipf_weights,
 )
+from .shapes import CDN, SHORTCODE_ALPHABET, image_versions, video_versions
+from .shapes import shortcode as shortcode_of
+from .store import Column, Groups, Relation, Side, index_of
 
 __all__ = ["ALL_SCOPES", "NotAllowedError", "World", "WorldConfig", "WorldError"]
 
@@ -71,8 +73,6 @@ MEDIA_INDEX_MASK = (1 << MEDIA_INDEX_BITS) - 1
 COMMENT_ID_BASE = 17_841_000_000_000_000
 CAPTION_ID_BASE = 17_900_000_000_000_000
 TAG_SEQUENCE_BASE = 1_000_000_000_000
-SHORTCODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-CDN = "https://scontent.cdninstagram.com"
 EARTH_RADIUS_M = 6_371_008.8
 POPULAR_WINDOW = 7 * DAY
 POPULAR_SIZE = 32
@@ -88,234 +88,11 @@ class NotAllowedError(WorldError):
     request that does not exist, deleting someone else's comment on someone else's media."""
 
 
-class _Column:
-    """A numpy array that grows at its end (amortised doubling)."""
-
-    def __init__(self, values: np.ndarray):
-        self._data = np.asarray(values)  # no copy: growing reallocates anyway
-        self._size = len(values)
-
-    def __len__(self) -> int:
-        return self._size
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._data[: self._size]
-
-    def append(self, value: Any) -> int:
-        """Append one value; return its index."""
-        if self._size == len(self._data):
-            grown = np.zeros(max(16, 2 * len(self._data)), dtype=self._data.dtype)
-            grown[: self._size] = self._data
-            self._data = grown
-        self._data[self._size] = value
-        self._size += 1
-        return self._size - 1
-
-    def __getitem__(self, index: int) -> Any:
-        return self._data[index]
-
-    def __setitem__(self, index: int, value: Any) -> None:
-        self._data[index] = value
-
-
-class _Groups:
-    """Item numbers grouped by key, ascending within a group. Items are only ever added, with
-    numbers larger than all earlier ones (items are media or taggings, in time order)."""
-
-    def __init__(self, keys: np.ndarray, key_count: int, items: np.ndarray | None = None):
-        self._ptr, order = csr(keys.astype(np.int64), key_count)
-        self._items = order if items is None else items[order]
-        self._added: dict[int, list[int]] = {}
-
-    def add(self, key: int, item: int) -> None:
-        self._added.setdefault(key, []).append(item)
-
-    def _base(self, key: int) -> np.ndarray:
-        if key + 1 >= len(self._ptr):
-            return self._items[:0]
-        return self._items[self._ptr[key] : self._ptr[key + 1]]
-
-    def items(self, key: int) -> np.ndarray:
-        """The group's items, oldest first."""
-        added = self._added.get(key)
-        base = self._base(key)
-        return np.concatenate([base, np.array(added, dtype=base.dtype)]) if added else base
-
-    def count(self, key: int) -> int:
-        return len(self._base(key)) + len(self._added.get(key, ()))
-
-    def counts(self, key_count: int) -> np.ndarray:
-        """Group sizes of keys 0..key_count-1."""
-        sizes = np.zeros(key_count, dtype=np.int64)
-        base = np.diff(self._ptr)[:key_count]
-        sizes[: len(base)] = base
-        for key, added in self._added.items():
-            sizes[key] += len(added)
-        return sizes
-
-
-class _Side:
-    """One direction of a `_Relation`: for each key, the other ends with their sequence numbers.
-
-    The initial pairs sit in a read-only CSR index. The first change to a key copies its list
-    into a dict (other -> seq, oldest first), which is that key's truth from then on.
-    """
-
-    def __init__(self, keys: np.ndarray, others: np.ndarray, seqs: np.ndarray, key_count: int):
-        self._ptr, order = csr(keys.astype(np.int64), key_count)
-        self._others = others[order]
-        self._seqs = seqs[order]  # ascending within a key: the input is in seq order
-        self._changed: dict[int, dict[int, int]] = {}
-        self.counts = _Column(np.diff(self._ptr))
-
-    def _base(self, key: int) -> tuple[np.ndarray, np.ndarray]:
-        if key + 1 >= len(self._ptr):
-            return self._seqs[:0], self._others[:0]
-        lo, hi = self._ptr[key], self._ptr[key + 1]
-        return self._seqs[lo:hi], self._others[lo:hi]
-
-    def is_changed(self, key: int) -> bool:
-        return key in self._changed
-
-    def contains(self, key: int, other: int) -> bool:
-        changed = self._changed.get(key)
-        if changed is not None:
-            return other in changed
-        return bool(np.any(self._base(key)[1] == other))
-
-    def listing(self, key: int) -> tuple[np.ndarray, np.ndarray]:
-        """(seqs, others), newest first."""
-        changed = self._changed.get(key)
-        if changed is None:
-            seqs, others = self._base(key)
-            return seqs[::-1], others[::-1]
-        seqs = np.fromiter(reversed(changed.values()), dtype=np.int64, count=len(changed))
-        others = np.fromiter(reversed(changed.keys()), dtype=np.int64, count=len(changed))
-        return seqs, others
-
-    def _touch(self, key: int) -> dict[int, int]:
-        changed = self._changed.get(key)
-        if changed is None:
-            seqs, others = self._base(key)
-            changed = dict(zip(others.tolist(), seqs.tolist()))
-            self._changed[key] = changed
-        return changed
-
-    def add(self, key: int, other: int, seq: int) -> None:
-        self._touch(key)[other] = seq
-        self.counts[key] += 1
-
-    def remove(self, key: int, other: int) -> None:
-        del self._touch(key)[other]
-        self.counts[key] -= 1
-
-    def changed_keys(self) -> list[int]:
-        return list(self._changed)
-
-    def base_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(keys, others, seqs) of the CSR index (including keys changed since)."""
-        keys = np.repeat(np.arange(len(self._ptr) - 1), np.diff(self._ptr))
-        return keys, self._others, self._seqs
-
-    def changed_items(self, key: int) -> dict[int, int]:
-        return self._changed[key]
-
-
-class _Relation:
-    """A set of pairs (a, b), each with a sequence number that grows as pairs are created,
-    indexed from both ends (follows: follower -> followed; likes: user -> media)."""
-
-    def __init__(self, a: np.ndarray, b: np.ndarray, a_count: int, b_count: int):
-        seqs = np.arange(1, len(a) + 1, dtype=np.int32)  # writes later continue as Python ints
-        self.forward = _Side(a, b, seqs, a_count)
-        self.backward = _Side(b, a, seqs, b_count)
-        self._next_seq = len(a) + 1
-
-    def contains(self, a: int, b: int) -> bool:
-        if self.forward.is_changed(a) or not self.backward.is_changed(b):
-            return self.forward.contains(a, b)
-        return self.backward.contains(b, a)
-
-    def add(self, a: int, b: int) -> bool:
-        """Add the pair as the newest one; False if it is already there."""
-        if self.contains(a, b):
-            return False
-        self.forward.add(a, b, self._next_seq)
-        self.backward.add(b, a, self._next_seq)
-        self._next_seq += 1
-        return True
-
-    def remove(self, a: int, b: int) -> bool:
-        """Remove the pair; False if it was not there."""
-        if not self.contains(a, b):
-            return False
-        self.forward.remove(a, b)
-        self.backward.remove(b, a)
-        return True
-
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every current pair as (a, b) arrays, oldest first."""
-        keys, others, seqs = self.forward.base_pairs()
-        changed = self.forward.changed_keys()
-        keep = ~np.isin(keys, changed)
-        a, b, s = [keys[keep]], [others[keep].astype(np.int64)], [seqs[keep]]
-        for key in changed:
-            items = self.forward.changed_items(key)
-            a.append(np.full(len(items), key, dtype=np.int64))
-            b.append(np.fromiter(items.keys(), dtype=np.int64, count=len(items)))
-            s.append(np.fromiter(items.values(), dtype=np.int64, count=len(items)))
-        order = stable_order(np.concatenate(s))
-        return np.concatenate(a)[order], np.concatenate(b)[order]
-
-
 def _haversine_m(lat: float, lng: float, lats: np.ndarray, lngs: np.ndarray) -> np.ndarray:
     phi1, phi2 = np.radians(lat), np.radians(lats)
     dphi, dlmb = phi2 - phi1, np.radians(lngs - lng)
     a = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def _index_of(indices: dict[str, int], key: str, what: str) -> int:
-    """The index of `key`; KeyError with a readable message for unknown (or unhashable) keys."""
-    try:
-        return indices[key]
-    except (KeyError, TypeError):
-        raise KeyError(f"unknown {what} {key!r}") from None
-
-
-def _shortcode(n: int) -> str:
-    chars = []
-    while n:
-        n, digit = divmod(n, 64)
-        chars.append(SHORTCODE_ALPHABET[digit])
-    return "".join(reversed(chars)) or "A"
-
-
-def _image_versions(n: int, position: int) -> dict:
-    return {
-        name: {
-            "url": f"{CDN}/t51.2885-15/s{size}x{size}/e35/{n}_{position}_{suffix}.jpg",
-            "width": size,
-            "height": size,
-        }
-        for name, size, suffix in (
-            ("thumbnail", 150, "s"),
-            ("low_resolution", 320, "a"),
-            ("standard_resolution", 640, "n"),
-        )
-    }
-
-
-def _video_versions(n: int, position: int) -> dict:
-    return {
-        name: {"url": f"{CDN}/t50.2886-16/{n}_{position}_{suffix}.mp4", "width": size, "height": size}
-        for name, size, suffix in (
-            ("low_resolution", 480, "lr"),
-            ("standard_resolution", 640, "sr"),
-            ("low_bandwidth", 480, "lb"),
-        )
-    }
 
 
 def _locked(method: Callable) -> Callable:
@@ -363,8 +140,8 @@ class World:
 
         # relationships
         n = self._user_count
-        self._follows = _Relation(snap.follow_src, snap.follow_dst, n, n)
-        self._requests = _Relation(snap.request_src, snap.request_dst, n, n)
+        self._follows = Relation(snap.follow_src, snap.follow_dst, n, n)
+        self._requests = Relation(snap.request_src, snap.request_dst, n, n)
         self._blocks: set[tuple[int, int]] = set()
         self._community_ptr, self._community_members = csr(snap.community, self.config.communities)
         self._community_cumulative = np.cumsum(snap.popularity[self._community_members])
@@ -389,39 +166,39 @@ class World:
                 f"{media_count} media exceed the {MEDIA_INDEX_MASK} that media ids can address; "
                 "lower WorldConfig.users or media_per_user"
             )
-        self._media_owner = _Column(snap.media_owner)
-        self._media_time = _Column(snap.media_time)
-        self._media_type = _Column(snap.media_type)
-        self._media_filter = _Column(snap.media_filter)
-        self._media_location = _Column(snap.media_location)
-        self._media_caption = _Column(snap.media_caption)
-        self._media_carousel_size = _Column(snap.media_carousel_size)
-        self._media_tag_start = _Column(np.concatenate([[0], np.cumsum(snap.media_tag_count)]))
-        self._tag_flat = _Column(snap.tag_flat)
-        self._tagging_media = _Column(np.repeat(np.arange(media_count), snap.media_tag_count))
-        self._media_photo_start = _Column(np.concatenate([[0], np.cumsum(snap.media_photo_user_count)]))
-        self._photo_user = _Column(snap.photo_user_flat)
-        self._photo_x = _Column(snap.photo_x_flat)
-        self._photo_y = _Column(snap.photo_y_flat)
-        self._media_by_owner = _Groups(snap.media_owner, n)
+        self._media_owner = Column(snap.media_owner)
+        self._media_time = Column(snap.media_time)
+        self._media_type = Column(snap.media_type)
+        self._media_filter = Column(snap.media_filter)
+        self._media_location = Column(snap.media_location)
+        self._media_caption = Column(snap.media_caption)
+        self._media_carousel_size = Column(snap.media_carousel_size)
+        self._media_tag_start = Column(np.concatenate([[0], np.cumsum(snap.media_tag_count)]))
+        self._tag_flat = Column(snap.tag_flat)
+        self._tagging_media = Column(np.repeat(np.arange(media_count), snap.media_tag_count))
+        self._media_photo_start = Column(np.concatenate([[0], np.cumsum(snap.media_photo_user_count)]))
+        self._photo_user = Column(snap.photo_user_flat)
+        self._photo_x = Column(snap.photo_x_flat)
+        self._photo_y = Column(snap.photo_y_flat)
+        self._media_by_owner = Groups(snap.media_owner, n)
         # Public discovery lists (tags, places, search, popular) leave private accounts out.
         public_media = ~snap.is_private[snap.media_owner]
         located = np.flatnonzero(public_media & (snap.media_location >= 0))
-        self._media_by_location = _Groups(snap.media_location[located], len(self._location_ids), located)
-        self._media_by_geography = _Groups(
+        self._media_by_location = Groups(snap.media_location[located], len(self._location_ids), located)
+        self._media_by_geography = Groups(
             snap.location_geography[snap.media_location[located]], len(self._geography_ids), located
         )
         public_taggings = np.flatnonzero(np.repeat(public_media, snap.media_tag_count))
-        self._taggings_by_tag = _Groups(snap.tag_flat[public_taggings], len(self._tag_index), public_taggings)
+        self._taggings_by_tag = Groups(snap.tag_flat[public_taggings], len(self._tag_index), public_taggings)
 
         # engagement
-        self._likes = _Relation(snap.like_user, snap.like_media, n, media_count)
-        self._comment_media = _Column(snap.comment_media)
-        self._comment_user = _Column(snap.comment_user)
-        self._comment_time = _Column(snap.comment_time)
-        self._comment_text = _Column(snap.comment_text)
+        self._likes = Relation(snap.like_user, snap.like_media, n, media_count)
+        self._comment_media = Column(snap.comment_media)
+        self._comment_user = Column(snap.comment_user)
+        self._comment_time = Column(snap.comment_time)
+        self._comment_text = Column(snap.comment_text)
         self._comment_custom_text: dict[int, str] = {}
-        self._comments_by_media = _Groups(snap.comment_media, media_count)
+        self._comments_by_media = Groups(snap.comment_media, media_count)
         self._deleted_comments: set[int] = set()
         self._deleted_per_media: dict[int, int] = {}
 
@@ -455,7 +232,7 @@ class World:
         self._forget(("likers", index), ("liked", user), ("popular",))
 
     def _u(self, uid: str) -> int:
-        return _index_of(self._user_index, uid, "user id")
+        return index_of(self._user_index, uid, "user id")
 
     def _m(self, mid: str) -> int:
         """Media index of a media id; KeyError unless the id is exactly one this world made."""
@@ -496,11 +273,11 @@ class World:
         score[self._private | (media == 0)] = -1
         return self._user_ids[int(np.argmax(score))]
 
-    def _newest_media(self, kind: str, groups: _Groups, key: int) -> list[str]:
+    def _newest_media(self, kind: str, groups: Groups, key: int) -> list[str]:
         """The media ids of a group, newest first (cached)."""
         return self._cached((kind, key), lambda: self._media_ids(groups.items(key)[::-1]))
 
-    def _user_listing(self, side: _Side, key: int) -> tuple[tuple[int, str], ...]:
+    def _user_listing(self, side: Side, key: int) -> tuple[tuple[int, str], ...]:
         seqs, others = side.listing(key)
         ids = self._user_ids
         return tuple(zip(seqs.tolist(), (ids[o] for o in others.tolist())))
@@ -622,7 +399,7 @@ class World:
                 raise KeyError(f"unknown shortcode {shortcode!r}")
             n = n * 64 + digit
         index = n & MEDIA_INDEX_MASK
-        if index >= len(self._media_owner) or _shortcode(self._media_n(index)) != shortcode:
+        if index >= len(self._media_owner) or shortcode_of(self._media_n(index)) != shortcode:
             raise KeyError(f"unknown shortcode {shortcode!r}")
         return self._media_id(index)
 
@@ -670,20 +447,20 @@ class World:
             "comments": {"count": self._comments_by_media.count(index) - self._deleted_per_media.get(index, 0)},
             "filter": FILTERS[int(self._media_filter[index])],
             "created_time": created,
-            "link": f"https://www.instagram.com/p/{_shortcode(n)}/",
+            "link": f"https://www.instagram.com/p/{shortcode_of(n)}/",
             "likes": {"count": int(self._likes.backward.counts[index])},
-            "images": _image_versions(n, 0),
+            "images": image_versions(n, 0),
         }
         if kind == MEDIA_VIDEO:
-            media["videos"] = _video_versions(n, 0)
+            media["videos"] = video_versions(n, 0)
         if kind == MEDIA_CAROUSEL:
             items = []
             for position in range(int(self._media_carousel_size[index])):
                 # Every fourth carousel item (by a fixed rule) is a video.
-                item: dict[str, Any] = {"images": _image_versions(n, position)}
+                item: dict[str, Any] = {"images": image_versions(n, position)}
                 is_video = (index + position) % 4 == 3
                 if is_video:
-                    item["videos"] = _video_versions(n, position)
+                    item["videos"] = video_versions(n, position)
                 item["users_in_photo"] = users_in_photo if position == 0 else []
                 item["type"] = "video" if is_video else "image"
                 items.append(item)
@@ -803,7 +580,7 @@ class World:
         return list(self._snap.tag_name)
 
     def _t(self, name: str) -> int:
-        return _index_of(self._tag_index, name, "tag")
+        return index_of(self._tag_index, name, "tag")
 
     def tag(self, name: str) -> dict:
         """Tag object {name, media_count, description, external_url}; media_count equals
@@ -831,7 +608,7 @@ class World:
         return self._location_ids
 
     def _l(self, lid: str) -> int:
-        return _index_of(self._location_index, lid, "location id")
+        return index_of(self._location_index, lid, "location id")
 
     def location(self, lid: str) -> dict:
         """Location object {id, name, latitude, longitude, street_address}."""
@@ -859,7 +636,7 @@ class World:
 
     def geography_media(self, gid: str) -> list[str]:
         """Public media at locations of the geography (a city), newest first."""
-        index = _index_of(self._geography_index, gid, "geography id")
+        index = index_of(self._geography_index, gid, "geography id")
         return self._newest_media("geography_media", self._media_by_geography, index)
 
     # ----------------------------------------------------------------- search
@@ -901,13 +678,13 @@ class World:
         """Location ids within `distance_m` of (lat, lng), nearest first. With a venue id
         (`facebook_places_id`, else `foursquare_v2_id`, else `foursquare_id`), the location with
         that id, or none (coordinates are then ignored)."""
-        for index_of, venue_id in (
+        for venue_index, venue_id in (
             (self._places_index, facebook_places_id),
             (self._venue_index["foursquare_v2_id"], foursquare_v2_id),
             (self._venue_index["foursquare_id"], foursquare_id),
         ):
             if venue_id is not None:
-                index = index_of.get(str(venue_id))
+                index = venue_index.get(str(venue_id))
                 return [] if index is None else [self._location_ids[index]]
         distance = _haversine_m(lat, lng, self._snap.location_lat, self._snap.location_lng)
         near = np.flatnonzero(distance <= distance_m)
@@ -965,6 +742,115 @@ class World:
         if not hmac.compare_digest(f"{parts[1][2:]}.{parts[2]}", f"{digest[:5]}.{digest[32:64]}"):
             return None
         return parts[0], tuple(scope for k, scope in enumerate(ALL_SCOPES) if mask >> k & 1)
+
+    # ----------------------------------------------------------------- raw facts (Graph mode)
+
+    # The Graph mode (emulator.graph) serves the same world in another shape: it reads these
+    # raw facts by index instead of the v1 objects, which it would have to take apart again.
+
+    def user_index(self, uid: str) -> int:
+        """The index of user `uid` (0 = the oldest account); KeyError if unknown."""
+        return self._u(uid)
+
+    def user_count(self) -> int:
+        return self._user_count
+
+    def user_facts(self, i: int) -> dict:
+        """Raw facts of user index `i`: id, username, full_name, bio, website, is_business,
+        is_private and the three counts."""
+        uid = self._user_ids[i]
+        full = self.user(uid)
+        return {
+            "id": uid,
+            "username": full["username"],
+            "full_name": full["full_name"],
+            "bio": full["bio"],
+            "website": full["website"],
+            "profile_picture": full["profile_picture"],
+            "is_business": full["is_business"],
+            "is_private": bool(self._private[i]),
+            "media_count": full["counts"]["media"],
+            "follows_count": full["counts"]["follows"],
+            "followers_count": full["counts"]["followed_by"],
+        }
+
+    def username_index(self, username: str) -> int | None:
+        """The user index of `username`, or None."""
+        index = self._cached(("username_index",), lambda: {name: i for i, name in enumerate(self._snap.username)})
+        return index.get(username)
+
+    def media_count_total(self) -> int:
+        return len(self._media_owner)
+
+    def media_id_at(self, index: int) -> str:
+        """The v1 media id of media index `index`."""
+        return self._media_id(index)
+
+    def media_index(self, mid: str) -> int:
+        """The index of v1 media id `mid`; KeyError if unknown."""
+        return self._m(mid)
+
+    def media_facts(self, index: int) -> tuple:
+        """(owner index, unix time, kind, carousel size, caption text or None, shortcode,
+        likes, live comments) of media index `index`."""
+        phrase = int(self._media_caption[index])
+        caption = None if phrase < 0 else " ".join([CAPTIONS[phrase], *(f"#{t}" for t in self._tags_of(index))])
+        return (
+            int(self._media_owner[index]),
+            int(self._media_time[index]),
+            int(self._media_type[index]),
+            int(self._media_carousel_size[index]),
+            caption,
+            shortcode_of(self._media_n(index)),
+            int(self._likes.backward.counts[index]),
+            self._comments_by_media.count(index) - self._deleted_per_media.get(index, 0),
+        )
+
+    def media_indices_of_user(self, i: int) -> np.ndarray:
+        """Media indices of user index `i`, oldest first (time order)."""
+        return self._media_by_owner.items(i)
+
+    def media_indices_tagging(self, i: int) -> np.ndarray:
+        """Media indices in which user index `i` is tagged (users_in_photo), oldest first."""
+
+        def compute() -> np.ndarray:
+            positions = np.flatnonzero(self._photo_user.values == i)
+            return np.searchsorted(self._media_photo_start.values, positions, side="right") - 1
+
+        return self._cached(("tagging", i), compute)
+
+    def tag_index(self, name: str) -> int | None:
+        """The index of tag `name`, or None."""
+        return self._tag_index.get(name)
+
+    def tag_name(self, t: int) -> str:
+        return self._snap.tag_name[t]
+
+    def tag_media_indices(self, t: int) -> np.ndarray:
+        """Public media indices tagged with tag index `t`, oldest tagging first."""
+        return self._tagging_media.values[self._taggings_by_tag.items(t)]
+
+    def comment_indices(self, index: int) -> list[int]:
+        """Live comment indices of media index `index`, oldest first."""
+        return self._live_comments(index)
+
+    def comment_facts(self, ci: int) -> tuple[int, int, int, str]:
+        """(media index, author user index, unix time, text) of comment index `ci`."""
+        text = self._comment_custom_text.get(ci)
+        if text is None:
+            text = COMMENTS[int(self._comment_text[ci])]
+        return int(self._comment_media[ci]), int(self._comment_user[ci]), int(self._comment_time[ci]), text
+
+    def comment_live(self, ci: int) -> bool:
+        return 0 <= ci < len(self._comment_media) and ci not in self._deleted_comments
+
+    def publish(self, uid: str, kind: int | None = None) -> str:
+        """`uid` posts a new media now (of `kind`, else drawn as in `advance`); returns its id."""
+        owner = self._u(uid)
+        rng = np.random.default_rng([self.config.seed, 2000, len(self._media_owner)])
+        index = self._add_media(rng, owner, self.now, kind)
+        self._cache.clear()  # a new media changes feeds, tag and place lists, popular
+        return self._media_id(index)
 
     # ----------------------------------------------------------------- writes
 
@@ -1065,7 +951,7 @@ class World:
 
     # ----------------------------------------------------------------- time
 
-    def _add_media(self, rng: np.random.Generator, owner: int, time: int) -> int:
+    def _add_media(self, rng: np.random.Generator, owner: int, time: int, forced_kind: int | None = None) -> int:
         config = self.config
         index = self._media_owner.append(owner)
         if index > MEDIA_INDEX_MASK:
@@ -1077,6 +963,8 @@ class World:
             if draw < config.video_share
             else (MEDIA_CAROUSEL if draw < config.video_share + config.carousel_share else MEDIA_IMAGE)
         )
+        if forced_kind is not None:  # a published media: the draw above still happens (same stream)
+            kind = forced_kind
         self._media_type.append(kind)
         self._media_filter.append(rng.integers(0, len(FILTERS)))
         self._media_carousel_size.append(rng.integers(2, 6) if kind == MEDIA_CAROUSEL else 0)
