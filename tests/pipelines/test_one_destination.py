@@ -8,6 +8,8 @@ tests/airflow/test_airflow_dag.py does the same for both paths of the DAG."""
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ SHARDS = {"north": "north-token-0123456789", "south": "south-token-0123456789"}
 
 
 @pytest.fixture
-def settings(tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Path:
+def settings(tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A run's settings in the environment, as cron would have them; returns the DuckDB file."""
     for key in [key for key in os.environ if key.startswith("SOURCES__")]:
         monkeypatch.delenv(key)
@@ -36,8 +38,14 @@ def settings(tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
     for shard, token in SHARDS.items():
         emulator.add_token(token)
         monkeypatch.setenv(f"INSTAGRAM_{shard.upper()}__SOURCES__INSTAGRAM__ACCESS_TOKEN", token)
+    # what `main` sets for its process, undone after the test: dlt's log level (inherited by
+    # every CLI the worker starts later) and its signal handlers
+    monkeypatch.setenv("RUNTIME__LOG_LEVEL", "INFO")
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     monkeypatch.chdir(tmp_path)
-    return database
+    yield database
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
 
 
 def test_the_cli_a_shard_and_the_transforms_load_through_the_project_destination(
