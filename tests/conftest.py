@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,40 @@ from tests.warehouses import Warehouses
 
 # Set before dlt reads its configuration, for every test and every subprocess a test starts.
 os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+
+
+# The modules that take longest (`pytest --durations`, summed per module), longest first. They
+# run before the rest, in this order, each module's tests together (so that a module-scoped
+# fixture is set up once per worker): xdist hands each worker a contiguous share of the
+# collection and `--dist worksteal` steals from the back of a worker's queue, so the long tests
+# start early, on every worker once the short ones are stolen, and the last minute of the suite
+# is short tests on both workers rather than one campaign on one worker while the other idles.
+# A module missing here only runs later; the list is a schedule, not a selection.
+LONGEST_FIRST = (
+    "pipelines/test_run.py",
+    "transforms/test_incremental_build.py",
+    "pipelines/test_fault_matrix.py",
+    "source/test_budget.py",
+    "pipelines/test_signals.py",
+    "pipelines/test_entry_point_exit_codes.py",
+    "pipelines/test_analyst_session.py",
+    "pipelines/test_shards.py",
+    "pipelines/test_exit_codes.py",
+    "source/test_hostile_server.py",
+    "source/test_kill.py",
+    "source/test_counters.py",
+    "source/test_load.py",
+    "transforms/test_follow_history_emulator.py",
+    "source/test_refresh.py",
+    "source/test_faults.py",
+)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    rank = {tests / name: position for position, name in enumerate(LONGEST_FIRST)}
+    # a stable sort: the other modules, and the tests within each module, keep their order
+    items.sort(key=lambda item: rank.get(item.path, len(rank)))
 
 
 @pytest.fixture(autouse=True)

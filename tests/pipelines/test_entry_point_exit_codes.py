@@ -33,6 +33,7 @@ from pipelines.run import (
     EXIT_SUCCESS,
 )
 from tests.process_output import ProcessOutput
+from tests.shared import built_once
 
 from .conftest import REPO_ROOT, pipeline_env, run_cli, source_settings, wait_for_signal_handlers
 
@@ -87,12 +88,15 @@ def truncated_duckdb_file(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def raw_warehouse(tmp_path_factory, small_world_config) -> Path:
-    """A warehouse with one tag's media loaded, no analytics yet (copy it before writing)."""
-    folder = tmp_path_factory.mktemp("raw")
-    with Emulator(World(small_world_config), follows_any_user=True) as emu:
-        result = run_cli(folder, pipeline_env(folder, **source_settings(emu, CRAWL_DEPTH="0")), *ONE_TAG)
-    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-    return folder / "warehouse.duckdb"
+    """A warehouse with one tag's media loaded, no analytics yet (one per test run, whichever
+    worker asks first: copy it before writing)."""
+
+    def load(folder: Path) -> None:
+        with Emulator(World(small_world_config), follows_any_user=True) as emu:
+            result = run_cli(folder, pipeline_env(folder, **source_settings(emu, CRAWL_DEPTH="0")), *ONE_TAG)
+        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+
+    return built_once(tmp_path_factory, "one_tag_raw_warehouse", load) / "warehouse.duckdb"
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import pytest
 from emulator import Emulator, FaultPlan, World, WorldConfig
 from emulator.faults import FAULT_KINDS
 from pipelines.run import EXIT_ENTITIES_FAILED, EXIT_FAILURE, EXIT_PARTIAL, EXIT_SUCCESS
+from tests.shared import built_once
 
 from .conftest import pipeline_env, run_cli, source_settings, table_snapshot
 
@@ -97,13 +98,16 @@ class Clean:
     tables: dict[str, list[tuple]]
 
 
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory) -> Clean:
-    """A fault-free run of the world."""
-    folder = tmp_path_factory.mktemp("clean")
+def run_clean(folder: Path) -> None:
     with Emulator(World(WORLD), follows_any_user=True) as emu:
         result = run_cli(folder, pipeline_env(folder, **source_settings(emu, **SETTINGS)), "--no-transforms")
     assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Clean:
+    """A fault-free run of the world (one per test run, whichever worker asks first: read only)."""
+    folder = built_once(tmp_path_factory, "fault_matrix_clean", run_clean)
     tables = table_snapshot(folder / "warehouse.duckdb")
     assert tables["media"] and tables["likes"] and tables["comments"] and tables["follow_edges"]
     assert tables["extraction_errors"], "the world has refusals (a private user) to keep"

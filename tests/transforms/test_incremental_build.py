@@ -25,6 +25,7 @@ from emulator import Emulator, World, WorldConfig
 from pipelines.demo import source_config_for
 from pipelines.warehouse import duckdb_destination
 from sources.instagram import instagram
+from tests.shared import built_once
 from transforms.contracts import ContractError
 from transforms.errors import TransformError, TransformInterrupted
 from transforms.raw_tables import RAW_TABLES
@@ -141,15 +142,19 @@ class Loaded:
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
-    """A world loaded twice, a day apart (history in follow_edges, counter snapshots), and built."""
-    warehouse = Loaded(tmp_path_factory.mktemp("loaded"))
-    world = World(WORLD)
-    with Emulator(world, follows_any_user=True) as emulator:
-        warehouse.load(world, emulator)
-        world.advance(86400, unfollows=10)
-        warehouse.load(world, emulator)
-    assert set(warehouse.build()) == set(MODELS)
-    return warehouse
+    """A world loaded twice, a day apart (history in follow_edges, counter snapshots), and built
+    (one per test run, whichever worker asks first: tests change a `copy`)."""
+
+    def load_and_build(root: Path) -> None:
+        warehouse = Loaded(root)
+        world = World(WORLD)
+        with Emulator(world, follows_any_user=True) as emulator:
+            warehouse.load(world, emulator)
+            world.advance(86400, unfollows=10)
+            warehouse.load(world, emulator)
+        assert set(warehouse.build()) == set(MODELS)
+
+    return Loaded(built_once(tmp_path_factory, "incremental_build_loaded", load_and_build))
 
 
 @pytest.fixture

@@ -1,0 +1,49 @@
+"""Folders built once per test run and shared by every xdist worker: a loaded warehouse that
+several tests only read (or copy before they write) costs one build, not one per worker.
+
+Under xdist each worker runs its own session, so a session- or module-scoped fixture is built
+once per worker that runs one of its tests (with `--dist worksteal`, usually by every worker).
+`built_once` builds the folder in the run's common temporary folder (the parent of the workers'
+own), under a lock: the first worker to ask builds it, the others wait for it and reuse it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+DONE = ".built"
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of this test run that every worker sees: the parent of the workers'
+    basetemp under xdist (`pytest-N/popen-gwK`), the basetemp itself without it (its parent then
+    outlives the run)."""
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder `name`, filled by `build(folder)` once in this test run, whichever worker asks
+    first. Tests must not change what is in it: copy it first. A build that fails leaves nothing
+    behind, and the next worker to ask builds it again (and fails the same way, in its own test)."""
+    root = run_folder(tmp_path_factory) / "built_once"
+    root.mkdir(exist_ok=True)
+    folder = root / name
+    with open(root / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (folder / DONE).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            try:
+                build(folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            (folder / DONE).touch()
+    return folder
