@@ -59,7 +59,7 @@ from transforms.runner import BuildResults
 # by a signal: 128 + the signal's number, as shells report a process that a signal stopped.
 EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 # How long a load (or the repair) keeps retrying while the destination cannot be opened: a DuckDB
-# file held by another process, a database server that is down (`[runtime] load_wait_seconds`).
+# file held by another process, a database server that is down (`[pipelines] load_wait_seconds`).
 DEFAULT_LOAD_WAIT_SECONDS = 120.0
 
 log = logging.getLogger("pipelines.recipe")
