@@ -40,7 +40,6 @@ from pipelines.warehouse import (
     publish_read_copy,
     retrying_while_busy,
     run_lock,
-    warehouse_lock,
 )
 from sources.instagram import (
     InstagramAuthError,
@@ -162,7 +161,7 @@ def _locks(warehouse: Warehouse, steps: Steps) -> Iterator[None]:
             if steps.shard is not None:
                 stack.enter_context(run_lock(warehouse.lock_file(None, steps.pipelines_dir), wait=True))
         elif warehouse.duckdb_file is not None:
-            stack.enter_context(run_lock(warehouse_lock(warehouse.duckdb_file), wait=True))
+            stack.enter_context(run_lock(warehouse.lock_file(), wait=True))
         yield
 
 

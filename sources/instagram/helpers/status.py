@@ -204,6 +204,7 @@ def refused_entities(pipeline: dlt.Pipeline, wanted: Iterable[tuple[str, str]]) 
     if not wanted:
         return []
     refused: list[tuple[str, str, str]] = []
+    named: set[tuple[str, str]] = set()  # a list's refusal and its entity's name one entity
     try:
         with pipeline.sql_client() as client:
             errors = client.make_qualified_table_name("extraction_errors")
@@ -227,7 +228,8 @@ def refused_entities(pipeline: dlt.Pipeline, wanted: Iterable[tuple[str, str]]) 
                         entity_id,
                         refused_at,
                     )[0][0]
-                if read_since is None and (kind, entity_id) not in {(k, i) for k, i, _ in refused}:
+                if read_since is None and (kind, entity_id) not in named:
+                    named.add((kind, entity_id))
                     refused.append((kind, entity_id, message))
     except Exception as error:  # noqa: BLE001 - no error table yet (nothing refused): nothing missing
         logger.debug("no configured entity checked: %s", error)
