@@ -83,7 +83,7 @@ def raw_tables() -> str:
 
 
 def model_contracts() -> dict:
-    """The analytics models' contracts (transforms/sql/<layer>/_<layer>.yml), marts first."""
+    """The analytics models' contracts (transforms/sql/<layer>/<model>.yml), marts first."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from transforms.contracts import load_contracts
@@ -181,9 +181,7 @@ def dbt_sources() -> str:
             },
         ],
     }
-    header = (
-        f"# Generated from sources/instagram_contract.py and transforms/sql/*/_*.yml by `{COMMAND}`: do not edit.\n"
-    )
+    header = f"# Generated from sources/instagram_contract.py and transforms/sql/*/*.yml by `{COMMAND}`: do not edit.\n"
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 

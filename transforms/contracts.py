@@ -1,7 +1,7 @@
-"""The models' contracts: what each analytics model holds, read from one YAML file per layer.
+"""The models' contracts: what each analytics model holds, read from one YAML file per model.
 
-`transforms/sql/<layer>/_<layer>.yml` follows dbt's schema files: a `models:` list, each with
-`name`, `description`, optional `meta.fresh` (how fresh its rows are) and model-level
+`transforms/sql/<layer>/<model>.yml`, beside the model's SQL, follows dbt's schema files: a
+`models:` list holding the one model named like the file, with `name`, `description`, optional `meta.fresh` (how fresh its rows are) and model-level
 `data_tests`, and `columns:` each with `name`, `description`, `data_type` (the DuckDB type the
 model produces, as `information_schema` names it; case-insensitive) and `data_tests`. Tests:
 
@@ -122,54 +122,55 @@ def parse_test(spec: Any, columns: tuple[str, ...], where: str) -> DataTest:
     return DataTest(kind, columns, arguments)
 
 
-def parse_contracts(path: Path, layer: str) -> list[Contract]:
-    """The contracts of one layer's YAML file."""
+def parse_contract(path: Path, layer: str) -> Contract:
+    """The contract in one model's YAML file."""
     document = yaml.safe_load(path.read_text()) or {}
-    contracts = []
-    for model in document.get("models") or []:
-        where = f"{path}: model {model.get('name')!r}"
-        missing = [key for key in ("name", "description", "columns") if not model.get(key)]
-        if missing:
-            raise ContractError(f"{where} lacks {missing}")
-        columns = []
-        for column in model["columns"]:
-            column_where = f"{where}, column {column.get('name')!r}"
-            if not all(column.get(key) for key in ("name", "description", "data_type")):
-                raise ContractError(f"{column_where} needs a name, description and data_type")
-            tests = tuple(parse_test(t, (column["name"],), column_where) for t in column.get("data_tests") or [])
-            columns.append(Column(column["name"], column["description"].strip(), column["data_type"].lower(), tests))
-        names = {column.name for column in columns}
-        model_tests = tuple(parse_test(t, (), where) for t in model.get("data_tests") or [])
-        for test in model_tests:
-            if unknown := sorted(set(test.columns) - names):
-                raise ContractError(f"{where}: {test.label()} names columns it lacks: {unknown}")
-        contracts.append(
-            Contract(
-                name=model["name"],
-                layer=layer,
-                path=path,
-                description=model["description"].strip(),
-                fresh=(model.get("meta") or {}).get("fresh"),
-                columns=tuple(columns),
-                model_tests=model_tests,
-            )
-        )
-    return contracts
+    models = document.get("models") or []
+    if len(models) != 1 or not isinstance(models[0], dict) or models[0].get("name") != path.stem:
+        raise ContractError(f"{path}: holds the contract of one model, named {path.stem!r} like the file")
+    [model] = models
+    where = f"{path}: model {model.get('name')!r}"
+    missing = [key for key in ("name", "description", "columns") if not model.get(key)]
+    if missing:
+        raise ContractError(f"{where} lacks {missing}")
+    columns = []
+    for column in model["columns"]:
+        column_where = f"{where}, column {column.get('name')!r}"
+        if not all(column.get(key) for key in ("name", "description", "data_type")):
+            raise ContractError(f"{column_where} needs a name, description and data_type")
+        tests = tuple(parse_test(t, (column["name"],), column_where) for t in column.get("data_tests") or [])
+        columns.append(Column(column["name"], column["description"].strip(), column["data_type"].lower(), tests))
+    names = {column.name for column in columns}
+    model_tests = tuple(parse_test(t, (), where) for t in model.get("data_tests") or [])
+    for test in model_tests:
+        if unknown := sorted(set(test.columns) - names):
+            raise ContractError(f"{where}: {test.label()} names columns it lacks: {unknown}")
+    return Contract(
+        name=model["name"],
+        layer=layer,
+        path=path,
+        description=model["description"].strip(),
+        fresh=(model.get("meta") or {}).get("fresh"),
+        columns=tuple(columns),
+        model_tests=model_tests,
+    )
 
 
-def contract_path(sql_dir: Path, layer: str) -> Path:
-    return sql_dir / layer / f"_{layer}.yml"
+def contract_path(sql_dir: Path, layer: str, model: str) -> Path:
+    return sql_dir / layer / f"{model}.yml"
 
 
 def load_contracts(sql_dir: Path, layers: Sequence[str]) -> dict[str, Contract]:
-    """Every contract of the layers' YAML files, by model name (a layer may have none)."""
+    """Every model's contract in the layers, by model name, layer by layer and alphabetical
+    within one. A model's name is unique across layers."""
     contracts: dict[str, Contract] = {}
     for layer in layers:
-        path = contract_path(sql_dir, layer)
-        for contract in parse_contracts(path, layer) if path.exists() else []:
-            if contract.name in contracts:
-                raise ContractError(f"{path}: model {contract.name!r} has a contract already")
-            contracts[contract.name] = contract
+        for path in sorted((sql_dir / layer).glob("*.yml")):
+            if path.stem in contracts:
+                raise ContractError(
+                    f"{path}: model {path.stem!r} has a contract already, in {contracts[path.stem].path}"
+                )
+            contracts[path.stem] = parse_contract(path, layer)
     return contracts
 
 

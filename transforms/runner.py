@@ -27,7 +27,7 @@ layer: staging -> view, intermediate and marts -> table):
   rows of part `{partition}` (counting from 0) of `{partitions}`. The parts must be disjoint
   and together hold every row of the model.
 
-Each model is described by its contract in `<layer>/_<layer>.yml` beside the SQL (dbt's schema
+Each model is described by its contract in `<layer>/<model>.yml` beside the SQL (dbt's schema
 file format; see `contracts.py`): its description, every column's description and DuckDB type,
 and tests (`unique`, `not_null`, `accepted_values`, `accepted_range`, `relationships`,
 `unique_combination_of_columns`). Right after a model is built, in its transaction, its columns

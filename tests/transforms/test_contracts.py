@@ -54,7 +54,7 @@ def test_every_model_has_a_contract_and_every_contract_a_model() -> None:
     assert [model.name for model in models if model.contract is None] == []
     assert {model.name for model in models} == set(load_contracts(SQL_DIR, LAYERS))
     for model in models:
-        assert model.contract.path == contract_path(SQL_DIR, model.layer)
+        assert model.contract.path == contract_path(SQL_DIR, model.layer, model.name)
 
 
 def test_the_built_tables_pass_every_test(built: Warehouse) -> None:
@@ -122,7 +122,7 @@ def test_a_hand_broken_table_fails_its_contract(broken: Warehouse, model: str, b
     [
         (
             f"ALTER TABLE {ANALYTICS}.top_fans ADD COLUMN note VARCHAR",
-            r"model top_fans does not match its contract \(.*_marts\.yml\): built but not in the contract: \['note'\]",
+            r"model top_fans does not match its contract \(.*marts/top_fans\.yml\): built but not in the contract: \['note'\]",
         ),
         (
             f"ALTER TABLE {ANALYTICS}.top_fans DROP COLUMN actor_follows_owner",
@@ -179,13 +179,13 @@ models:
 def test_a_failing_test_stops_the_run_and_keeps_the_previous_table(warehouse: Warehouse, tmp_path: Path) -> None:
     good = write(
         tmp_path / "good",
-        {"marts/people.sql": "SELECT 'a' AS person_id", "marts/_marts.yml": CONTRACT.format(type="varchar")},
+        {"marts/people.sql": "SELECT 'a' AS person_id", "marts/people.yml": CONTRACT.format(type="varchar")},
     )
     bad = write(
         tmp_path / "bad",
         {
             "marts/people.sql": "SELECT 'b' AS person_id UNION ALL SELECT 'b'",
-            "marts/_marts.yml": CONTRACT.format(type="varchar"),
+            "marts/people.yml": CONTRACT.format(type="varchar"),
         },
     )
     warehouse.write_follow_edges([("a", "b")], at(0))
@@ -200,35 +200,47 @@ def test_a_failing_test_stops_the_run_and_keeps_the_previous_table(warehouse: Wa
     "files, message",
     [
         (
-            {"marts/_marts.yml": CONTRACT.format(type="varchar")},
+            {"marts/people.yml": CONTRACT.format(type="varchar")},
             r"contracts for models that have no SQL file: \['people'\]",
         ),
         (
-            {"staging/people.sql": "SELECT 1 AS person_id", "marts/_marts.yml": CONTRACT.format(type="integer")},
-            r"the contract of model 'people' is in .*_marts\.yml",
+            {"staging/people.sql": "SELECT 1 AS person_id", "marts/people.yml": CONTRACT.format(type="integer")},
+            r"the contract of model 'people' is in .*marts/people\.yml",
         ),
         (
             {
                 "marts/people.sql": "SELECT 1",
-                "marts/_marts.yml": CONTRACT.format(type="integer").replace("unique", "uniq"),
+                "marts/people.yml": CONTRACT.format(type="integer").replace("unique", "uniq"),
             },
             r"column 'person_id': unknown test 'uniq'",
         ),
         (
             {
                 "marts/people.sql": "SELECT 1",
-                "marts/_marts.yml": CONTRACT.format(type="integer").replace("unique,", "{relationships: {to: x}},"),
+                "marts/people.yml": CONTRACT.format(type="integer").replace("unique,", "{relationships: {to: x}},"),
             },
             r"relationships needs `to: ref\('<model>'\)` and `field`",
         ),
         (
             {
                 "marts/people.sql": "SELECT 1",
-                "marts/_marts.yml": CONTRACT.format(type="integer").replace(
+                "marts/people.yml": CONTRACT.format(type="integer").replace(
                     "description: The person.", "description: ''"
                 ),
             },
             r"column 'person_id' needs a name, description and data_type",
+        ),
+        (
+            {"marts/people.sql": "SELECT 1", "marts/persons.yml": CONTRACT.format(type="integer")},
+            r"persons\.yml: holds the contract of one model, named 'persons' like the file",
+        ),
+        (
+            {
+                "marts/people.sql": "SELECT 1",
+                "staging/people.yml": CONTRACT.format(type="integer"),
+                "marts/people.yml": CONTRACT.format(type="integer"),
+            },
+            r"marts/people\.yml: model 'people' has a contract already, in .*staging/people\.yml",
         ),
     ],
     ids=[
@@ -237,6 +249,8 @@ def test_a_failing_test_stops_the_run_and_keeps_the_previous_table(warehouse: Wa
         "unknown test",
         "incomplete test",
         "undescribed column",
+        "contract named unlike its model",
+        "two contracts of one model",
     ],
 )
 def test_malformed_contracts_are_reported(tmp_path: Path, files: dict[str, str], message: str) -> None:

@@ -51,7 +51,7 @@ def references(sql_dir: Path = SQL_DIR) -> tuple[dict[str, set[str]], dict[str, 
         raw[path.stem] = set(re.findall(r"\{raw\}\.(\w+)", sql))
         models[path.stem] = set(re.findall(r"\{analytics\}\.(\w+)", sql)) - {path.stem}
     tested: dict[str, set[str]] = {name: set() for name in models}
-    for path in sql_dir.glob("*/_*.yml"):
+    for path in sql_dir.glob("*/*.yml"):
         for model in yaml.safe_load(path.read_text())["models"]:
             for column in model.get("columns", []):
                 for test in column.get("data_tests") or []:
@@ -245,8 +245,8 @@ def test_a_model_whose_sql_or_contract_changes_is_rebuilt_with_its_downstream(co
     assert copy.build_models(sql_dir) == {}  # the same SQL elsewhere: nothing to build
 
     # a description is documentation: nothing to build
-    marts = sql_dir / "marts" / "_marts.yml"
-    marts.write_text(marts.read_text().replace("description:", "description: Changed.", 1))
+    follow_edges = sql_dir / "marts" / "follow_edges.yml"
+    follow_edges.write_text(follow_edges.read_text().replace("description:", "description: Changed.", 1))
     assert copy.build_models(sql_dir) == {}
 
     nodes = sql_dir / "intermediate" / "int_graph_nodes.sql"
@@ -257,11 +257,11 @@ def test_a_model_whose_sql_or_contract_changes_is_rebuilt_with_its_downstream(co
     assert copy.build_models(sql_dir) == {}
 
     # a new test in a contract: that model is checked again (and what reads it built)
-    contract = yaml.safe_load(marts.read_text())
-    [top_fans] = [model for model in contract["models"] if model["name"] == "top_fans"]
-    [fan_rank] = [column for column in top_fans["columns"] if column["name"] == "fan_rank"]
+    top_fans = sql_dir / "marts" / "top_fans.yml"
+    contract = yaml.safe_load(top_fans.read_text())
+    [fan_rank] = [column for column in contract["models"][0]["columns"] if column["name"] == "fan_rank"]
     fan_rank["data_tests"].append({"accepted_range": {"min_value": 0}})
-    marts.write_text(yaml.safe_dump(contract, sort_keys=False))
+    top_fans.write_text(yaml.safe_dump(contract, sort_keys=False))
     assert set(copy.build_models(sql_dir)) == downstream(["top_fans"], sql_dir=sql_dir)
 
 
