@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,7 +33,8 @@ from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination.exceptions import DestinationException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines.recipe import EXIT_INTERRUPTED, Steps, run_recipe
+from pipelines.recipe import Steps, run_recipe
+from pipelines.signals import StopSignals
 from pipelines.warehouse import (
     ANALYTICS_DATASET,
     Warehouse,
@@ -51,32 +52,6 @@ EXIT_CONFIG_ERROR = 2
 log = logging.getLogger("transforms")
 
 
-class Signals:
-    """SIGINT and SIGTERM: before the build (waiting for a run's lock) they stop at once; during
-    it, the first stops before the next model (the models built are kept), a second at once."""
-
-    def __init__(self) -> None:
-        self.signal: int | None = None
-        self.building = False
-
-    def install(self) -> None:
-        for signum in EXIT_INTERRUPTED:
-            signal.signal(signum, self._receive)
-
-    def _receive(self, signum: int, _frame: Any) -> None:
-        first = self.signal is None
-        self.signal = self.signal or signum
-        if not (first and self.building):
-            raise KeyboardInterrupt
-        log.warning("%s received: stopping before the next model", signal.Signals(signum).name)
-
-    def start_building(self, _: object = None) -> None:
-        self.building = True
-
-    def requested(self) -> bool:
-        return self.signal is not None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the models whose inputs changed and print what each built; the exit codes are the
     module's (above), never a traceback."""
@@ -92,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    signals = Signals()
+    # Before the build (waiting for a run's lock) a signal stops at once; during it, the first
+    # stops before the next model (the models built are kept).
+    building = threading.Event()
+    signals = StopSignals(building.is_set, "stopping before the next model")
     signals.install()
     warehouse = Warehouse.configured(args.destination, args.duckdb)
     database = warehouse.duckdb_file
@@ -110,15 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 load_wait=0.0,  # a file another process holds: exit 1 at once (run again later)
                 stop_requested=signals.requested,
             ),
-            after_load=signals.start_building,  # with the run lock held and the repair done
+            after_load=lambda _: building.set(),  # with the run lock held and the repair done
         )
-        signals.building = False
+        building.clear()
         results = outcome.built
         if outcome.published is not None:
             print(f"Published for analysts: {outcome.published}")
     except (TransformInterrupted, KeyboardInterrupt):
         log.warning("interrupted; the models built are kept, and the next build does the rest")
-        return EXIT_INTERRUPTED[signals.signal or signal.SIGINT]
+        return signals.exit_code()
     except TransformError as error:
         log.error("%s", error)
         return EXIT_FAILURE

@@ -21,7 +21,6 @@ import contextlib
 import ctypes
 import importlib.util
 import logging
-import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -54,9 +53,6 @@ from sources.instagram import (
 from transforms import run_transforms
 from transforms.runner import BuildResults
 
-# The exit code of every entry point (the run, `python -m transforms`, the report) interrupted
-# by a signal: 128 + the signal's number, as shells report a process that a signal stopped.
-EXIT_INTERRUPTED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 # How long a load (or the repair) keeps retrying while the destination cannot be opened: a DuckDB
 # file held by another process, a database server that is down (`[pipelines] load_wait_seconds`).
 DEFAULT_LOAD_WAIT_SECONDS = 120.0

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import html
 import math
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ import plotly.io
 import plotly.offline
 from plotly.subplots import make_subplots
 
-from pipelines.recipe import EXIT_INTERRUPTED
+from pipelines.signals import StopSignals
 from pipelines.warehouse import (
     ANALYTICS_DATASET,
     DEFAULT_DUCKDB_FILE,
@@ -587,19 +586,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--output", metavar="PATH", help="where to write the HTML (default: <duckdb stem>_report.html beside it)"
     )
     args = parser.parse_args(argv)
-    received: list[int] = []
-
-    def stop(signum: int, _frame: Any) -> None:
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    for signum in EXIT_INTERRUPTED:
-        signal.signal(signum, stop)
+    signals = StopSignals()  # a report half written is no use: stop at once
+    signals.install()
     try:
         path = write_report(Path(args.duckdb), Path(args.output) if args.output else None)
     except KeyboardInterrupt:
         print("interrupted: no report written", file=sys.stderr)
-        return EXIT_INTERRUPTED[received[0] if received else signal.SIGINT]
+        return signals.exit_code()
     except ReportInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

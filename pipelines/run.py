@@ -23,7 +23,7 @@ from typing import Any
 
 # SIGINT or SIGTERM while the interpreter still imports dlt is noted, and acted on once the
 # imports are done: an exception raised inside a C extension's import (duckdb's) turns into an
-# ImportError with a traceback. `Interruption.install` takes a noted signal over.
+# ImportError with a traceback. `StopSignals.install` takes a noted signal over.
 _signals_before_the_run: list[int] = []
 
 if __name__ == "__main__":
@@ -38,13 +38,13 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from pipelines import demo
 from pipelines.recipe import (
     DEFAULT_LOAD_WAIT_SECONDS,
-    EXIT_INTERRUPTED,
     Outcome,
     RunStopped,
     Steps,
     report_extra_installed,
     run_recipe,
 )
+from pipelines.signals import EXIT_INTERRUPTED, StopSignals, ignore_signals
 from pipelines.warehouse import (
     DEFAULT_DUCKDB_FILE,
     SHARDS_SETTING,
@@ -147,31 +147,12 @@ class RunReport:
         return EXIT_PARTIAL if self.source.work_remaining else EXIT_SUCCESS
 
 
-class Interruption:
-    """SIGINT and SIGTERM: the first stops reading (what was read is loaded); a second one
-    stops at once (KeyboardInterrupt). During dlt's normalize and load, dlt's own handler
-    finishes the jobs in flight and raises `SignalReceivedException`."""
-
-    def __init__(self) -> None:
-        self.signal: int | None = None
-
-    def install(self) -> None:
-        for signum in EXIT_INTERRUPTED:
-            signal.signal(signum, self._receive)
-        if _signals_before_the_run:
-            self.signal = _signals_before_the_run[0]
-
-    def _receive(self, signum: int, _frame: Any) -> None:
-        if self.signal is not None:
-            raise KeyboardInterrupt
-        self.signal = signum
-        request_stop()
-        log.warning(
-            "%s received: stopping; what was read is loaded (again to stop at once)", signal.Signals(signum).name
-        )
-
-    def requested(self) -> bool:
-        return self.signal is not None
+def stop_reading() -> bool:
+    """The first SIGINT or SIGTERM of a run: stop reading, and load what was read. (During
+    dlt's normalize and load, dlt's own handler finishes the jobs in flight and raises
+    `SignalReceivedException`.)"""
+    request_stop()
+    return True
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -319,7 +300,7 @@ def report_wanted(args: argparse.Namespace) -> bool:
     return args.report or (args.demo and args.destination == "duckdb" and report_extra_installed())
 
 
-def run(args: argparse.Namespace, interruption: Interruption, source_overrides: dict[str, Any]) -> RunReport:
+def run(args: argparse.Namespace, interruption: StopSignals, source_overrides: dict[str, Any]) -> RunReport:
     """The recipe's every step, and the summary once the load is done."""
     started = time.monotonic()
     if args.shard:
@@ -534,14 +515,14 @@ def waiting(reads: DueReads) -> str:
     return f"{reads.due:,} (oldest read {reads.oldest_read_hours} h ago{never})"
 
 
-def exit_code_of_step_failure(error: PipelineStepFailed, interruption: Interruption | None = None) -> int:
+def exit_code_of_step_failure(error: PipelineStepFailed, interruption: StopSignals | None = None) -> int:
     if duckdb_error_is_damage(error):
         return EXIT_CONFIG_ERROR
     for cause in causes_of(error):
         if isinstance(cause, SignalReceivedException):  # dlt's own handler (a KeyboardInterrupt too)
             return EXIT_INTERRUPTED.get(cause.signal_code, EXIT_INTERRUPTED[signal.SIGINT])
         if isinstance(cause, KeyboardInterrupt):  # a second signal, inside a step
-            return EXIT_INTERRUPTED[(interruption and interruption.signal) or signal.SIGINT]
+            return (interruption or StopSignals()).exit_code()
         if isinstance(cause, InstagramAuthError):
             return EXIT_AUTH_ERROR
         if isinstance(cause, ConfigurationException | InstagramConfigError):
@@ -555,11 +536,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_secret_filter()
     # dlt narrates every job at INFO; its warnings and errors are what an operator needs
     os.environ["RUNTIME__LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
-    interruption = Interruption()
-    interruption.install()
-    if interruption.requested():
+    interruption = StopSignals(stop_reading, "stopping; what was read is loaded (again to stop at once)")
+    interruption.install(noted=_signals_before_the_run)
+    if interruption.signal is not None:
         log.warning("%s received before the run started; nothing was done", signal.Signals(interruption.signal).name)
-        return EXIT_INTERRUPTED[interruption.signal]
+        return interruption.exit_code()
     try:
         overrides = source_arguments(args)
         if args.demo:
@@ -585,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except TransformInterrupted as error:
         log.warning("interrupted during the transforms (%s); the next run builds them", error)
-        return EXIT_INTERRUPTED[interruption.signal or signal.SIGINT]
+        return interruption.exit_code()
     except TransformError as error:
         # a model failed to build or broke its contract: the raw data is loaded, and that model
         # (and the ones after it) keep their previous contents
@@ -608,17 +589,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except KeyboardInterrupt:
         log.warning("stopped at once; what was extracted stays pending for the next run")
-        return EXIT_INTERRUPTED[interruption.signal or signal.SIGINT]
-    if interruption.signal is not None:
+        return interruption.exit_code()
+    if interruption.requested():
         log.warning("interrupted: what was read is loaded; the next run continues")
-        return EXIT_INTERRUPTED[interruption.signal]
+        return interruption.exit_code()
     return report.exit_code()
 
 
 if __name__ == "__main__":
     code = main()
-    # the work is done: a signal landing while the interpreter shuts down must not turn the
-    # exit code into "killed by a signal"
-    for signum in EXIT_INTERRUPTED:
-        signal.signal(signum, signal.SIG_IGN)
+    ignore_signals()
     sys.exit(code)
