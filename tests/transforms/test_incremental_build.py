@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -188,6 +189,28 @@ def test_the_command_line_says_what_it_built(copy: Loaded) -> None:
     rebuilt = transforms("--full-rebuild")
     assert f"{len(MODELS)} models built, 0 up to date" in rebuilt
     assert "instagram_analytics.user_graph_metrics" in rebuilt
+
+
+def test_a_signal_on_the_command_line_stops_before_the_next_model(copy: Loaded) -> None:
+    """The first SIGINT lets the model being built finish and stops (exit 130); the models built
+    are kept, and the next build builds the others only."""
+    copy.execute(CHANGES["follow_edges"])  # an unfollow: most models must be built
+    dirty = downstream((), ["follow_edges"])
+    command = [sys.executable, "-m", "transforms", "--duckdb", str(copy.path), "--no-publish"]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT) as process:
+        assert process.stderr is not None
+        lines = []
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("INFO transforms.runner: built "):
+                process.send_signal(signal.SIGINT)
+                break
+        output = "".join(lines) + process.stderr.read()
+    assert process.returncode == 130, output[-3000:]
+    assert "SIGINT received: stopping before the next model" in output
+    built_first = set(re.findall(rf"built {ANALYTICS}\.(\w+) ", output))
+    assert built_first and built_first < dirty, output[-3000:]
+    assert set(copy.build()) == dirty - built_first
 
 
 def first_row(table: str, where: str = "TRUE") -> str:
