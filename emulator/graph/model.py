@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..generate import DAY, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO
-from ..world import COMMENT_ID_BASE, World
+from ..state import COMMENT_ID_BASE
+from ..world import World
 from .tokens import TokenMinter
 
 # Id ranges, one per node type, so that `GET /{id}` knows what an id is without a lookup.
