@@ -180,6 +180,10 @@ class GraphModel:
         caption = self.overlays.captions.get(index)
         return facts if caption is None else (*facts[:4], caption, *facts[5:])
 
+    def media_hour(self, index: int) -> int:
+        """The hour (hours since 1970) media `index` was posted in."""
+        return self.media(index)[1] // 3600
+
     def product_type(self, index: int, kind: int) -> str:
         """Videos are reels, except one in four that stays a feed video (as older accounts show)."""
         return "REELS" if kind == MEDIA_VIDEO and index % 4 else "FEED"

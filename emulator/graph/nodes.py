@@ -24,6 +24,9 @@ from .tokens import Token
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+# Where a list's `after` names a coarse place (its value repeats across pages), `next` also
+# carries the exact one under the name Graph API time-paged URLs use for it.
+PAGING_TOKEN = "__paging_token"
 CDN = "https://scontent.cdninstagram.com"
 
 
@@ -63,6 +66,9 @@ class Listing:
     keep: Callable[[int], bool] | None = None  # a filter applied inside each page (since/until)
     cursors: str = "both"  # "both" or "after" (hashtag media: only an after cursor)
     item: Callable[[int], int] | None = None  # cursor key -> node number, where they differ
+    # cursor key -> a coarse key, non-increasing along the list, that `after` names instead of
+    # the item (hashtag recent media: the hour, so the value repeats across pages, §2)
+    coarse: Callable[[int], int] | None = None
 
 
 # ---------------------------------------------------------------------- cursors
@@ -119,11 +125,17 @@ def page(
     numbers = listing.numbers
     limit = limit_of(modifiers.get("limit"), listing.max_limit)
     after, before = modifiers.get("after"), modifiers.get("before")
-    if after:
-        key = decode_cursor(after)
+    exact = modifiers.get(PAGING_TOKEN) if listing.coarse else None
+    if exact or (after and not listing.coarse):
+        key = decode_cursor(exact or after)
         start = _position(listing, key)
         if start < len(numbers) and numbers[start] == key:
             start += 1
+        end = min(len(numbers), start + limit)
+    elif after and listing.coarse:
+        # `after` alone names the hour only: the page starts again at that hour's newest item
+        coarse, key = listing.coarse, decode_cursor(after)
+        start = next((k for k, n in enumerate(numbers) if coarse(n) <= key), len(numbers))
         end = min(len(numbers), start + limit)
     elif before and listing.cursors == "both":
         end = _position(listing, decode_cursor(before))
@@ -141,27 +153,30 @@ def page(
     if listing.cursors == "both":
         cursors["before"] = encode_cursor(window[0])
     if more_after:
-        cursors["after"] = encode_cursor(window[-1])
+        cursors["after"] = encode_cursor(window[-1] if listing.coarse is None else listing.coarse(window[-1]))
     paging: dict[str, Any] = {"cursors": cursors}
     if url_path is not None:
         if more_before:
-            paging["previous"] = _url(ctx, url_path, limit, "before", cursors["before"])
+            paging["previous"] = _url(ctx, url_path, limit, {"before": cursors["before"]})
         if more_after:
-            paging["next"] = _url(ctx, url_path, limit, "after", cursors["after"])
+            forward = {"after": cursors["after"]}
+            if listing.coarse is not None:
+                forward[PAGING_TOKEN] = encode_cursor(window[-1])
+            paging["next"] = _url(ctx, url_path, limit, forward)
     body["paging"] = paging
     return body
 
 
-def _url(ctx: Ctx, path: str, limit: int, direction: str, cursor: str) -> str:
+def _url(ctx: Ctx, path: str, limit: int, cursors: dict[str, str]) -> str:
     """An absolute URL back to the emulator with the request's parameters, the token, the
-    limit and the new cursor (the other direction's cursor dropped)."""
-    params = {k: v for k, v in ctx.params.items() if k not in ("after", "before", "access_token")}
+    limit and the new cursors (the request's own cursors dropped)."""
+    params = {k: v for k, v in ctx.params.items() if k not in ("after", "before", PAGING_TOKEN, "access_token")}
     nested = ctx.extra.get("nested_fields")
     if nested is not None:  # a nested edge's URL asks for what the nested selection asked
         params = {"fields": nested} if nested else {}
     params["access_token"] = ctx.token_text
     params["limit"] = str(limit)
-    params[direction] = cursor
+    params.update(cursors)
     return f"{ctx.base}/{ctx.version}/{path}?{urlencode(params)}"
 
 
