@@ -11,6 +11,7 @@ hashtag queries).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,8 @@ HASHTAG_WINDOW = 7 * DAY
 HASHTAG_LIMIT = 30
 PUBLISH_WINDOW = DAY
 PUBLISH_LIMIT = 100
+# "@name" in a caption or comment; not inside a word or an e-mail address
+MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]+)")
 KIND_NAMES = {MEDIA_IMAGE: "IMAGE", MEDIA_VIDEO: "VIDEO", MEDIA_CAROUSEL: "CAROUSEL_ALBUM"}
 KIND_BY_NAME = {"IMAGE": MEDIA_IMAGE, "VIDEO": MEDIA_VIDEO, "REELS": MEDIA_VIDEO, "CAROUSEL": MEDIA_CAROUSEL}
 
@@ -256,6 +259,21 @@ class GraphModel:
             if ci in children:
                 return parent
         return None
+
+    # ------------------------------------------------------------------ mentions
+
+    def mentioned(self, text: str | None) -> set[int]:
+        """The accounts a caption or comment @mentions: its "@name"s that are usernames of the
+        world (a name's trailing periods end the sentence: usernames cannot end with one)."""
+        found = (self.world.username_index(name.rstrip(".").lower()) for name in MENTION.findall(text or ""))
+        return {i for i in found if i is not None}
+
+    @staticmethod
+    def without_mention_signs(text: str) -> str:
+        """`text` with the @ of its mentions removed: how captions and comments on another
+        account's media read (Meta's IG Media reference: "Captions that @mention an IG User will
+        not include the @ symbol unless the app user created the IG Media")."""
+        return MENTION.sub(r"\1", text)
 
     # ------------------------------------------------------------------ hashtags
 
