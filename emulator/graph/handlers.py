@@ -105,7 +105,7 @@ def hashtag_search(ctx: Ctx) -> dict:
 
 def _hashtag_user(ctx: Ctx) -> int:
     if ctx.token is None or ctx.token.instagram_login:
-        raise errors.permission("(#10) Hashtag search needs Instagram API with Facebook Login")
+        raise errors.permission()  # hashtag search is Facebook Login only (§1)
     user_id = ctx.params.get("user_id")
     if not user_id:
         raise errors.bad_parameter("The parameter user_id is required")
