@@ -264,16 +264,20 @@ class GraphModel:
 
     def mentioned(self, text: str | None) -> set[int]:
         """The accounts a caption or comment @mentions: its "@name"s that are usernames of the
-        world (a name's trailing periods end the sentence: usernames cannot end with one)."""
-        found = (self.world.username_index(name.rstrip(".").lower()) for name in MENTION.findall(text or ""))
+        world."""
+        found = (self._named(name) for name in MENTION.findall(text or ""))
         return {i for i in found if i is not None}
 
-    @staticmethod
-    def without_mention_signs(text: str) -> str:
+    def without_mention_signs(self, text: str) -> str:
         """`text` with the @ of its mentions removed: how captions and comments on another
         account's media read (Meta's IG Media reference: "Captions that @mention an IG User will
         not include the @ symbol unless the app user created the IG Media")."""
-        return MENTION.sub(r"\1", text)
+        return MENTION.sub(lambda match: match[1] if self._named(match[1]) is not None else match[0], text)
+
+    def _named(self, name: str) -> int | None:
+        """The user index of an @name (its trailing periods end the sentence: usernames cannot
+        end with one), or None."""
+        return self.world.username_index(name.rstrip(".").lower())
 
     # ------------------------------------------------------------------ hashtags
 

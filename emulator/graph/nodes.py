@@ -423,7 +423,7 @@ def _media_url(index: int, kind: int, position: int = 0) -> str:
 
 def _caption(ctx: Ctx, index: int) -> str | None:
     caption, owner = _facts(ctx, index)[4], _facts(ctx, index)[0]
-    return caption if caption is None or owner == ctx.viewer else GraphModel.without_mention_signs(caption)
+    return caption if caption is None or owner == ctx.viewer else ctx.model.without_mention_signs(caption)
 
 
 def _graph_likes(ctx: Ctx, index: int) -> int:
@@ -530,7 +530,7 @@ def _comment(ctx: Ctx, ci: int) -> tuple[int, int, int, str]:
 
 def _comment_text(ctx: Ctx, ci: int) -> str:
     media, _, _, text = _comment(ctx, ci)
-    return text if ctx.model.media(media)[0] == ctx.viewer else GraphModel.without_mention_signs(text)
+    return text if ctx.model.media(media)[0] == ctx.viewer else ctx.model.without_mention_signs(text)
 
 
 def _replies(ctx: Ctx, ci: int) -> Listing:

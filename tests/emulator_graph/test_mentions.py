@@ -42,8 +42,9 @@ def test_mentioned_media_is_another_accounts_caption_naming_the_account(serve_gr
     caption = f"Brunch with @{me}. #love"
     container = author.post(f"{model.user_id(other)}/media", image_url="https://example.com/a.jpg", caption=caption)
     media_id = author.post(f"{model.user_id(other)}/media_publish", creation_id=container.json()["id"]).json()["id"]
+    reply = author.post(f"{media_id}/comments", message=f"@{me} and @no_such_account, come!").json()["id"]
 
-    fields = "caption,media_type,comments_count,like_count,timestamp,username,owner"
+    fields = "caption,media_type,comments_count,like_count,timestamp,username,owner,comments{id,text}"
     answer = graph.ok(graph.me, fields=f"mentioned_media.media_id({media_id}){{{fields}}}")
     index = world.media_index(world.media_ids_of_user(world.user_ids()[other])[0])  # the world's newest media
     assert model.media_id(index) == media_id
@@ -56,6 +57,8 @@ def test_mentioned_media_is_another_accounts_caption_naming_the_account(serve_gr
             "timestamp": _iso(world.now),
             "username": world.user(world.user_ids()[other])["username"],
             "owner": {"id": model.user_id(other)},
+            # only the @ of a world's username is a mention's
+            "comments": {"data": [{"id": reply, "text": f"{me} and @no_such_account, come!"}]},
             "id": media_id,
         },
         "id": graph.me,
