@@ -2,7 +2,7 @@
 against the world's truth (issue #20's "Must show").
 
 A world of `--users` users (4,000 by default) advances one hour between runs, at the emulator's
-default rates (`--rates default`: `World._default_rates`, proportional to the world's size) or
+default rates (`--rates default`: `World.default_rates`, proportional to the world's size) or
 at a real account's (`--rates real`: 20 new media, 40 follows, 15 unfollows, 300 likes and 40
 comments an hour at 4,000 users, scaled with `--users`; Poisson draws). Each hour the token gets
 a fresh allowance of 5,000 requests, of which the source may spend `budget_share` 0.8 (4,000).
@@ -533,7 +533,7 @@ def hourly_rates(world: Any, profile: str, users: int) -> dict[str, float]:
     """Expected changes per hour of the chosen activity profile."""
     if profile == "real":
         return {name: rate * users / 4000 for name, rate in REAL_RATES_PER_4000.items()}
-    return dict(world._default_rates(1 / 24))
+    return dict(world.default_rates(1 / 24))
 
 
 def verdict(value: float | None, target: float | None, at_most: bool = True) -> str:
@@ -602,7 +602,7 @@ def main() -> None:
     )
     print(
         f"rates ({options.rates}), expected per hour: " + ", ".join(f"{k} {v:.2f}" for k, v in rates.items()),
-        "(Poisson draws)" if options.rates == "real" else "(World._default_rates, Poisson draws)",
+        "(Poisson draws)" if options.rates == "real" else "(World.default_rates, Poisson draws)",
     )
     print("media lists in the world at the start: " + ", ".join(f"{k} {len(v)}" for k, v in lists.items()))
 

@@ -39,8 +39,8 @@ def measure(users: int, seed: int) -> dict:
         "users": users,
         "follow_edges_s": timed(world.follow_edges),
         "follow_edges": len(world.follow_edges()),
-        "media": len(world._media_owner),
-        "likes": int(world._likes.backward.counts.values.sum()),
+        "media": world.media_count_total(),
+        "likes": world.like_count_total(),
         "build_s": build,
         "build_rss_mib": (rss_after - rss_before) / 1024,  # ru_maxrss is in KiB on Linux
         "media_page_33_s": timed(lambda: [world.media(m) for m in page]),

@@ -4,7 +4,7 @@ The world returns plain id lists; paging needs a strictly decreasing integer key
 that survives changes to the world:
 
 - media lists (user media, feed, locations, geographies): the media's creation index, which
-  the world encodes in the low bits of the media id (`world.MEDIA_INDEX_MASK`) and which
+  the world encodes in the low bits of the media id (`state.MEDIA_INDEX_MASK`) and which
   grows with time; so `max_id` / `min_id` work even for an id no longer in the list;
 - tags: the world's tag sequence ids (follow lists and likes need no view: the world
   gives them with their edge sequence numbers, `*_with_seq`).
@@ -20,7 +20,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from . import errors
-from .world import MEDIA_INDEX_MASK, World
+from .state import MEDIA_INDEX_MASK
+from .world import World
 
 Entries = Sequence[tuple[int, str]]
 

@@ -194,8 +194,8 @@ class GraphApplication:
                 return self._dispatch(method, segments, ctx)
             except KeyError:
                 raise errors.no_such_object(segments[-1]) from None
-            except NotAllowedError as error:
-                raise errors.permission(f"(#10) {error}") from None
+            except NotAllowedError:
+                raise errors.permission() from None
 
     def _dispatch(self, method: str, segments: list[str], ctx: Ctx) -> dict:
         if segments == ["ig_hashtag_search"] and method == "GET":

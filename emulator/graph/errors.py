@@ -90,8 +90,20 @@ def bad_proof() -> GraphError:
     return GraphError(100, "Invalid appsecret_proof provided in the API argument", error_type="GraphMethodException")
 
 
-def permission(message: str = "(#10) Application does not have permission for this action") -> GraphError:
-    return GraphError(10, message)
+def permission() -> GraphError:
+    """Code 10: what the token may not do, in the text Airbyte recorded (tests/emulator_graph/recorded)."""
+    return GraphError(10, "(#10) Application does not have permission for this action")
+
+
+def insights_out_of_range() -> GraphError:
+    """Code 100 subcode 2108006: account insights over more than 30 days, or older than the
+    last 30, in the text Airbyte recorded (tests/emulator_graph/recorded)."""
+    return GraphError(100, "Invalid parameter", subcode=2108006)
+
+
+def unsupported_metric(metric: str) -> GraphError:
+    """Code 100 on a media metric its type lacks, in the text of instagram-graph/API.md §2."""
+    return GraphError(100, f"The metric {metric} is not supported for this media type")
 
 
 def not_enough_viewers() -> GraphError:

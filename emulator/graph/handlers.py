@@ -105,7 +105,7 @@ def hashtag_search(ctx: Ctx) -> dict:
 
 def _hashtag_user(ctx: Ctx) -> int:
     if ctx.token is None or ctx.token.instagram_login:
-        raise errors.permission("(#10) Hashtag search needs Instagram API with Facebook Login")
+        raise errors.permission()  # hashtag search is Facebook Login only (§1)
     user_id = ctx.params.get("user_id")
     if not user_id:
         raise errors.bad_parameter("The parameter user_id is required")
@@ -117,7 +117,9 @@ def _hashtag_user(ctx: Ctx) -> int:
 
 def _hashtag_media(ctx: Ctx, kind: str, t: int, top: bool) -> dict:
     """`recent_media` (the last 24 h, newest first) and `top_media` (most liked first): at
-    most 50 a page, an `after` cursor only, public fields only (no owner, no username, §2)."""
+    most 50 a page, an `after` cursor only, public fields only (no owner, no username, §2).
+    Recent media's `after` names the hour of the page's last media, so its value repeats
+    across pages (§2); `next` carries the exact place too."""
     _hashtag_user(ctx)
     selected = selection(ctx)
     for chosen in selected or ():
@@ -133,9 +135,8 @@ def _hashtag_media(ctx: Ctx, kind: str, t: int, top: bool) -> dict:
         )
     else:
         cutoff = ctx.model.world.now - RECENT_WINDOW
-        listing = Listing(
-            "media", [m for m in media if ctx.model.media(m)[1] > cutoff], max_limit=RECENT_MAX, cursors="after"
-        )
+        recent = [m for m in media if ctx.model.media(m)[1] > cutoff]
+        listing = Listing("media", recent, max_limit=RECENT_MAX, cursors="after", coarse=ctx.model.media_hour)
     inner = replace(ctx, discovery=True)
     edge = "top_media" if top else "recent_media"
     return page(inner, listing, selected, ctx.params, f"{node_id(kind, t)}/{edge}")

@@ -42,7 +42,7 @@ def media_insights(ctx: Ctx, kind: str, n: int) -> dict:
     allowed = set(insights.METRICS[product]) | {m for m, types in insights.RETIRED.items() if product in types}
     for metric in metrics:
         if metric not in allowed:
-            raise errors.bad_parameter(f"The metric {metric} is not supported for this media type")
+            raise errors.unsupported_metric(metric)
     seen_at = world.now - insights.INSIGHT_LAG
     if seen_at <= posted or world.now - posted > insights.KEPT_FOR:
         return {"data": []}
@@ -159,10 +159,8 @@ def user_insights(ctx: Ctx, kind: str, i: int) -> dict:
     since, until = time_param(ctx, "since"), time_param(ctx, "until")
     last = now_day if until is None else min(now_day, until // DAY - 1)
     first = last - 1 if since is None else since // DAY
-    if last - first + 1 > WINDOW_DAYS:
-        raise errors.bad_parameter("The since and until dates must be at most 30 days apart", subcode=2108006)
-    if first < now_day - WINDOW_DAYS:
-        raise errors.bad_parameter("Insights are available for the last 30 days only", subcode=2108006)
+    if last - first + 1 > WINDOW_DAYS or first < now_day - WINDOW_DAYS:
+        raise errors.insights_out_of_range()
     followers = model.user(i)["followers_count"]
     breakdown = ctx.params.get("breakdown")
     data = []

@@ -11,6 +11,7 @@ hashtag queries).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..generate import DAY, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO
-from ..world import COMMENT_ID_BASE, World
+from ..state import COMMENT_ID_BASE
+from ..world import World
 from .tokens import TokenMinter
 
 # Id ranges, one per node type, so that `GET /{id}` knows what an id is without a lookup.
@@ -60,6 +62,8 @@ HASHTAG_WINDOW = 7 * DAY
 HASHTAG_LIMIT = 30
 PUBLISH_WINDOW = DAY
 PUBLISH_LIMIT = 100
+# "@name" in a caption or comment; not inside a word or an e-mail address
+MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]+)")
 KIND_NAMES = {MEDIA_IMAGE: "IMAGE", MEDIA_VIDEO: "VIDEO", MEDIA_CAROUSEL: "CAROUSEL_ALBUM"}
 KIND_BY_NAME = {"IMAGE": MEDIA_IMAGE, "VIDEO": MEDIA_VIDEO, "REELS": MEDIA_VIDEO, "CAROUSEL": MEDIA_CAROUSEL}
 
@@ -179,6 +183,10 @@ class GraphModel:
         caption = self.overlays.captions.get(index)
         return facts if caption is None else (*facts[:4], caption, *facts[5:])
 
+    def media_hour(self, index: int) -> int:
+        """The hour (hours since 1970) media `index` was posted in."""
+        return self.media(index)[1] // 3600
+
     def product_type(self, index: int, kind: int) -> str:
         """Videos are reels, except one in four that stays a feed video (as older accounts show)."""
         return "REELS" if kind == MEDIA_VIDEO and index % 4 else "FEED"
@@ -251,6 +259,25 @@ class GraphModel:
             if ci in children:
                 return parent
         return None
+
+    # ------------------------------------------------------------------ mentions
+
+    def mentioned(self, text: str | None) -> set[int]:
+        """The accounts a caption or comment @mentions: its "@name"s that are usernames of the
+        world."""
+        found = (self._named(name) for name in MENTION.findall(text or ""))
+        return {i for i in found if i is not None}
+
+    def without_mention_signs(self, text: str) -> str:
+        """`text` with the @ of its mentions removed: how captions and comments on another
+        account's media read (Meta's IG Media reference: "Captions that @mention an IG User will
+        not include the @ symbol unless the app user created the IG Media")."""
+        return MENTION.sub(lambda match: match[1] if self._named(match[1]) is not None else match[0], text)
+
+    def _named(self, name: str) -> int | None:
+        """The user index of an @name (its trailing periods end the sentence: usernames cannot
+        end with one), or None."""
+        return self.world.username_index(name.rstrip(".").lower())
 
     # ------------------------------------------------------------------ hashtags
 

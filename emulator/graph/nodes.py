@@ -24,6 +24,9 @@ from .tokens import Token
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+# Where a list's `after` names a coarse place (its value repeats across pages), `next` also
+# carries the exact one under the name Graph API time-paged URLs use for it.
+PAGING_TOKEN = "__paging_token"
 CDN = "https://scontent.cdninstagram.com"
 
 
@@ -44,6 +47,7 @@ class Ctx:
     params: dict[str, str]
     viewer: int = -1  # the IG account the token stands for
     discovery: bool = False  # rendering another account through business_discovery
+    mention: bool = False  # rendering what another account @mentioned the viewer in
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,6 +67,9 @@ class Listing:
     keep: Callable[[int], bool] | None = None  # a filter applied inside each page (since/until)
     cursors: str = "both"  # "both" or "after" (hashtag media: only an after cursor)
     item: Callable[[int], int] | None = None  # cursor key -> node number, where they differ
+    # cursor key -> a coarse key, non-increasing along the list, that `after` names instead of
+    # the item (hashtag recent media: the hour, so the value repeats across pages, §2)
+    coarse: Callable[[int], int] | None = None
 
 
 # ---------------------------------------------------------------------- cursors
@@ -119,11 +126,17 @@ def page(
     numbers = listing.numbers
     limit = limit_of(modifiers.get("limit"), listing.max_limit)
     after, before = modifiers.get("after"), modifiers.get("before")
-    if after:
-        key = decode_cursor(after)
+    exact = modifiers.get(PAGING_TOKEN) if listing.coarse else None
+    if exact or (after and not listing.coarse):
+        key = decode_cursor(exact or after)
         start = _position(listing, key)
         if start < len(numbers) and numbers[start] == key:
             start += 1
+        end = min(len(numbers), start + limit)
+    elif after and listing.coarse:
+        # `after` alone names the hour only: the page starts again at that hour's newest item
+        coarse, key = listing.coarse, decode_cursor(after)
+        start = next((k for k, n in enumerate(numbers) if coarse(n) <= key), len(numbers))
         end = min(len(numbers), start + limit)
     elif before and listing.cursors == "both":
         end = _position(listing, decode_cursor(before))
@@ -141,27 +154,30 @@ def page(
     if listing.cursors == "both":
         cursors["before"] = encode_cursor(window[0])
     if more_after:
-        cursors["after"] = encode_cursor(window[-1])
+        cursors["after"] = encode_cursor(window[-1] if listing.coarse is None else listing.coarse(window[-1]))
     paging: dict[str, Any] = {"cursors": cursors}
     if url_path is not None:
         if more_before:
-            paging["previous"] = _url(ctx, url_path, limit, "before", cursors["before"])
+            paging["previous"] = _url(ctx, url_path, limit, {"before": cursors["before"]})
         if more_after:
-            paging["next"] = _url(ctx, url_path, limit, "after", cursors["after"])
+            forward = {"after": cursors["after"]}
+            if listing.coarse is not None:
+                forward[PAGING_TOKEN] = encode_cursor(window[-1])
+            paging["next"] = _url(ctx, url_path, limit, forward)
     body["paging"] = paging
     return body
 
 
-def _url(ctx: Ctx, path: str, limit: int, direction: str, cursor: str) -> str:
+def _url(ctx: Ctx, path: str, limit: int, cursors: dict[str, str]) -> str:
     """An absolute URL back to the emulator with the request's parameters, the token, the
-    limit and the new cursor (the other direction's cursor dropped)."""
-    params = {k: v for k, v in ctx.params.items() if k not in ("after", "before", "access_token")}
+    limit and the new cursors (the request's own cursors dropped)."""
+    params = {k: v for k, v in ctx.params.items() if k not in ("after", "before", PAGING_TOKEN, "access_token")}
     nested = ctx.extra.get("nested_fields")
     if nested is not None:  # a nested edge's URL asks for what the nested selection asked
         params = {"fields": nested} if nested else {}
     params["access_token"] = ctx.token_text
     params["limit"] = str(limit)
-    params[direction] = cursor
+    params.update(cursors)
     return f"{ctx.base}/{ctx.version}/{path}?{urlencode(params)}"
 
 
@@ -188,9 +204,10 @@ def render(ctx: Ctx, kind: str, n: int, selection: tuple[Field, ...] | None) -> 
     if selection is None:
         selection = tuple(Field(name) for name in node_type.defaults)
     if kind in CACHED_KINDS and not ctx.discovery and all(f.children is None and not f.modifiers for f in selection):
-        # A flat selection of a list item depends on the world only: the model forgets it on
-        # every change. This is what makes pages of 25 media cheap (bench/bench_graph_emulator.py).
-        key = ("render", kind, n, tuple(f.name for f in selection))
+        # A flat selection of a list item depends on the world and the viewer only (captions
+        # and comments of other accounts' media lose their @): the model forgets it on every
+        # change. This is what makes pages of 25 media cheap (bench/bench_graph_emulator.py).
+        key = ("render", kind, n, ctx.viewer, tuple(f.name for f in selection))
         return ctx.model.cached(key, lambda: _render(ctx, node_type, kind, n, selection))
     return _render(ctx, node_type, kind, n, selection)
 
@@ -205,7 +222,8 @@ def _render(ctx: Ctx, node_type: NodeType, kind: str, n: int, selection: tuple[F
         elif name in node_type.edges:
             listing = node_type.edges[name](ctx, n)
             nested_ctx = ctx
-            path = None if ctx.discovery else f"{node_id(kind, n)}/{name}"
+            # another account's node: its lists' paths are not the viewer's to read
+            path = None if ctx.discovery or ctx.mention else f"{node_id(kind, n)}/{name}"
             if path is not None:
                 nested_fields = ",".join(_unparse(f) for f in selected.children) if selected.children else ""
                 nested_ctx = replace(ctx, extra={**ctx.extra, "nested_fields": nested_fields})
@@ -278,9 +296,75 @@ def business_discovery(ctx: Ctx, selected: Field) -> dict:
     inner = replace(ctx, discovery=True)
     children = selected.children or (Field("id"),)
     for child in children:
-        if child.name in ("stories", "tags", "user_id", "account_type"):
+        if child.name in ("stories", "tags", "user_id", "account_type", *MENTIONS):
             raise errors.nonexisting_field(child.name, "IGUser (business discovery)")
     return render(inner, "user", target, children)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A field expansion of the IG user that reads what another account @mentioned it in."""
+
+    modifier: str  # the modifier that names the mention: media_id(X), comment_id(X)
+    kind: str
+    fields: tuple[str, ...]  # as Meta's mentioned_media / mentioned_comment references list them
+
+
+MENTIONS = {
+    "mentioned_media": Mention(
+        "media_id",
+        "media",
+        (
+            "caption",
+            "comments",
+            "comments_count",
+            "id",
+            "like_count",
+            "media_type",
+            "media_url",
+            "owner",
+            "timestamp",
+            "username",
+        ),
+    ),
+    "mentioned_comment": Mention("comment_id", "comment", ("id", "like_count", "media", "text", "timestamp")),
+}
+
+
+def mentioned(ctx: Ctx, kind: str, i: int, selected: Field) -> dict:
+    """`mentioned_media.media_id(X){…}` / `mentioned_comment.comment_id(X){…}` (Facebook Login
+    only, §1): a media whose caption, or a comment whose text, another account wrote with
+    "@username" of this account. Anything else, or on a private account's media (Instagram
+    sends no webhook for those, so no id), is an object the token cannot read."""
+    mention = MENTIONS[selected.name]
+    if ctx.token is None or ctx.token.instagram_login:
+        raise errors.permission()
+    wanted = selected.modifiers.get(mention.modifier)
+    if not wanted:
+        raise errors.bad_parameter(f"The parameter {mention.modifier} is required")
+    for child in selected.children or ():
+        if child.name not in mention.fields:
+            raise errors.nonexisting_field(child.name, NODE_TYPES[mention.kind].name)
+    resolved = GraphModel.resolve(wanted)
+    facts = _written(ctx.model, *resolved) if resolved is not None and resolved[0] == mention.kind else None
+    if facts is None:
+        raise errors.no_such_object(wanted)
+    media_owner, author, text = facts
+    if author == i or i not in ctx.model.mentioned(text) or ctx.model.user(media_owner)["is_private"]:
+        raise errors.no_such_object(wanted)
+    return render(replace(ctx, mention=True), mention.kind, resolved[1], selected.children)
+
+
+def _written(model: GraphModel, kind: str, n: int) -> tuple[int, int, str | None] | None:
+    """(media owner, author, text) of a media (its caption) or a live comment; None if there
+    is no such one."""
+    if kind == "media" and n < model.world.media_count_total():
+        owner, caption = model.media(n)[0], model.media(n)[4]
+        return owner, owner, caption
+    if kind == "comment" and model.world.comment_live(n):
+        media, author, _, text = model.world.comment_facts(n)
+        return model.media(media)[0], author, text
+    return None
 
 
 def _user_media(ctx: Ctx, i: int) -> Listing:
@@ -323,6 +407,7 @@ USER = NodeType(
     },
     {"media": _user_media, "stories": _stories, "tags": _tags},
 )
+EXPANSIONS.update({("user", name): mentioned for name in MENTIONS})
 
 # ---------------------------------------------------------------------- media
 
@@ -334,6 +419,11 @@ def _facts(ctx: Ctx, index: int) -> tuple:
 def _media_url(index: int, kind: int, position: int = 0) -> str:
     ext = "mp4" if kind == MEDIA_VIDEO else "jpg"
     return f"{CDN}/v/t51.2885-15/{index}_{position}_n.{ext}"
+
+
+def _caption(ctx: Ctx, index: int) -> str | None:
+    caption, owner = _facts(ctx, index)[4], _facts(ctx, index)[0]
+    return caption if caption is None or owner == ctx.viewer else ctx.model.without_mention_signs(caption)
 
 
 def _graph_likes(ctx: Ctx, index: int) -> int:
@@ -359,7 +449,7 @@ MEDIA = NodeType(
     {
         "id": lambda ctx, m: GraphModel.media_id(m),
         "ig_id": lambda ctx, m: ctx.model.world.media_id_at(m).split("_")[0],
-        "caption": lambda ctx, m: _facts(ctx, m)[4],
+        "caption": _caption,
         "media_type": lambda ctx, m: {0: "IMAGE", 1: "VIDEO", 2: "CAROUSEL_ALBUM"}.get(_facts(ctx, m)[2], "IMAGE"),
         "media_product_type": lambda ctx, m: ctx.model.product_type(m, _facts(ctx, m)[2]),
         "media_url": lambda ctx, m: _media_url(m, _facts(ctx, m)[2]),
@@ -438,6 +528,11 @@ def _comment(ctx: Ctx, ci: int) -> tuple[int, int, int, str]:
     return ctx.model.world.comment_facts(ci)
 
 
+def _comment_text(ctx: Ctx, ci: int) -> str:
+    media, _, _, text = _comment(ctx, ci)
+    return text if ctx.model.media(media)[0] == ctx.viewer else ctx.model.without_mention_signs(text)
+
+
 def _replies(ctx: Ctx, ci: int) -> Listing:
     media = _comment(ctx, ci)[0]
     return Listing("comment", ctx.model.threads(media)[1].get(ci, []), descending=False)
@@ -453,7 +548,7 @@ COMMENT = NodeType(
     ("timestamp", "text", "id"),
     {
         "id": lambda ctx, ci: GraphModel.comment_id(ci),
-        "text": lambda ctx, ci: _comment(ctx, ci)[3],
+        "text": _comment_text,
         "timestamp": lambda ctx, ci: iso(_comment(ctx, ci)[2]),
         "username": lambda ctx, ci: ctx.model.user(_comment(ctx, ci)[1])["username"],
         "from": lambda ctx, ci: {

@@ -134,3 +134,23 @@ def test_writes_change_the_world(emulator: Emulator, account: IGUser, api: Faceb
     published = account.create_media_publish(params={"creation_id": container["id"]})
     assert IGMedia(published["id"], api=api).api_get(fields=["caption"])["caption"] == "Hello"
     assert account.api_get(fields=["media_count"])["media_count"] == 61
+
+
+def test_a_mention_read_with_the_sdk(emulator: Emulator, account: IGUser) -> None:
+    world, model = emulator.world, emulator.graph.model
+    ids = world.user_ids()
+    username = world.user(ids[model.owner])["username"]
+    other = next(i for i in range(len(ids)) if i != model.owner and model.is_professional(i))
+    media = world.media_ids_of_user(ids[other])[0]
+    comment = world.comment(ids[other], media, f"@{username} thank you")  # on its own media, naming the account
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the SDK warns about field expansions it does not know
+        read = account.api_get(fields=[f"mentioned_comment.comment_id({comment['id']}){{text,timestamp,media}}"])
+    mentioned = read["mentioned_comment"]
+    assert isinstance(mentioned, IGComment)  # the SDK's own type for the field
+    assert mentioned["id"] == comment["id"] and mentioned["text"] == f"{username} thank you"
+    assert mentioned["media"]["id"] == model.media_id(world.media_index(media))
+    with pytest.raises(FacebookRequestError) as refused, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        account.api_get(fields=[f"mentioned_media.media_id({model.media_id(world.media_index(media))}){{caption}}"])
+    assert (refused.value.api_error_code(), refused.value.api_error_subcode()) == (100, 33)  # no caption names it

@@ -127,6 +127,29 @@ def test_hashtag_media(graph: Graph, graph_emulator: Emulator) -> None:
     assert hidden["code"] == 100  # no usernames of hashtag media
 
 
+def test_recent_hashtag_media_repeat_their_after_cursor(graph: Graph, graph_emulator: Emulator) -> None:
+    """§2: recent_media's `after` value may repeat across pages; following `next` still reads
+    the whole list, and resending `after` alone reads a media again."""
+    from .test_rules import _unix
+
+    tag = graph.ok("ig_hashtag_search", user_id=graph.me, q="love")["data"][0]["id"]
+    pages = graph.walk(f"{tag}/recent_media", user_id=graph.me, fields="id,timestamp", limit=5)
+    world, model = graph_emulator.world, graph_emulator.graph.model
+    tagged = sorted(set(world.tag_media_indices(world.tag_index("love")).tolist()), reverse=True)
+    recent = [model.media_id(m) for m in tagged if world.media_facts(m)[1] > world.now - 86400]
+    walked = [m for p in pages for m in p["data"]]
+    assert [m["id"] for m in walked] == recent  # the world's last 24 h, newest first
+    afters = [p["paging"]["cursors"]["after"] for p in pages[:-1]]
+    hours = [_unix(p["data"][-1]["timestamp"]) // 3600 for p in pages[:-1]]
+    # one value per hour of a page's last media: it repeats where two pages end in the same hour
+    same = [a == b for a, b in zip(afters, afters[1:])]
+    assert same == [a == b for a, b in zip(hours, hours[1:])] and any(same)
+    repeated = same.index(True) + 1
+    resent = graph.ok(f"{tag}/recent_media", user_id=graph.me, fields="id,timestamp", limit=5, after=afters[repeated])
+    newest_of_hour = next(m for m in walked if _unix(m["timestamp"]) // 3600 <= hours[repeated])
+    assert resent["data"][0] == newest_of_hour  # that hour again, from its newest media: read twice
+
+
 def test_other_accounts_media_are_not_readable(graph: Graph, graph_emulator: Emulator) -> None:
     world = graph_emulator.world
     model = graph_emulator.graph.model

@@ -134,3 +134,20 @@ def test_error_envelope(graph: Graph) -> None:
     assert error.status_code == 400
     expected = recorded("media_insights_for_error_with_wrong_permissions_code_10.json")
     assert shape(error.json()) == shape(expected)
+
+
+def test_error_texts_are_the_recorded_ones(graph: Graph, graph_emulator: Emulator) -> None:
+    """Where a recording has an error's text, the emulator answers that text, not only its shape."""
+
+    def without_trace(body: dict) -> dict:
+        return {key: value for key, value in body["error"].items() if key != "fbtrace_id"}
+
+    window = without_trace(recorded("user_insights_for_error_subcode_2108006.json"))
+    now = graph_emulator.world.now
+    too_old = graph.get(f"{graph.me}/insights", metric="reach", period="day", since=now - 60 * 86400)
+    too_long = graph.get(f"{graph.me}/insights", metric="reach", period="day", since=now - 40 * 86400, until=now)
+    assert without_trace(too_old.json()) == without_trace(too_long.json()) == window
+    permission = without_trace(recorded("media_insights_for_error_with_wrong_permissions_code_10.json"))
+    instagram_login = Graph(graph_emulator, graph_emulator.issue_token({"kind": "ig_long"})["access_token"])
+    hashtag = instagram_login.get("ig_hashtag_search", user_id=graph.me, q="love")
+    assert without_trace(hashtag.json()) == permission  # hashtag search is Facebook Login only (§1)

@@ -136,7 +136,8 @@ def test_a_retired_metric_fails_the_whole_request(serve_graph: Callable[..., Emu
     oldest = graph.get(f"{reel}/insights", version=None, metric="plays,clips_replays_count").json()["data"]
     assert [m["name"] for m in oldest] == ["plays", "clips_replays_count"]  # no version: v21.0
     wrong_type = graph.error(graph.get(f"{feed}/insights", metric="reach,ig_reels_avg_watch_time"))
-    assert wrong_type["message"] == "(#100) The metric ig_reels_avg_watch_time is not supported for this media type"
+    # the text of instagram-graph/API.md §2
+    assert wrong_type["message"] == "The metric ig_reels_avg_watch_time is not supported for this media type"
     assert graph.error(graph.get("me", version="v12.0"))["code"] == 2635
 
 
