@@ -15,39 +15,33 @@ import dlt
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
 
-from .helpers import (
-    Engagement,
-    FollowCrawl,
+from ..common.errors import (
     InstagramAuthError,
     InstagramBadRequest,
-    InstagramClient,
     InstagramError,
     InstagramNotAllowed,
     InstagramNotFound,
     InstagramPermissionError,
     InstagramTransientError,
-    MediaLists,
-    Profiles,
-    RefreshPolicy,
-    Relationships,
-    Schedule,
-    Searches,
-    SingleMedia,
-    SourceRun,
     causes_of,
-    column_hints,
-    dlt_items,
     duckdb_is_busy,
-    fan_in,
-    install_secret_filter,
-    refresh_summary,
-    remove_rows_loaded_twice,
-    request_stop,
-    search_queries,
 )
-from .helpers.items import FollowListRead, FullProfiles
-from .helpers.rows import Rows
-from .helpers.status import (
+from ..common.fan_in import fan_in
+from ..common.http_client import request_stop
+from ..common.redaction import install_secret_filter
+from ..common.refresh_policy import RefreshPolicy
+from ..common.rows import Rows
+from ..common.schedule import Schedule, refresh_summary
+from ..common.settings import (
+    DEFAULT_BUDGET_SHARE,
+    DEFAULT_FAILURE_MAX_RUNS,
+    DEFAULT_REQUEST_ATTEMPTS,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_RETRY_BACKOFF_SECONDS,
+    DEFAULT_WORKERS,
+)
+from ..common.source_run import SourceRun
+from ..common.status import (
     DueReads,
     LastRun,
     RunStatus,
@@ -55,24 +49,34 @@ from .helpers.status import (
     StopReason,
     failure_record,
     last_run,
-    refused_entities,
     schedule_status,
 )
-from .helpers.validation import InstagramConfigError, check_ids, check_settings, check_shard_name, distinct
+from ..common.validation import InstagramConfigError
+from .helpers import (
+    Engagement,
+    FollowCrawl,
+    InstagramClient,
+    MediaLists,
+    Profiles,
+    Relationships,
+    Searches,
+    SingleMedia,
+    column_hints,
+    dlt_items,
+    refused_entities,
+    remove_rows_loaded_twice,
+    search_queries,
+)
+from .helpers.items import FollowListRead, FullProfiles
+from .helpers.validation import check_ids, check_settings, check_shard_name, distinct
 from .settings import (
     DEFAULT_BASE_URL,
-    DEFAULT_BUDGET_SHARE,
     DEFAULT_CRAWL_DEPTH,
     DEFAULT_CRAWL_MAX_USERS,
     DEFAULT_CRAWL_REFRESH_HOURS,
     DEFAULT_ENGAGEMENT_AGES_HOURS,
-    DEFAULT_FAILURE_MAX_RUNS,
     DEFAULT_LIST_MAX_AGE_HOURS,
-    DEFAULT_REQUEST_ATTEMPTS,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_RETRY_BACKOFF_SECONDS,
     DEFAULT_SEED_REFRESH_HOURS,
-    DEFAULT_WORKERS,
     FOLLOW_EDGES_DISPOSITION,
     MAX_FOLLOW_PAGE_SIZE,
     MAX_MEDIA_PAGE_SIZE,
@@ -81,7 +85,7 @@ from .settings import (
 
 __all__ = [
     "instagram",
-    # what the runner reads of a run, after its load (helpers/status.py)
+    # what the runner reads of a run, after its load (common/status.py)
     "DueReads",
     "LastRun",
     "ScheduleStatus",

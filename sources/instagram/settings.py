@@ -19,11 +19,6 @@ MAX_FOLLOW_PAGE_SIZE = 50
 # `count` of a user search: the most the v1 API answered with.
 MAX_USER_SEARCH_COUNT = 50
 
-DEFAULT_REQUEST_TIMEOUT = 30.0
-DEFAULT_REQUEST_ATTEMPTS = 6
-DEFAULT_RETRY_BACKOFF_SECONDS = 0.5
-DEFAULT_BUDGET_SHARE = 0.8
-DEFAULT_WORKERS = 8
 DEFAULT_CRAWL_DEPTH = 1
 DEFAULT_CRAWL_MAX_USERS = 1000
 # The refresh policy (docs/refresh.md): hours until a thing is read again.
@@ -35,7 +30,6 @@ DEFAULT_LIST_MAX_AGE_HOURS = 168.0  # a follow list whose count did not change w
 # at most 6 hours of them; a list's next pages refresh 20 to 33 media a request
 # (docs/refresh.md says what it costs).
 DEFAULT_ENGAGEMENT_AGES_HOURS = (1.0, 3.0, *(float(hours) for hours in range(6, 169, 6)), 336.0, 720.0)
-DEFAULT_FAILURE_MAX_RUNS = 5
 
 # Most users the crawl takes from the schedule in one run (the most overdue first): more than
 # an hour's budget can read, and few enough to hold in memory.
@@ -43,23 +37,6 @@ MAX_DUE_USERS_PER_RUN = 20_000
 
 # Rows gathered per table before they are handed to dlt as one Arrow table.
 ROWS_PER_BATCH = 5000
-
-# What one answer may cost, whatever the server sends (docs/architecture.md, "Hostile answers"):
-# a longer body is refused unread (error type AnswerTooLarge) ...
-MAX_ANSWER_BYTES = 16 * 1024 * 1024
-# ... a list answer with more than this many times the `count` sent (PageTooLarge) ...
-PAGE_SIZE_TOLERANCE = 4
-# ... or, when no `count` was sent (likes, comments, the popular list, follow requests), more
-# items than this (PageTooLarge).
-MAX_ITEMS_PER_ANSWER = 100_000
-# Repaired strings (lone surrogates replaced) a run remembers, to flag the rows holding them.
-MAX_REMEMBERED_REPAIRS = 100_000
-
-# Log lines (redaction.SecretRedactingFilter): a longer interpolated value is cut to this many
-# characters, then "… [N characters]" ...
-MAX_LOG_VALUE_CHARS = 2000
-# ... and a longer message the same way.
-MAX_LOG_MESSAGE_CHARS = 8000
 
 # Paging families (docs/api.md §3.2): the pagination key holding the next cursor, and the query
 # parameter that sends it back. `None`: the endpoint does not page.

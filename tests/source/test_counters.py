@@ -10,10 +10,10 @@ import dlt
 import pytest
 
 from emulator import Emulator, World
+from sources.common.refresh_policy import RefreshPolicy, schedule_row
+from sources.common.schedule import TABLE, Schedule
 from sources.instagram.helpers import items
 from sources.instagram.helpers.items import column_hints
-from sources.instagram.helpers.refresh_policy import RefreshPolicy, schedule_row
-from sources.instagram.helpers.schedule import TABLE, Schedule
 from sources.instagram.settings import TABLES
 
 from .conftest import Loader, only

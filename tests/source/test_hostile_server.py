@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from sources.instagram.helpers import client as client_module
-from sources.instagram.helpers.redaction import REDACTION, install_secret_filter
-from sources.instagram.settings import MAX_ANSWER_BYTES, MAX_LOG_MESSAGE_CHARS, MAX_LOG_VALUE_CHARS, PAGE_SIZE_TOLERANCE
+from sources.common import http_client as client_module
+from sources.common.redaction import REDACTION, install_secret_filter
+from sources.common.settings import MAX_ANSWER_BYTES, MAX_LOG_MESSAGE_CHARS, MAX_LOG_VALUE_CHARS, PAGE_SIZE_TOLERANCE
 from tests.hostile_server import HostileServer, media, user
 
 from .conftest import Loader

@@ -11,9 +11,10 @@ import time
 import pytest
 
 from emulator import Emulator, FaultPlan, World, WorldConfig
-from sources.instagram.helpers import client as client_module
-from sources.instagram.helpers.client import InstagramClient, request_stop
-from sources.instagram.helpers.errors import RunStopped
+from sources.common import http_client as client_module
+from sources.common.errors import RunStopped
+from sources.common.http_client import request_stop
+from sources.instagram.helpers.client import InstagramClient
 
 TIMEOUT = 30.0  # the client's request timeout, as by default
 

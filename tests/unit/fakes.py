@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sources.instagram.helpers.client import Answer, Page
-from sources.instagram.helpers.errors import BudgetExhausted, InstagramNotAllowed, InstagramNotFound
-from sources.instagram.helpers.status import RunStatus
+from sources.common.errors import BudgetExhausted, InstagramNotAllowed, InstagramNotFound
+from sources.common.http_client import Answer
+from sources.common.status import RunStatus
+from sources.instagram.helpers.client import Page
 
 NOW = datetime(2016, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from sources.instagram.helpers.budget import RateBudget
-from sources.instagram.helpers.errors import BudgetExhausted
+from sources.common.budget import RateBudget
+from sources.common.errors import BudgetExhausted
 
 
 def headers(limit: int | str, remaining: int | str) -> dict[str, str]:

@@ -8,8 +8,9 @@ import json
 import pytest
 import requests
 
-from sources.instagram.helpers.client import FAILURES_IN_A_ROW_MEAN_DOWN, InstagramClient
-from sources.instagram.helpers.errors import InstagramRetriesExhausted, InstagramUnavailable, RunStopped
+from sources.common.errors import InstagramRetriesExhausted, InstagramUnavailable, RunStopped
+from sources.common.http_client import FAILURES_IN_A_ROW_MEAN_DOWN
+from sources.instagram.helpers.client import InstagramClient
 
 TOKEN = "down-test-token-0123456789"
 OK = (200, json.dumps({"meta": {"code": 200}, "data": {"id": "1"}}).encode())

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from sources.instagram.helpers.client import Answer, InstagramClient
-from sources.instagram.helpers.errors import (
+from sources.common.errors import (
     InstagramAuthError,
     InstagramBadRequest,
     InstagramEntityError,
@@ -21,6 +20,8 @@ from sources.instagram.helpers.errors import (
     InstagramRateLimited,
     InstagramTransientError,
 )
+from sources.common.http_client import Answer
+from sources.instagram.helpers.client import InstagramClient
 
 TOKEN = "parse-test-token-0123456789"
 DATE = {"Date": "Tue, 01 Mar 2016 12:30:00 GMT"}

@@ -15,15 +15,15 @@ from typing import Any
 import duckdb
 import pytest
 
+from sources.common.errors import InstagramRetriesExhausted, InstagramTransientError, RunStopped
+from sources.common.refresh_policy import RefreshPolicy
+from sources.common.schedule import TABLE, Schedule
+from sources.common.source_run import SourceRun
+from sources.common.warehouse_sql import timestamp_literal
 from sources.instagram.helpers import crawl as crawl_module
 from sources.instagram.helpers.crawl import FollowCrawl, spread_fraction
-from sources.instagram.helpers.errors import InstagramRetriesExhausted, InstagramTransientError, RunStopped
 from sources.instagram.helpers.items import FollowListRead
 from sources.instagram.helpers.objects import Profiles
-from sources.instagram.helpers.refresh_policy import RefreshPolicy
-from sources.instagram.helpers.schedule import TABLE, Schedule
-from sources.instagram.helpers.source_run import SourceRun
-from sources.instagram.helpers.warehouse_sql import timestamp_literal
 from sources.instagram_contract import TABLES
 
 from .fakes import NOW, Budget, GraphClient

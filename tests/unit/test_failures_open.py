@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sources.instagram.helpers import failures as failures_module
-from sources.instagram.helpers.errors import InstagramNotFound
-from sources.instagram.helpers.failures import Failures
+from sources.common import failures as failures_module
+from sources.common.errors import InstagramNotFound
+from sources.common.failures import Failures
 from sources.instagram.helpers.shaping import error_row
 
 AT = datetime(2017, 5, 1, 12, tzinfo=UTC)

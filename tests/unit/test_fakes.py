@@ -1,5 +1,5 @@
 """The unit tests' fake clients are checked against the protocols the readers are written for
-(`PagingClient`, `ApiClient` in sources/instagram/helpers/client.py), as `InstagramClient` is: a
+(`PagingClient`, `ApiClient` in sources/instagram/helpers/client.py, over `RunClient`), as `InstagramClient` is: a
 fake that drifts from the real client (a renamed parameter, a missing attribute) fails here
 rather than letting a unit test pass against a client that does not exist."""
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from sources.instagram.helpers.fan_in import fan_in
+from sources.common.fan_in import fan_in
 
 PREFIX = "instagram-list-"
 # the package re-exports the function under the module's name
-FAN_IN_FILE = Path(importlib.import_module("sources.instagram.helpers.fan_in").__file__)
+FAN_IN_FILE = Path(importlib.import_module("sources.common.fan_in").__file__)
 
 
 def list_threads() -> set[threading.Thread]:

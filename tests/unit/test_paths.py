@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from sources.common.errors import INVALID_ID, InstagramEntityError, InstagramInvalidId
+from sources.common.validation import InstagramConfigError
 from sources.instagram.helpers.client import InstagramClient
-from sources.instagram.helpers.errors import INVALID_ID, InstagramEntityError, InstagramInvalidId
 from sources.instagram.helpers.paths import api_path, checked_path, request_path
-from sources.instagram.helpers.validation import ID_PATTERNS, ID_SHAPES, InstagramConfigError, check_ids
+from sources.instagram.helpers.validation import ID_PATTERNS, ID_SHAPES, check_ids
 
 HOSTILE = "../../users/self/1'; DROP TABLE media; --"
 

@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from sources.instagram.helpers import redaction
-from sources.instagram.helpers.redaction import REDACTION, SecretRedactingFilter, install_secret_filter
+from sources.common import redaction
+from sources.common.redaction import REDACTION, SecretRedactingFilter, install_secret_filter
 
 TOKEN = "1234.abcd/ef+gh=="  # characters that URL quoting changes
 SECRET = "s3cr3t-client"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sources.instagram.helpers.refresh_policy import RefreshPolicy, schedule_row
-from sources.instagram.helpers.schedule import Schedule
+from sources.common.refresh_policy import RefreshPolicy, schedule_row
+from sources.common.schedule import Schedule
 
 POLICY = RefreshPolicy(seed_hours=6, crawl_hours=24, list_max_age_hours=168, engagement_ages_hours=(1, 6))
 NOW = datetime(2026, 12, 3, 12, 0, 0, 123457, tzinfo=UTC)
@@ -61,7 +61,7 @@ def test_an_inactive_row_is_never_due():
 
 
 def test_the_snapshot_is_read_in_pages(monkeypatch):
-    monkeypatch.setattr("sources.instagram.helpers.schedule.SNAPSHOT_PAGE_ROWS", 2)
+    monkeypatch.setattr("sources.common.schedule.SNAPSHOT_PAGE_ROWS", 2)
     stored = [counters(f"m{i}", NOW - timedelta(minutes=i)) for i in range(5)]
     queries: list[str] = []
     schedule = Schedule(POLICY, warehouse(stored, queries), "e1")

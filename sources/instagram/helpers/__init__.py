@@ -1,72 +1,36 @@
-"""Everything the resources use, one module per step of a page's path (docs/architecture.md):
+"""What the v1 resources use, one module per step of a page's path (docs/architecture.md):
 
-`client` (HTTP, retries, paging; with `budget`, `redaction` and `errors`) → the readers
-(`media_lists`, `follow_lists` and `crawl`, `objects`, `search`, `engagement`; sharing
-`source_run.SourceRun` with its `status`, `failures`, and `fan_in` for parallel lists; asking
-`schedule.Schedule` what is due, over `refresh_policy`, `schedule_store` and `warehouse_sql`)
-→ `shaping` (API objects → `rows.Rows`) → `items` (rows → typed Arrow batches with their dlt
-hints). `repair` mends the follow history after a crashed load.
+`client` (the v1 client on the shared HTTP core, `sources/common/http_client.py`: signing, the
+v1 envelope, cursor paging) → the readers (`media_lists`, `follow_lists` and `crawl`, `objects`,
+`search`, `engagement`; sharing `common.source_run.SourceRun` and asking
+`common.schedule.Schedule` what is due) → `shaping` (API objects → `common.rows.Rows`) → `items`
+(rows → typed Arrow batches with their dlt hints). `repair` mends the follow history after a
+crashed load; `refused` names configured entities the server does not know.
 """
 
-from .client import InstagramClient, request_stop, sign
+from .client import InstagramClient, sign
 from .crawl import FollowCrawl
 from .engagement import Engagement
-from .errors import (
-    BudgetExhausted,
-    InstagramAuthError,
-    InstagramBadRequest,
-    InstagramEntityError,
-    InstagramError,
-    InstagramNotAllowed,
-    InstagramNotFound,
-    InstagramPermissionError,
-    InstagramRateLimited,
-    InstagramTransientError,
-    causes_of,
-    duckdb_is_busy,
-)
-from .fan_in import fan_in
 from .items import column_hints, dlt_items
 from .media_lists import MediaLists
 from .objects import Profiles, Relationships, SingleMedia
-from .redaction import install_secret_filter
-from .refresh_policy import RefreshPolicy
+from .refused import refused_entities
 from .repair import remove_rows_loaded_twice
-from .schedule import Schedule, refresh_summary
 from .search import Searches, search_queries
-from .source_run import SourceRun
 
 __all__ = [
-    "BudgetExhausted",
     "Engagement",
     "FollowCrawl",
-    "InstagramAuthError",
-    "InstagramBadRequest",
     "InstagramClient",
-    "InstagramEntityError",
-    "InstagramError",
-    "InstagramNotAllowed",
-    "InstagramNotFound",
-    "InstagramPermissionError",
-    "InstagramRateLimited",
-    "InstagramTransientError",
     "MediaLists",
     "Profiles",
-    "RefreshPolicy",
-    "Schedule",
-    "refresh_summary",
     "Relationships",
     "Searches",
     "SingleMedia",
-    "SourceRun",
-    "causes_of",
     "column_hints",
     "dlt_items",
-    "duckdb_is_busy",
-    "fan_in",
-    "install_secret_filter",
+    "refused_entities",
     "remove_rows_loaded_twice",
-    "request_stop",
     "search_queries",
     "sign",
 ]

@@ -10,20 +10,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ...common.errors import BudgetExhausted, InstagramEntityError, InstagramNotAllowed
+from ...common.fan_in import fan_in
+from ...common.http_client import stop_requested
+from ...common.refresh_policy import is_due, schedule_row
+from ...common.rows import Rows, merge_rows
+from ...common.schedule import Schedule, ScheduleUnavailable
+from ...common.source_run import SourceRun
+from ...common.warehouse_sql import aware_utc, literals, timestamp_literal
 from ..settings import MAX_DUE_USERS_PER_RUN
-from .client import stop_requested
-from .errors import BudgetExhausted, InstagramEntityError, InstagramNotAllowed
-from .fan_in import fan_in
 from .follow_lists import read_follow_list
 from .items import FollowListRead
 from .objects import Profile, Profiles
 from .paths import api_path
-from .refresh_policy import is_due, schedule_row
-from .rows import Rows, merge_rows
-from .schedule import Schedule, ScheduleUnavailable
 from .shaping import edge_rows, user_row
-from .source_run import SourceRun
-from .warehouse_sql import aware_utc, literals, timestamp_literal
 
 logger = logging.getLogger("sources.instagram")
 

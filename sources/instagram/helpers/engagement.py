@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from .client import Answer
+from ...common.http_client import Answer
+from ...common.refresh_policy import is_due, schedule_row
+from ...common.rows import Rows, merge_rows
+from ...common.schedule import Schedule
+from ...common.source_run import SourceRun
 from .paths import api_path
-from .refresh_policy import is_due, schedule_row
-from .rows import Rows, merge_rows
-from .schedule import Schedule
 from .shaping import shape_comments, shape_likes, shape_media
-from .source_run import SourceRun
 
 # A job is `[media_id, "likes" | "comments", counter, created (unix s), parent]`: JSON, so that
 # unread jobs can wait in dlt state.

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from ...common.errors import BudgetExhausted
 from .client import PagingClient
-from .errors import BudgetExhausted
 
 
 def read_follow_list(

@@ -13,12 +13,16 @@ from dlt.common.normalizers.json.helpers import get_row_hash
 from dlt.extract.hints import make_hints
 from dlt.extract.items import DataItemWithMeta
 
+from ...common.http_client import local_time
+from ...common.rows import Rows
+from ...common.schedule import Schedule, ScheduleUnavailable
+from ...common.source_run import SourceRun
+from ...common.tables import arrow_schema
+from ...common.tables import column_hints as table_column_hints
+from ...common.tables import key_columns as table_key_columns
 from ..settings import FOLLOW_EDGES_DISPOSITION, ROWS_PER_BATCH, TABLES
-from .client import InstagramClient, local_time
-from .rows import Rows
-from .schedule import Schedule, ScheduleUnavailable
+from .client import InstagramClient
 from .shaping import list_read_row, repaired_text_row
-from .source_run import SourceRun
 
 
 @dataclass(frozen=True)
@@ -106,49 +110,17 @@ def flag_repaired_text(rows: Rows, client: InstagramClient) -> Rows:
     return rows
 
 
-_ARROW_TYPES = {
-    "text": pa.string(),
-    "bigint": pa.int64(),
-    "double": pa.float64(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
-
-
 def key_columns(table: str) -> tuple[str, ...]:
     """Primary key columns of a raw table (never NULL)."""
-    keys = TABLES[table].get("primary_key") or ()
-    return (keys,) if isinstance(keys, str) else tuple(keys)
+    return table_key_columns(TABLES[table])
 
 
 def column_hints(table: str) -> list[dict[str, Any]]:
-    """dlt column hints of a raw table: types, descriptions, nullability, merge keys, and its
-    dedup sort column. In a table with one, every other column says it is not: dlt merges
-    hints into the schema it stored, and a sort column of an earlier version (`users` sorted on
-    `bio`) would otherwise stay beside the new one, which dlt refuses to load."""
-    spec = TABLES[table]
-    columns = []
-    for name, data_type, description in spec["columns"]:
-        column: dict[str, Any] = {
-            "name": name,
-            "data_type": data_type,
-            "description": description,
-            "nullable": name not in key_columns(table),
-        }
-        if name == spec.get("merge_key"):
-            column["merge_key"] = True
-        if "dedup_sort" in spec:
-            column["dedup_sort"] = spec["dedup_sort"][1] if spec["dedup_sort"][0] == name else None
-        columns.append(column)
-    return columns
+    """dlt column hints of a raw table (`common.tables.column_hints`)."""
+    return table_column_hints(TABLES[table])
 
 
-ARROW_SCHEMAS = {
-    table: pa.schema(
-        [pa.field(c["name"], _ARROW_TYPES[c["data_type"]], nullable=c["nullable"]) for c in column_hints(table)]
-    )
-    for table in TABLES
-}
+ARROW_SCHEMAS = {table: arrow_schema(spec) for table, spec in TABLES.items()}
 
 
 def to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:

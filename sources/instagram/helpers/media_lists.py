@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ...common.errors import BudgetExhausted, InstagramEntityError
+from ...common.rows import Rows, merge_rows
+from ...common.source_run import SourceRun
 from .client import Page, PagingClient
 from .engagement import Engagement, EngagementJob, created_at
-from .errors import BudgetExhausted, InstagramEntityError
 from .paths import api_path
-from .rows import Rows, merge_rows
 from .shaping import location_row, tag_row
-from .source_run import SourceRun
 
 
 @dataclass

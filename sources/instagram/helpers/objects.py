@@ -8,14 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from ...common.errors import InstagramEntityError
+from ...common.refresh_policy import schedule_row
+from ...common.rows import Rows, merge_rows
+from ...common.schedule import Schedule
+from ...common.source_run import SourceRun
 from .engagement import Engagement, content_fingerprint, created_at
-from .errors import InstagramEntityError
 from .paths import api_path
-from .refresh_policy import schedule_row
-from .rows import Rows, merge_rows
-from .schedule import Schedule
 from .shaping import shape_full_user, user_row
-from .source_run import SourceRun
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from .errors import InstagramInvalidId
-from .redaction import shorten
+from ...common.errors import InstagramInvalidId
+from ...common.redaction import shorten
 from .validation import ID_SHAPES
 
 # A literal segment, or one already encoded: unreserved characters and %XX escapes, never a dot

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from ...common.rows import Rows, merge_rows
+from ...common.schedule import Schedule
+from ...common.source_run import SourceRun
+from ...common.validation import InstagramConfigError
 from ..settings import MAX_USER_SEARCH_COUNT
-from .rows import Rows, merge_rows
-from .schedule import Schedule
 from .shaping import location_row, search_result_rows, shape_media, tag_row, user_row
-from .source_run import SourceRun
-from .validation import InstagramConfigError
 
 # What a point of `location_search_points` / `media_search_points` holds, in order.
 POINT_PARAMETERS = ("lat", "lng", "distance", "min_timestamp", "max_timestamp")

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import REPAIRED_TEXT, InstagramEntityError
-from .rows import Rows
+from ...common.errors import REPAIRED_TEXT, InstagramEntityError
+from ...common.failures import error_row
+from ...common.rows import Rows
 
 
 def _ts(value: Any) -> datetime | None:
@@ -184,33 +185,6 @@ def shape_likes(media_id: str, likers: Iterable[Mapping[str, Any]], observed_at:
         )
         rows["users"].append(user_row(liker, observed_at))
     return rows
-
-
-def error_row(
-    kind: str,
-    entity_id: str,
-    error: InstagramEntityError,
-    observed_at: datetime,
-    failed_runs: int | None = None,
-    gave_up: bool | None = None,
-    resolved_at: datetime | None = None,
-) -> dict[str, Any]:
-    """An `extraction_errors` row (one per entity, kind and error type); `failed_runs` and
-    `gave_up` only for a read that outlasted its retries; `resolved_at` NULL: the failure is
-    open (`SourceRun.succeeded` writes the row again, resolved, once its entity is read)."""
-    return {
-        "error_key": f"{kind}:{entity_id}:{error.error_type}",
-        "entity_kind": kind,
-        "entity_id": entity_id,
-        "endpoint": error.endpoint,
-        "error_type": error.error_type,
-        "message": error.api_message or str(error),
-        "attempts": getattr(error, "attempts", 1),
-        "failed_runs": failed_runs,
-        "gave_up": gave_up,
-        "observed_at": observed_at,
-        "resolved_at": resolved_at,
-    }
 
 
 def repaired_text_row(

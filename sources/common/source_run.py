@@ -11,11 +11,10 @@ from typing import Any
 
 import dlt
 
-from .client import Answer, ApiClient, local_time
 from .errors import BudgetExhausted, InstagramBadAnswer, InstagramEntityError, InstagramRetriesExhausted
-from .failures import Failures
+from .failures import Failures, error_row
+from .http_client import Answer, RunClient, local_time
 from .rows import Rows
-from .shaping import error_row
 
 logger = logging.getLogger("sources.instagram")
 
@@ -30,7 +29,7 @@ class SourceRun:
     `max_failed_runs` (asking again at once would get the same answer; a later run may not).
     """
 
-    def __init__(self, client: ApiClient, *, max_failed_runs: int, failure_state: dict[str, Any] | None = None):
+    def __init__(self, client: RunClient, *, max_failed_runs: int, failure_state: dict[str, Any] | None = None):
         """`failure_state`: where the failure record lives; by default dlt's source state."""
         self.client = client
         self.status = client.status  # the run's status, which the client notes into as well

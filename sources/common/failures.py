@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .errors import InstagramEntityError
 from .redaction import shorten
 
 # Refused entities (unknown, private, deleted: not retried) whose open rows are remembered; the
@@ -108,3 +109,30 @@ class Failures:
         """How many entities wait for a retry."""
         with self._lock:
             return len(self._entities)
+
+
+def error_row(
+    kind: str,
+    entity_id: str,
+    error: InstagramEntityError,
+    observed_at: datetime,
+    failed_runs: int | None = None,
+    gave_up: bool | None = None,
+    resolved_at: datetime | None = None,
+) -> dict[str, Any]:
+    """An `extraction_errors` row (one per entity, kind and error type); `failed_runs` and
+    `gave_up` only for a read that outlasted its retries; `resolved_at` NULL: the failure is
+    open (`SourceRun.succeeded` writes the row again, resolved, once its entity is read)."""
+    return {
+        "error_key": f"{kind}:{entity_id}:{error.error_type}",
+        "entity_kind": kind,
+        "entity_id": entity_id,
+        "endpoint": error.endpoint,
+        "error_type": error.error_type,
+        "message": error.api_message or str(error),
+        "attempts": getattr(error, "attempts", 1),
+        "failed_runs": failed_runs,
+        "gave_up": gave_up,
+        "observed_at": observed_at,
+        "resolved_at": resolved_at,
+    }

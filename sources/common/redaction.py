@@ -1,4 +1,4 @@
-"""Secret redaction: v1 carries the token (and `sig`) in query strings, so every logger that can
+"""Secret redaction: both APIs carry the token (v1 also `sig`, the Graph API `appsecret_proof`) in query strings, so every logger that can
 print a URL is filtered, and messages are built from sanitized text only. The same filter keeps
 log lines short: a value from a server or a configuration (a 70,000-character tag) is cut to
 `MAX_LOG_VALUE_CHARS`, a message to `MAX_LOG_MESSAGE_CHARS`, each followed by how long it was."""
@@ -10,9 +10,11 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from ..settings import MAX_LOG_MESSAGE_CHARS, MAX_LOG_VALUE_CHARS
+from .settings import MAX_LOG_MESSAGE_CHARS, MAX_LOG_VALUE_CHARS
 
-_SECRET_PARAMS = re.compile(r"((?:access_token|client_secret|sig)=)[^&\s\"']+", re.IGNORECASE)
+_SECRET_PARAMS = re.compile(
+    r"((?:access_token|client_secret|sig|appsecret_proof|input_token|fb_exchange_token)=)[^&\s\"']+", re.IGNORECASE
+)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -6,8 +6,8 @@ to the client and to `SourceRun`): readers note work that remains, the client no
 run-level failure that stopped it and the reads that outlasted their retries. At the end of
 the extract it becomes a `LastRun`, saved in the source state (`last_run`) in the same load
 package as the rows. After the load, the runner reads what it needs through the functions
-below (`last_run`, `failure_record`, `schedule_status`, `refused_entities`): the source's state
-layout and the SQL on its tables stay in the source.
+below (`last_run`, `failure_record`, `schedule_status`): the sources' state layout and the SQL on
+their tables stay in the sources.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,9 +27,6 @@ from .schedule import TABLE as SCHEDULE_TABLE
 from .warehouse_sql import literals, timestamp_literal
 
 logger = logging.getLogger("sources.instagram")
-
-# the source's section of the pipeline state (dlt names it after the source function)
-SOURCE_STATE = "instagram"
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,9 @@ class RunStatus:
 
 
 def _source_state(pipeline: dlt.Pipeline) -> dict[str, Any]:
-    return pipeline.state.get("sources", {}).get(SOURCE_STATE, {})
+    """The state of the pipeline's source: dlt keys it by the source's name, which is also the
+    name of the pipeline's schema (`instagram`, `instagram_graph`)."""
+    return pipeline.state.get("sources", {}).get(pipeline.default_schema_name or "", {})
 
 
 def last_run(pipeline: dlt.Pipeline) -> LastRun:
@@ -135,7 +134,7 @@ def last_run(pipeline: dlt.Pipeline) -> LastRun:
 
 
 def failure_record(pipeline: dlt.Pipeline) -> tuple[list[str], list[str]]:
-    """The entities of the failure record (`helpers/failures.py`), as "kind id": those given up,
+    """The entities of the failure record (`failures.py`), as "kind id": those given up,
     and those waiting out their backoff (read again by a later run)."""
     entities = _source_state(pipeline).get("failures", {}).get("entities", {})
     named = {key: key.replace(":", " ", 1) for key in entities}
@@ -192,46 +191,3 @@ def schedule_status(pipeline: dlt.Pipeline) -> ScheduleStatus:
     }
     first = next_due[0][0] if next_due else None
     return ScheduleStatus(due, first.isoformat() if first else None)
-
-
-def refused_entities(pipeline: dlt.Pipeline, wanted: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """Of `wanted` (configured entities as (kind, id): tag, location, user), those the server
-    refused as unknown (an `extraction_errors` refusal other than a private user's) and that no
-    read has loaded since, as (kind, id, the server's message): a typo in the configuration, or
-    an entity deleted since."""
-    wanted = set(wanted)
-    wanted |= {("list", f"{kind}:{entity_id}") for kind, entity_id in wanted}
-    if not wanted:
-        return []
-    refused: list[tuple[str, str, str]] = []
-    named: set[tuple[str, str]] = set()  # a list's refusal and its entity's name one entity
-    try:
-        with pipeline.sql_client() as client:
-            errors = client.make_qualified_table_name("extraction_errors")
-            ids = sorted({entity_id for _, entity_id in wanted})
-            rows = client.execute_sql(
-                f"SELECT entity_kind, entity_id, max(observed_at), min(message) FROM {errors}"
-                " WHERE gave_up IS NULL AND failed_runs IS NULL AND error_type <> 'APINotAllowedError'"
-                f" AND entity_id IN ({', '.join(['%s'] * len(ids))}) GROUP BY entity_kind, entity_id",
-                *ids,
-            )
-            for kind, entity_id, refused_at, message in rows or []:
-                if (kind, entity_id) not in wanted:
-                    continue
-                kind, entity_id = entity_id.split(":", 1) if kind == "list" else (kind, entity_id)
-                read_since = None
-                if kind in ("tag", "user"):
-                    table = client.make_qualified_table_name("tags" if kind == "tag" else "users")
-                    key = "name" if kind == "tag" else "id"
-                    read_since = client.execute_sql(
-                        f"SELECT max(observed_at) FROM {table} WHERE {key} = %s AND observed_at > %s",
-                        entity_id,
-                        refused_at,
-                    )[0][0]
-                if read_since is None and (kind, entity_id) not in named:
-                    named.add((kind, entity_id))
-                    refused.append((kind, entity_id, message))
-    except Exception as error:  # noqa: BLE001 - no error table yet (nothing refused): nothing missing
-        logger.debug("no configured entity checked: %s", error)
-        return []
-    return sorted(refused)

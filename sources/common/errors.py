@@ -1,4 +1,5 @@
-"""The errors of the v1 client, by what they concern: the run, one entity, or a passing fault.
+"""The errors of both sources' clients, by what they concern: the run, one entity, or a passing
+fault.
 
 Messages never hold a secret: every URL is sanitized before it reaches one.
 """
@@ -20,8 +21,11 @@ class InstagramError(Exception):
         error_type: str = "",
         api_message: str = "",
         observed_at: datetime | None = None,
+        code: int | None = None,
     ):
+        """`code`: the API's numeric error code, where it has one (the Graph API's, §4)."""
         super().__init__(message)
+        self.code = code
         self.endpoint = endpoint
         self.error_type = error_type
         self.api_message = api_message
@@ -32,7 +36,12 @@ class InstagramAuthError(InstagramError):
     """The token (or signature) is refused: nothing can be read, the run stops."""
 
 
-class InstagramNotV1Error(InstagramError):
+class InstagramWrongApi(InstagramError):
+    """The server does not speak the source's API before it gave any answer in its envelope: a
+    wrong `base_url`, the run stops."""
+
+
+class InstagramNotV1Error(InstagramWrongApi):
     """The server does not speak the v1 API (no v1 envelope, an HTML 404 for a known route)
     before it gave any v1 answer: a wrong `base_url`, the run stops."""
 
@@ -125,22 +134,6 @@ class BudgetExhausted(Exception):
 class RunStopped(BudgetExhausted):
     """The run stops reading (a run-level failure, or SIGINT/SIGTERM): every reader ends as if
     the budget had run out, so what was read is loaded with consistent bookmarks."""
-
-
-ENTITY_ERRORS: dict[str, type[InstagramEntityError]] = {
-    "APINotFoundError": InstagramNotFound,
-    "APINotAllowedError": InstagramNotAllowed,
-    "OAuthPermissionsException": InstagramPermissionError,
-    "APIInvalidParametersError": InstagramBadRequest,
-}
-AUTH_ERRORS = {
-    "OAuthAccessTokenException",
-    "OAuthParameterException",
-    "OAuthClientException",
-    "OAuthForbiddenException",
-    "OAuthException",
-}
-RATE_LIMIT_CODES = {420, 429}
 
 
 def causes_of(error: BaseException) -> Iterator[BaseException]:

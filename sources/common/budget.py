@@ -1,11 +1,30 @@
-"""The rate budget: the share of the token's hourly allowance one run may spend."""
+"""The rate budget: what a client asks of it (`PacingBudget`), and v1's, the share of the
+token's hourly allowance one run may spend (`RateBudget`)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from typing import Protocol
 
 from .errors import BudgetExhausted
+
+
+class PacingBudget(Protocol):
+    """What the HTTP core asks of a run's budget: a turn before each request, the answer's
+    headers after it, and to be spent when the server refused for throttling."""
+
+    exhausted: bool
+    remaining: int | None  # what is left, as the summary shows it (None: unknown)
+
+    def acquire(self) -> None:
+        """Reserve one request or raise `BudgetExhausted`."""
+
+    def release(self, headers: Mapping[str, str] | None) -> None:
+        """Return a reservation and learn from the answer's headers (None: no answer)."""
+
+    def run_out(self) -> None:
+        """Mark the budget as spent."""
 
 
 class RateBudget:
