@@ -3,8 +3,9 @@
 dlt's delete-insert merge keeps one staging row per primary key with
 `ROW_NUMBER() OVER (PARTITION BY <key>)` over every column of the staging table. DuckDB's window
 operator holds that whole payload in memory: the merge of one run's `media` takes about 1 MB
-per 1,000 rows, and with the run's 256 MB limit (`warehouse.DUCKDB_SETTINGS`) a load of 400,000
-media fails with "Out of Memory" (and so does its retry, which loads the same package). Here the
+per 1,000 rows, so that under a `memory_limit` of 256 MB (`warehouse.DUCKDB_SETTINGS`), a load of
+400,000 media failed with "Out of Memory" (and so did its retry, which loads the same package),
+and any limit fails a load large enough. Here the
 row to keep is chosen by a GROUP BY over the key and the row id alone, an aggregate DuckDB
 spills to disk, and the full rows are then taken by that row id: the same rows as dlt's (any
 row of a key, or the first by `dedup_sort`), in memory bounded by the limit whatever the size
