@@ -563,6 +563,7 @@ def main() -> None:
         DEFAULT_CRAWL_REFRESH_HOURS,
         DEFAULT_LIST_MAX_AGE_HOURS,
         DEFAULT_SEED_REFRESH_HOURS,
+        InstagramTuning,
     )
 
     state = source_state()
@@ -585,8 +586,7 @@ def main() -> None:
         resources=RESOURCES,
         crawl_depth=CRAWL_DEPTH,
         crawl_max_users=options.users,
-        budget_share=BUDGET_SHARE,
-        **policy,
+        tuning=InstagramTuning(budget_share=BUDGET_SHARE, **policy),
     )
     rates = hourly_rates(world, options.rates, options.users)
     rng = np.random.default_rng([options.seed, 20])

@@ -167,8 +167,8 @@ def run_pipeline(base_url: str, users: int, workdir: Path) -> Measured:
     env = child_env(
         SOURCES__INSTAGRAM__ACCESS_TOKEN=TOKEN,
         SOURCES__INSTAGRAM__BASE_URL=base_url,
-        SOURCES__INSTAGRAM__BUDGET_SHARE="1.0",
-        SOURCES__INSTAGRAM__WORKERS=str(WORKERS),
+        SOURCES__INSTAGRAM__TUNING__BUDGET_SHARE="1.0",
+        SOURCES__INSTAGRAM__TUNING__WORKERS=str(WORKERS),
     )
     command = [sys.executable, "-m", "pipelines.run", "--duckdb", str(workdir / "instagram.duckdb")]
     command += ["--pipelines-dir", str(workdir / "pipelines"), "--resources", "follow_graph", "--users", "self"]

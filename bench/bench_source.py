@@ -43,7 +43,7 @@ def run_source(base_url: str, token: str, user_ids: list[str], workdir: str, wor
     import dlt
 
     from pipelines.warehouse import duckdb_destination
-    from sources.instagram import instagram
+    from sources.instagram import InstagramTuning, instagram
 
     pipeline = dlt.pipeline(
         "bench_source",
@@ -57,8 +57,7 @@ def run_source(base_url: str, token: str, user_ids: list[str], workdir: str, wor
         user_ids=user_ids,
         resources=["user_media"],
         engagement_from=[],
-        workers=workers,
-        budget_share=1.0,
+        tuning=InstagramTuning(workers=workers, budget_share=1.0),
     )
     started = time.perf_counter()
     # the steps of pipeline.run, one by one, to see where memory goes

@@ -12,8 +12,9 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,25 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
                 raise
             (folder / DONE).touch()
     return folder
+
+
+def source_arguments(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """`settings` as `instagram(...)` takes them: the fields of `InstagramTuning` gathered in
+    one under `tuning`, so that a test names every setting alike (`workers=2, tags=[...]`)."""
+    from sources.instagram import InstagramTuning
+
+    fields = InstagramTuning.get_resolvable_fields()
+    arguments = {name: value for name, value in settings.items() if name not in fields}
+    tuned = {name: value for name, value in settings.items() if name in fields}
+    if tuned:
+        arguments["tuning"] = InstagramTuning(**tuned)
+    return arguments
+
+
+def source_env(settings: Mapping[str, str], section: str = "SOURCES__INSTAGRAM") -> dict[str, str]:
+    """Environment variables setting `settings` (by upper-case key, `{"CRAWL_DEPTH": "1"}`) of
+    the v1 source in `section`, the fields of `InstagramTuning` in its `TUNING` section."""
+    from sources.instagram import InstagramTuning
+
+    tuning = {name.upper() for name in InstagramTuning.get_resolvable_fields()}
+    return {f"{section}__{'TUNING__' if key in tuning else ''}{key}": value for key, value in settings.items()}

@@ -32,14 +32,6 @@ from ..common.redaction import install_secret_filter
 from ..common.refresh_policy import RefreshPolicy
 from ..common.rows import Rows
 from ..common.schedule import Schedule, refresh_summary
-from ..common.settings import (
-    DEFAULT_BUDGET_SHARE,
-    DEFAULT_FAILURE_MAX_RUNS,
-    DEFAULT_REQUEST_ATTEMPTS,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_RETRY_BACKOFF_SECONDS,
-    DEFAULT_WORKERS,
-)
 from ..common.source_run import SourceRun
 from ..common.status import (
     DueReads,
@@ -73,18 +65,14 @@ from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_CRAWL_DEPTH,
     DEFAULT_CRAWL_MAX_USERS,
-    DEFAULT_CRAWL_REFRESH_HOURS,
-    DEFAULT_ENGAGEMENT_AGES_HOURS,
-    DEFAULT_LIST_MAX_AGE_HOURS,
-    DEFAULT_SEED_REFRESH_HOURS,
     FOLLOW_EDGES_DISPOSITION,
-    MAX_FOLLOW_PAGE_SIZE,
-    MAX_MEDIA_PAGE_SIZE,
     TABLES,
+    InstagramTuning,
 )
 
 __all__ = [
     "instagram",
+    "InstagramTuning",
     # what the runner reads of a run, after its load (common/status.py)
     "DueReads",
     "LastRun",
@@ -132,20 +120,9 @@ def instagram(
     media_search_points: Sequence[Sequence[float]] = (),
     resources: Sequence[str] | None = None,
     engagement_from: Sequence[str] = ("user_media", "media_details"),
-    media_page_size: int = MAX_MEDIA_PAGE_SIZE,
-    follow_page_size: int = MAX_FOLLOW_PAGE_SIZE,
     crawl_depth: int = DEFAULT_CRAWL_DEPTH,
     crawl_max_users: int = DEFAULT_CRAWL_MAX_USERS,
-    budget_share: float = DEFAULT_BUDGET_SHARE,
-    seed_refresh_hours: float = DEFAULT_SEED_REFRESH_HOURS,
-    crawl_refresh_hours: float = DEFAULT_CRAWL_REFRESH_HOURS,
-    list_max_age_hours: float = DEFAULT_LIST_MAX_AGE_HOURS,
-    engagement_ages_hours: Sequence[float] = DEFAULT_ENGAGEMENT_AGES_HOURS,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-    request_attempts: int = DEFAULT_REQUEST_ATTEMPTS,
-    retry_backoff_seconds: float = DEFAULT_RETRY_BACKOFF_SECONDS,
-    workers: int = DEFAULT_WORKERS,
-    failure_max_runs: int = DEFAULT_FAILURE_MAX_RUNS,
+    tuning: InstagramTuning = None,
     shard: str | None = None,
 ) -> list[DltResource]:
     """Everything the v1 API can read for the configured entities.
@@ -165,21 +142,9 @@ def instagram(
         resources: names of the resources to select (default: all); `with_resources(...)`
             on the source does the same.
         engagement_from: resources whose media also get their likes and comments read.
-        media_page_size, follow_page_size: `count` per page (default: the API's maximum).
         crawl_depth, crawl_max_users: how far and how wide the follow crawl goes.
-        budget_share: share of the hourly request allowance this source may spend.
-        seed_refresh_hours: age at which the seeds (`user_ids`: profile, follow lists), tags,
-            locations, relationships and searches are read again.
-        crawl_refresh_hours: the same for users found by the crawl.
-        list_max_age_hours: a follow list whose count is unchanged since its last complete read
-            is read again only once that read is this old (change detection).
-        engagement_ages_hours: ages after posting at which a media's counters are read again,
-            and its likes and comments if their counter changed; then never again.
-        request_timeout, request_attempts: per request, before the run fails.
-        retry_backoff_seconds: base of the exponential backoff (with jitter) between attempts.
-        workers: parallel requests.
-        failure_max_runs: runs in which a read may outlast its retries before it is given up
-            (it is retried in the next run, then after skipping 1, 3, 7, ... runs).
+        tuning: how the source reads: pace, retries, page sizes, the refresh policy
+            (`settings.InstagramTuning`; dlt reads it from `[sources.instagram.tuning]`).
         shard: the name of the shard this source reads for (its pipeline is its own); its
             follow history and list reads carry it (None: the unsharded pipeline).
 
@@ -194,25 +159,8 @@ def instagram(
     user_ids, tags, location_ids, geography_ids, media_ids, shortcodes = (
         distinct(ids) for ids in (user_ids, tags, location_ids, geography_ids, media_ids, shortcodes)
     )
-    check_settings(
-        base_url,
-        {
-            "media_page_size": media_page_size,
-            "follow_page_size": follow_page_size,
-            "crawl_depth": crawl_depth,
-            "crawl_max_users": crawl_max_users,
-            "budget_share": budget_share,
-            "seed_refresh_hours": seed_refresh_hours,
-            "crawl_refresh_hours": crawl_refresh_hours,
-            "list_max_age_hours": list_max_age_hours,
-            "engagement_ages_hours": engagement_ages_hours,
-            "request_timeout": request_timeout,
-            "request_attempts": request_attempts,
-            "retry_backoff_seconds": retry_backoff_seconds,
-            "workers": workers,
-            "failure_max_runs": failure_max_runs,
-        },
-    )
+    tuning = (tuning or InstagramTuning()).checked("instagram")
+    check_settings(base_url, {"crawl_depth": crawl_depth, "crawl_max_users": crawl_max_users})
     if shard is not None:
         check_shard_name(shard)
     searches = search_queries(
@@ -223,21 +171,24 @@ def instagram(
         base_url,
         access_token,
         client_secret,
-        timeout=request_timeout,
-        attempts=request_attempts,
-        budget_share=budget_share,
-        workers=workers,
-        backoff_seconds=retry_backoff_seconds,
+        timeout=tuning.request_timeout,
+        attempts=tuning.request_attempts,
+        budget_share=tuning.budget_share,
+        workers=tuning.workers,
+        backoff_seconds=tuning.retry_backoff_seconds,
         status=status,
     )
-    run = SourceRun(client, max_failed_runs=failure_max_runs)
+    run = SourceRun(client, max_failed_runs=tuning.failure_max_runs)
     policy = RefreshPolicy(
-        seed_refresh_hours, crawl_refresh_hours, list_max_age_hours, tuple(float(age) for age in engagement_ages_hours)
+        tuning.seed_refresh_hours,
+        tuning.crawl_refresh_hours,
+        tuning.list_max_age_hours,
+        tuple(float(age) for age in tuning.engagement_ages_hours),
     )
     schedule = Schedule(policy)
     full_profiles = FullProfiles(schedule)
     engagement = Engagement(run, schedule)
-    media_lists = MediaLists(run, engagement, page_size=media_page_size)
+    media_lists = MediaLists(run, engagement, page_size=tuning.media_page_size)
     profiles = Profiles(run, schedule, shared=user_ids)
     single_media = SingleMedia(run, engagement)
 
@@ -311,7 +262,7 @@ def instagram(
             seeds=user_ids,
             depth=crawl_depth,
             max_users=crawl_max_users,
-            page_size=follow_page_size,
+            page_size=tuning.follow_page_size,
         )
         yield from items(crawl.crawl())
 
@@ -321,7 +272,9 @@ def instagram(
 
     def search() -> Iterator[Any]:
         """The configured searches."""
-        yield from items(run.until_budget(Searches(run, schedule, media_page_size=media_page_size).rows_of(searches)))
+        yield from items(
+            run.until_budget(Searches(run, schedule, media_page_size=tuning.media_page_size).rows_of(searches))
+        )
 
     # The media lists first: dlt starts the resources in this order, and the scheduled readers
     # after them then find the server's clock in their answers instead of asking for it.

@@ -7,6 +7,11 @@ generator can read them without importing the source; they are re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from dlt.common.configuration import configspec
+
+from ..common.tuning import Tuning
 from ..instagram_contract import FOLLOW_EDGES_DISPOSITION as FOLLOW_EDGES_DISPOSITION
 from ..instagram_contract import TABLES as TABLES
 
@@ -30,6 +35,29 @@ DEFAULT_LIST_MAX_AGE_HOURS = 168.0  # a follow list whose count did not change w
 # at most 6 hours of them; a list's next pages refresh 20 to 33 media a request
 # (docs/refresh.md says what it costs).
 DEFAULT_ENGAGEMENT_AGES_HOURS = (1.0, 3.0, *(float(hours) for hours in range(6, 169, 6)), 336.0, 720.0)
+
+
+@configspec
+class InstagramTuning(Tuning):
+    """How the v1 source reads (`[sources.instagram.tuning]`), beside what `Tuning` shares.
+
+    media_page_size, follow_page_size: `count` per page (default: the API's maximum).
+    seed_refresh_hours: age at which the seeds (`user_ids`: profile, follow lists), tags,
+        locations, relationships and searches are read again.
+    crawl_refresh_hours: the same for users found by the crawl.
+    list_max_age_hours: a follow list whose count is unchanged since its last complete read is
+        read again only once that read is this old (change detection).
+    engagement_ages_hours: ages after posting at which a media's counters are read again, and
+        its likes and comments if their counter changed; then never again.
+    """
+
+    media_page_size: int = MAX_MEDIA_PAGE_SIZE
+    follow_page_size: int = MAX_FOLLOW_PAGE_SIZE
+    seed_refresh_hours: float = DEFAULT_SEED_REFRESH_HOURS
+    crawl_refresh_hours: float = DEFAULT_CRAWL_REFRESH_HOURS
+    list_max_age_hours: float = DEFAULT_LIST_MAX_AGE_HOURS
+    engagement_ages_hours: Sequence[float] = DEFAULT_ENGAGEMENT_AGES_HOURS
+
 
 # Most users the crawl takes from the schedule in one run (the most overdue first): more than
 # an hour's budget can read, and few enough to hold in memory.

@@ -15,6 +15,7 @@ import pytest
 
 from emulator import Emulator, World, WorldConfig
 from tests.process_output import ProcessOutput
+from tests.shared import source_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
@@ -50,7 +51,7 @@ def source_settings(emu: Emulator, token: str | None = None, **extra: str) -> di
         "SOURCES__INSTAGRAM__ACCESS_TOKEN": token if token is not None else emu.access_token,
         "SOURCES__INSTAGRAM__CRAWL_DEPTH": "1",
     }
-    settings.update({f"SOURCES__INSTAGRAM__{key}": value for key, value in extra.items()})
+    settings.update(source_env(extra))
     return settings
 
 

@@ -15,6 +15,7 @@ from pipelines.run import (
     EXIT_ENTITIES_FAILED,
     EXIT_FAILURE,
 )
+from tests.shared import source_env
 
 from .conftest import pipeline_env, run_cli, source_settings, table_snapshot
 
@@ -46,7 +47,7 @@ CONFIGURATION_ERRORS = {
 def test_configuration_errors_exit_2_with_a_clear_message(tmp_path, emulator, case):
     settings, flags, phrase = CONFIGURATION_ERRORS[case]
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    env.update({f"SOURCES__INSTAGRAM__{key}": value for key, value in settings.items()})
+    env.update(source_env(settings))
     result = run_cli(tmp_path, env, "--no-transforms", *flags)
     assert_clean_exit(result, EXIT_CONFIG_ERROR, "configuration error", phrase)
     if case != "nothing configured for the selection":

@@ -173,7 +173,7 @@ def _stop_by_budget(case: Case, n: int, emu: Emulator, folder: Path, env: dict[s
     # the run keeps `(1 - share) × limit` of the allowance: a share of n - 1/2 requests makes
     # request n and not n + 1, however the product rounds
     share = str((n - 0.5) / RATE_LIMIT)
-    run = run_cli(folder, {**env, "SOURCES__INSTAGRAM__BUDGET_SHARE": share}, *CLI_ARGS)
+    run = run_cli(folder, {**env, "SOURCES__INSTAGRAM__TUNING__BUDGET_SHARE": share}, *CLI_ARGS)
     assert run.returncode == EXIT_PARTIAL, f"the first run exited {run.returncode}:\n{run.stderr[-3000:]}"
     return _requests(emu)
 

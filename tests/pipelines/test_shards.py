@@ -14,6 +14,7 @@ import pytest
 
 from emulator import Emulator, World
 from tests.pipelines.conftest import pipeline_env, run_cli, table_snapshot
+from tests.shared import source_env
 
 # Raw tables that differ by design between a sharded warehouse and a single pipeline's: each
 # shard keeps its own follow history and list reads (marked with the shard) and its own refresh
@@ -54,8 +55,7 @@ def sharded_env(tmp_path: Path, emu: Emulator, north: dict[str, str], south: dic
     )
     for shard, settings in (("north", north), ("south", south)):
         env[f"INSTAGRAM_{shard.upper()}__SOURCES__INSTAGRAM__ACCESS_TOKEN"] = SHARD_TOKENS[shard]
-        for key, value in settings.items():
-            env[f"INSTAGRAM_{shard.upper()}__SOURCES__INSTAGRAM__{key}"] = value
+        env.update(source_env(settings, f"INSTAGRAM_{shard.upper()}__SOURCES__INSTAGRAM"))
     return env
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from emulator import Emulator, World, WorldConfig
 from sources.instagram import instagram
+from tests.shared import source_arguments
 from tests.warehouses import Warehouse
 
 SMALL_WORLD = WorldConfig(seed=7, users=150, media_per_user=6.0, follows_per_user=8.0, tags=60, locations=40)
@@ -64,7 +65,7 @@ class Loader:
         """One run of the source against `emu`; returns the pipeline."""
         config.setdefault("access_token", emu.access_token)
         pipeline = self.pipeline()
-        pipeline.run(instagram(base_url=emu.base_url, **config))
+        pipeline.run(instagram(base_url=emu.base_url, **source_arguments(config)))
         return pipeline
 
     def rows(self, sql: str) -> list[tuple]:

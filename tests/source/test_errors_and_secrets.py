@@ -157,11 +157,27 @@ def test_creating_the_source_does_no_io(emulator: Emulator) -> None:
 
 
 def test_bad_configuration_is_refused_with_a_clear_error(emulator: Emulator) -> None:
-    from sources.instagram import instagram
+    from sources.instagram import InstagramTuning, instagram
 
     with pytest.raises(ValueError, match="unknown resources"):
         instagram(access_token=emulator.access_token, resources=["user_media", "stories"])
     with pytest.raises(ValueError, match="location_search_points"):
         instagram(access_token=emulator.access_token, location_search_points=[[48.8, 2.3]])
     with pytest.raises(ValueError, match="budget_share"):
-        instagram(access_token=emulator.access_token, budget_share=1.5)
+        instagram(access_token=emulator.access_token, tuning=InstagramTuning(budget_share=1.5))
+
+
+def test_tuning_is_read_from_its_own_section_and_refused_where_it_was(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sources.instagram import instagram
+
+    monkeypatch.setenv("SOURCES__INSTAGRAM__TUNING__WORKERS", "0")
+    with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
+        instagram(access_token=emulator.access_token)
+    monkeypatch.delenv("SOURCES__INSTAGRAM__TUNING__WORKERS")
+    monkeypatch.setenv("SOURCES__INSTAGRAM__WORKERS", "4")
+    with pytest.raises(
+        ValueError, match=r"sources\.instagram\.workers: these settings moved to \[sources\.instagram\.tuning\]"
+    ):
+        instagram(access_token=emulator.access_token)

@@ -15,6 +15,7 @@ import pytest
 
 from emulator import Emulator, World
 from tests.process_output import ProcessOutput
+from tests.shared import source_env
 from tests.warehouses import DESTINATIONS, Warehouse, Warehouses
 
 from .conftest import SMALL_WORLD, Loader
@@ -38,7 +39,7 @@ def _environment(emu: Emulator, world: World, warehouse: Warehouse) -> dict[str,
         ),
     }
     env = {**os.environ, "PYTHONPATH": str(ROOT), **warehouse.env()}
-    env.update({f"SOURCES__INSTAGRAM__{k}": v for k, v in config.items()})
+    env.update(source_env(config))
     return env
 
 
