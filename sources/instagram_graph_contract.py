@@ -161,6 +161,17 @@ TABLES: dict[str, dict[str, Any]] = {
             OBSERVED_AT,
         ],
     },
+    "tagged_media": {
+        "description": "Media in which an account is tagged (`/{ig-user-id}/tags`), latest per media.",
+        "primary_key": ("account_id", "media_id"),
+        "columns": [
+            ("account_id", TEXT, "The tagged account's id."),
+            ("media_id", TEXT, "Media id."),
+            ("owner_id", TEXT, "The media owner's account id."),
+            ("username", TEXT, "The media owner's user name."),
+            *PUBLIC_MEDIA_COLUMNS,
+        ],
+    },
     "hashtag_media": {
         "description": (
             "Recent media of the configured hashtags (`/{hashtag-id}/recent_media`: the last 24 hours),"

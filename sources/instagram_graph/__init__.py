@@ -32,13 +32,13 @@ from ..common.settings import (
 from ..common.source_run import SourceRun, begin_resource, end_resource
 from ..common.tables import column_hints
 from ..common.validation import InstagramConfigError, check_base_url, check_numbers
+from .helpers.account_lists import AccountLists
 from .helpers.accounts import FACEBOOK, Accounts
 from .helpers.client import GraphClient
 from .helpers.competitors import Competitors, check_usernames
 from .helpers.hashtags import Hashtags
 from .helpers.insights import MediaInsights, account_insights
 from .helpers.media import AccountMedia
-from .helpers.stories import AccountStories
 from .settings import (
     ACCOUNT_INSIGHTS_REFRESH_HOURS,
     DEFAULT_API_VERSION,
@@ -167,8 +167,11 @@ def instagram_graph(
 
     def stories() -> Iterator[Any]:
         """Each account's live stories, with their insights."""
-        reader = AccountStories(run, client, media_insights(), media_page_size)
-        yield from items(each_account(reader.rows_of))
+        yield from items(each_account(AccountLists(run, client, media_insights(), media_page_size).stories))
+
+    def tagged_media() -> Iterator[Any]:
+        """The media each account is tagged in."""
+        yield from items(each_account(AccountLists(run, client, media_insights(), media_page_size).tags))
 
     def through_facebook_login(what: str, read: Callable[[str], Iterator[Rows]]) -> Iterator[Rows]:
         """`read(account id)` as the first Facebook Login account: only that way in serves
@@ -207,6 +210,7 @@ def instagram_graph(
         "media": media,
         "account_insights": account_insights_daily,
         "stories": stories,
+        "tagged_media": tagged_media,
         "hashtag_media": hashtag_media,
         "competitors": competitor_snapshots,
     }

@@ -23,6 +23,7 @@ MEDIA_FIELDS = (
 )
 STORY_FIELDS = "id,media_type,media_url,thumbnail_url,permalink,timestamp"
 HASHTAG_MEDIA_FIELDS = "id,caption,media_type,permalink,timestamp,like_count,comments_count"
+TAGGED_MEDIA_FIELDS = f"{HASHTAG_MEDIA_FIELDS},username,owner{{id}}"
 # Business discovery (§2): a competitor's public counters and its newest media, in one request.
 COMPETITOR_MEDIA_LIMIT = 25
 COMPETITOR_FIELDS = (

@@ -1,6 +1,7 @@
 """Stories, read while they live (24 h), with their insights; the recent media of hashtags,
 within the limit of 30 unique hashtags an account may query in 7 days (instagram-graph/API.md
-§2), tracked in the source state; competitors through business discovery."""
+§2), tracked in the source state; competitors through business discovery; media the account is
+tagged in."""
 
 from __future__ import annotations
 
@@ -85,3 +86,13 @@ def test_competitors_through_business_discovery(tmp_path: Path, graph_emulator: 
     newest = [model.media_id(index) for index in model.media_of(professional)[:25]]
     assert loader.column("SELECT media_id FROM competitor_media ORDER BY created_time DESC, media_id") == newest
     assert loader.rows("SELECT entity_kind, entity_id FROM extraction_errors") == [("competitor", unknown)]
+
+
+def test_media_the_account_is_tagged_in(tmp_path: Path, graph_emulator: Emulator) -> None:
+    truth = Truth(graph_emulator)
+    tagged = [truth.model.media_id(index) for index in truth.model.tagged_in(truth.owner)]
+    assert tagged
+    loader = GraphLoader(tmp_path)
+    loader.run(graph_emulator, "tagged_media")
+    assert loader.column("SELECT media_id FROM tagged_media ORDER BY created_time DESC, media_id") == tagged
+    assert loader.column("SELECT count(*) FROM tagged_media WHERE owner_id IS NULL OR username IS NULL") == [0]

@@ -97,9 +97,9 @@ def test_a_second_run_adds_what_is_new_without_duplicates(tmp_path: Path, serve_
 
 
 def test_usage_reaching_the_budget_share_stops_the_run_cleanly(tmp_path: Path, serve_graph) -> None:
-    emulator = serve_graph(rate_limit=40)  # 80 % of it, the default share: 32 requests, short of a run (54)
+    emulator = serve_graph(rate_limit=40)  # 80 % of it, the default share: 32 requests, short of the 50 needed
     loader = GraphLoader(tmp_path)
-    loader.run(emulator)
+    loader.run(emulator, "media")
     stopped = loader.source_state()["last_run"]
     assert (
         stopped["budget_exhausted"] and stopped["work_remaining"] and stopped["requests"] < 40
@@ -108,5 +108,5 @@ def test_usage_reaching_the_budget_share_stops_the_run_cleanly(tmp_path: Path, s
     assert read and len(read) < len(Truth(emulator).media_ids())
 
     emulator.reset_rate_limits()
-    loader.run(emulator, budget_share=1.0)
+    loader.run(emulator, "media", budget_share=1.0)
     assert loader.column("SELECT id FROM media ORDER BY created_time DESC, id") == Truth(emulator).media_ids()

@@ -191,6 +191,16 @@ def public_media_fields(media: Mapping[str, Any], observed_at: datetime) -> dict
     }
 
 
+def tagged_media_row(media: Mapping[str, Any], account_id: str, observed_at: datetime) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "media_id": str(media["id"]),
+        "owner_id": _text((media.get("owner") or {}).get("id")),
+        "username": _text(media.get("username")),
+        **public_media_fields(media, observed_at),
+    }
+
+
 def hashtag_media_row(media: Mapping[str, Any], hashtag: str, hashtag_id: str, observed_at: datetime) -> dict[str, Any]:
     return {
         "hashtag": hashtag,
