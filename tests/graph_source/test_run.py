@@ -15,7 +15,7 @@ from tests.source.leaks import places_holding, readable_texts
 
 from .conftest import PAGE_SIZE, Truth
 
-EXIT_SUCCESS, EXIT_AUTH_ERROR, EXIT_PARTIAL = 0, 3, 4
+EXIT_SUCCESS, EXIT_CONFIG_ERROR, EXIT_AUTH_ERROR, EXIT_PARTIAL = 0, 2, 3, 4
 APP_SECRET = "graph-app-secret-0123456789abcdef"
 
 
@@ -87,3 +87,11 @@ def test_no_secret_anywhere(tmp_path: Path, serve_graph) -> None:
     from sources.instagram_graph.helpers.client import appsecret_proof
 
     assert not places_holding(appsecret_proof(emulator.access_token, APP_SECRET), texts)
+
+
+def test_v1_only_flags_are_refused_before_any_request(tmp_path: Path, graph_emulator: Emulator) -> None:
+    graph_emulator.stats.reset()
+    refused = run_cli(tmp_path, graph_env(tmp_path, graph_emulator), "--tags", "sunset", "--report")
+    assert refused.returncode == EXIT_CONFIG_ERROR, refused.stderr
+    assert "--tags, --report: for the v1 API only, not with --api graph" in refused.stderr
+    assert graph_emulator.stats.total == 0
