@@ -7,6 +7,8 @@ the steps it needs by argument (`Steps`):
 - `python -m pipelines.run` (cron): all of them;
 - a shard (`--shard`, the DAG's `load_shard`): up to the repair (the transforms run once, after
   every shard);
+- the Graph API's source (`--api graph`): up to the load, then the publish (the repair and the
+  transforms are v1's);
 - the Airflow DAG's `load` task: up to the repair; its `transforms` task: repair, build, publish;
 - `python -m transforms`: repair, build, publish.
 
@@ -33,6 +35,7 @@ from dlt.extract import DltSource
 
 from pipelines.recovery import recover_from_a_kill
 from pipelines.warehouse import (
+    V1_API,
     Warehouse,
     destination_is_busy,
     drop_analytics_views,
@@ -84,6 +87,7 @@ class Steps:
     report: bool = False  # the HTML report beside the DuckDB file (the `report` extra)
     publish_to: Path | None = None  # the analysts' read copy (DuckDB only)
     shard: str | None = None
+    api: str = V1_API  # the API whose source and pipeline the run loads (`pipelines.warehouse`)
     pipelines_dir: str | None = None
     progress: bool = True  # log rows and jobs per dlt step
     wait_for_the_lock: bool = False  # else another run holding it raises `AlreadyRunning`
@@ -112,7 +116,7 @@ def run_recipe(warehouse: Warehouse, steps: Steps, after_load: Callable[[Outcome
     ends the recipe). Raises `InstagramAuthError` or `RunStopped` after the load when the
     source stopped early; a stop request after the load skips the analytics."""
     with _locks(warehouse, steps):
-        outcome = Outcome(warehouse.pipeline(steps.shard, steps.pipelines_dir, progress=steps.progress))
+        outcome = Outcome(warehouse.pipeline(steps.shard, steps.pipelines_dir, progress=steps.progress, api=steps.api))
         pipeline = outcome.pipeline
         if steps.recover:
             recover(pipeline, warehouse)
@@ -148,13 +152,14 @@ def run_recipe(warehouse: Warehouse, steps: Steps, after_load: Callable[[Outcome
 @contextlib.contextmanager
 def _locks(warehouse: Warehouse, steps: Steps) -> Iterator[None]:
     """The locks of a run: a run that loads holds its pipeline's lock for the whole run (at
-    once, or `AlreadyRunning`, unless it waits), and a shard then waits for its turn on the
-    unsharded pipeline's (see `run_lock`); a build alone waits for the DuckDB file's."""
+    once, or `AlreadyRunning`, unless it waits), and a shard or the Graph API's pipeline then
+    waits for its turn on the unsharded pipeline's (see `run_lock`); a build alone waits for
+    the DuckDB file's."""
     with contextlib.ExitStack() as stack:
         if steps.source is not None or steps.recover:
-            lock = warehouse.lock_file(steps.shard, steps.pipelines_dir)
+            lock = warehouse.lock_file(steps.shard, steps.pipelines_dir, steps.api)
             stack.enter_context(run_lock(lock, wait=steps.wait_for_the_lock))
-            if steps.shard is not None:
+            if steps.shard is not None or steps.api != V1_API:
                 stack.enter_context(run_lock(warehouse.lock_file(None, steps.pipelines_dir), wait=True))
         elif warehouse.duckdb_file is not None:
             stack.enter_context(run_lock(warehouse.lock_file(), wait=True))

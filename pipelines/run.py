@@ -46,8 +46,11 @@ from pipelines.recipe import (
 )
 from pipelines.signals import EXIT_INTERRUPTED, StopSignals, ignore_signals
 from pipelines.warehouse import (
+    API_SETTING,
     DEFAULT_DUCKDB_FILE,
+    GRAPH_API,
     SHARDS_SETTING,
+    V1_API,
     AlreadyRunning,
     Warehouse,
     check_duckdb_file,
@@ -69,6 +72,7 @@ from sources.instagram import (
     refused_entities,
     request_stop,
 )
+from sources.instagram_graph import instagram_graph
 from transforms import TransformError, TransformInterrupted
 
 # Settings of the run beside the source's, in dlt's configuration (`[pipelines]` in
@@ -189,6 +193,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"extract one shard of {SHARDS_SETTING} (its own pipeline, state and token) and load it; the"
         " transforms are left for `python -m transforms`, once every shard has loaded",
     )
+    parser.add_argument(
+        "--api",
+        choices=[V1_API, GRAPH_API],
+        help=f"the API to read: {V1_API} (sources.instagram, into instagram_raw) or {GRAPH_API} (the Instagram Graph"
+        " API, sources.instagram_graph, into instagram_graph_raw of the same warehouse; its settings in"
+        f" [sources.instagram_graph]) (default: `api` in the [pipelines] section of dlt's config, else {V1_API})",
+    )
     parser.add_argument("--resources", help="comma-separated resources to extract (default: all)")
     parser.add_argument("--tags", help="comma-separated tag names whose recent media to extract")
     parser.add_argument("--locations", help="comma-separated location ids")
@@ -282,6 +293,26 @@ def check_shard(args: argparse.Namespace) -> None:
         raise InstagramConfigError("--full-refresh drops the tables every shard loads into: not with --shard")
 
 
+def api_of(args: argparse.Namespace) -> str:
+    """`--api`, else `pipelines.api` in dlt's configuration, else v1."""
+    api = args.api or dlt.config.get(API_SETTING, str) or V1_API
+    if api not in (V1_API, GRAPH_API):
+        raise InstagramConfigError(f"{API_SETTING} must be {V1_API!r} or {GRAPH_API!r}, got {api!r}")
+    return api
+
+
+# The flags of what only the v1 source has: its settings, shards, the demo (a v1 world) and the
+# report (of the analytics, which no staging model feeds from `instagram_graph_raw` yet).
+V1_ONLY_FLAGS = ("tags", "locations", "users", "crawl_depth", "crawl_max_users", "shard", "demo", "report")
+
+
+def check_graph_options(args: argparse.Namespace) -> None:
+    """Refuse the flags of `V1_ONLY_FLAGS` with the Graph API's source."""
+    v1_only = [f"--{flag.replace('_', '-')}" for flag in V1_ONLY_FLAGS if getattr(args, flag) not in (None, False)]
+    if v1_only:
+        raise InstagramConfigError(f"{', '.join(v1_only)}: for the v1 API only, not with --api {GRAPH_API}")
+
+
 def check_report_options(args: argparse.Namespace) -> None:
     """`--report` that could only fail after the load is refused before any work."""
     if not args.report:
@@ -303,6 +334,9 @@ def report_wanted(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace, interruption: StopSignals, source_overrides: dict[str, Any]) -> RunReport:
     """The recipe's every step, and the summary once the load is done."""
     started = time.monotonic()
+    api = api_of(args)
+    if api == GRAPH_API:
+        check_graph_options(args)
     if args.shard:
         check_shard(args)
     check_report_options(args)
@@ -319,9 +353,10 @@ def run(args: argparse.Namespace, interruption: StopSignals, source_overrides: d
         report.rows_by_table = {table: n for table, n in outcome.rows_by_table.items() if not table.startswith("_dlt")}
         report.source, report.schedule = outcome.last_run, outcome.schedule
         report.given_up, report.waiting = failure_record(outcome.pipeline)
-        report.missing = missing_configured_entities(
-            outcome.pipeline, configured_entities(source_overrides, args.shard)
-        )
+        if api == V1_API:
+            report.missing = missing_configured_entities(
+                outcome.pipeline, configured_entities(source_overrides, args.shard)
+            )
         report.seconds = time.monotonic() - started
         print_summary(report)
         if not interruption.requested() and not report.source.requests and report.source.stopped_by is None:
@@ -332,15 +367,21 @@ def run(args: argparse.Namespace, interruption: StopSignals, source_overrides: d
         if args.shard and not interruption.requested():
             print("Transforms: left for `python -m transforms`, once every shard has loaded")
 
+    def source() -> Any:
+        built = instagram_graph() if api == GRAPH_API else instagram(**source_overrides, shard=args.shard)
+        return selected(built, args.resources)
+
     outcome = run_recipe(
         warehouse,
         Steps(
-            source=lambda: selected(instagram(**source_overrides, shard=args.shard), args.resources),
+            source=source,
             refresh="drop_sources" if args.full_refresh else None,
-            transforms=not (args.no_transforms or args.shard),
+            repair=api == V1_API,  # the follow history is v1's
+            transforms=api == V1_API and not (args.no_transforms or args.shard),
             report=report_wanted(args),
             publish_to=read_copy,
             shard=args.shard,
+            api=api,
             pipelines_dir=args.pipelines_dir,
             load_wait=load_wait(args),
             stop_requested=interruption.requested,

@@ -35,6 +35,13 @@ from transforms import ANALYTICS_DATASET
 log = logging.getLogger("pipelines.warehouse")
 
 PIPELINE_NAME = "instagram"
+# The APIs a run can read, each its own source, pipeline and raw dataset in the same warehouse
+# (`[pipelines] api`, `--api`): v1 (`sources.instagram`) and the Graph API
+# (`sources.instagram_graph`, which has no shards).
+V1_API, GRAPH_API = "v1", "graph"
+API_SETTING = "pipelines.api"
+GRAPH_PIPELINE_NAME = "instagram_graph"
+GRAPH_RAW_DATASET = "instagram_graph_raw"
 # The names of the shards: `[sources.instagram] shards = ["north", "south"]`. Shard `north` is
 # the pipeline `instagram_north`, and dlt looks its settings up in that pipeline's sections
 # first: `[instagram_north.sources.instagram]` in config.toml and secrets.toml (its token).
@@ -77,9 +84,17 @@ class AlreadyRunning(Exception):
     """Another run holds the pipeline's lock."""
 
 
-def pipeline_name(shard: str | None = None) -> str:
-    """The pipeline of `shard` (None: the unsharded pipeline, `instagram`)."""
+def pipeline_name(shard: str | None = None, api: str = V1_API) -> str:
+    """The pipeline of `shard` (None: the unsharded pipeline, `instagram`), or of the Graph
+    API's source (`instagram_graph`)."""
+    if api == GRAPH_API:
+        return GRAPH_PIPELINE_NAME
     return PIPELINE_NAME if shard is None else f"{PIPELINE_NAME}_{shard}"
+
+
+def raw_dataset(api: str = V1_API) -> str:
+    """The raw dataset the source of `api` loads into."""
+    return GRAPH_RAW_DATASET if api == GRAPH_API else RAW_DATASET
 
 
 def configured_shards() -> list[str]:
@@ -87,6 +102,8 @@ def configured_shards() -> list[str]:
     shards = dlt.config.get(SHARDS_SETTING, list) or []
     for shard in shards:
         check_shard_name(shard)
+        if pipeline_name(shard) == GRAPH_PIPELINE_NAME:
+            raise InstagramConfigError(f"{SHARDS_SETTING}: the shard name {shard!r} names the Graph API's pipeline")
     if len(set(shards)) != len(shards):
         raise InstagramConfigError(f"{SHARDS_SETTING} names a shard twice: {shards}")
     return list(shards)
@@ -358,17 +375,18 @@ class Warehouse:
         return self.destination_name
 
     def pipeline(
-        self, shard: str | None = None, pipelines_dir: str | None = None, *, progress: bool = True
+        self, shard: str | None = None, pipelines_dir: str | None = None, *, progress: bool = True, api: str = V1_API
     ) -> dlt.Pipeline:
-        """The pipeline of `shard` (None: the unsharded `instagram`) into the raw dataset; with
+        """The pipeline of `shard` (None: the unsharded `instagram`), or of the Graph API's
+        source (`api`), into its raw dataset; with
         `progress`, rows and jobs per step are logged through our logging (and so through its
         secret filter). Build it before the source, so that dlt reads a shard's settings from
         its pipeline's sections."""
         try:
             return dlt.pipeline(
-                pipeline_name=pipeline_name(shard),
+                pipeline_name=pipeline_name(shard, api),
                 destination=self.destination(),
-                dataset_name=RAW_DATASET,
+                dataset_name=raw_dataset(api),
                 pipelines_dir=pipelines_dir,
                 progress=dlt.progress.log(
                     log_period=PROGRESS_LOG_SECONDS,
@@ -381,14 +399,16 @@ class Warehouse:
         except (UnknownDestinationModule, DestinationException) as error:
             raise InstagramConfigError(f"unknown or unusable destination {self.destination_name!r}: {error}") from None
 
-    def lock_file(self, shard: str | None = None, pipelines_dir: str | None = None) -> Path:
-        """The run lock of `shard`'s pipeline (None: the unsharded one): beside the DuckDB file,
+    def lock_file(self, shard: str | None = None, pipelines_dir: str | None = None, api: str = V1_API) -> Path:
+        """The run lock of `shard`'s pipeline (None: the unsharded one; with `api`, the Graph
+        API's, which takes turns with the others like a shard): beside the DuckDB file,
         which one writer may hold; on a database server (PostgreSQL), which takes concurrent
         writers, in dlt's pipelines folder, so that two runs on one host never share a
         pipeline's local state and load packages. Runs on several hosts against one server need
         one scheduler (docs/destinations.md)."""
+        name = pipeline_name(shard, api)
         if self.duckdb_file is not None:
-            if shard is None:
+            if name == PIPELINE_NAME:
                 return warehouse_lock(self.duckdb_file)
-            return self.duckdb_file.with_suffix(f".duckdb.{pipeline_name(shard)}.lock")
-        return Path(pipelines_dir or get_dlt_pipelines_dir()) / f"{pipeline_name(shard)}.lock"
+            return self.duckdb_file.with_suffix(f".duckdb.{name}.lock")
+        return Path(pipelines_dir or get_dlt_pipelines_dir()) / f"{name}.lock"

@@ -43,13 +43,27 @@ class RegionError(Exception):
 
 
 def raw_tables() -> str:
-    """The raw section of docs/tables.md: every table of the source's contract, column by column."""
+    """The raw section of docs/tables.md: every table of the v1 source's contract, column by column."""
     if str(ROOT) not in sys.path:  # the contract imports nothing, so any Python 3.11 can run this
         sys.path.insert(0, str(ROOT))
-    from sources.instagram_contract import DUCKDB_TYPES, FOLLOW_EDGES_DISPOSITION, TABLES
+    from sources.instagram_contract import FOLLOW_EDGES_DISPOSITION, TABLES
 
     # the tables written with a disposition of their own (as the source writes them)
-    dispositions = {"follow_edges": FOLLOW_EDGES_DISPOSITION}
+    return contract_tables(RAW, TABLES, {"follow_edges": FOLLOW_EDGES_DISPOSITION})
+
+
+def graph_raw_tables() -> str:
+    """The Graph API source's raw section of docs/tables.md, from its contract."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from sources.instagram_graph_contract import TABLES
+
+    return contract_tables(GRAPH_RAW, TABLES, {})
+
+
+def contract_tables(dataset: str, tables: Mapping[str, Any], dispositions: Mapping[str, Mapping]) -> str:
+    """Every table of a source's contract (loaded into `dataset`), column by column."""
+    from sources.instagram_contract import DUCKDB_TYPES
 
     def code(names: str | tuple[str, ...]) -> str:
         return f"`{names if isinstance(names, str) else ', '.join(names)}`"
@@ -67,15 +81,15 @@ def raw_tables() -> str:
             text += f", replaced per {code(spec['merge_key'])}"
         return text
 
-    index = ", ".join(f"[`{table}`](#instagram_raw{table})" for table in TABLES)
+    index = ", ".join(f"[`{table}`](#{dataset}{table})" for table in tables)
     parts = [f"Tables: {index}.\n"]
-    for table, spec in TABLES.items():
+    for table, spec in tables.items():
         rows = "".join(
             f"| `{name}` | {DUCKDB_TYPES[data_type].lower()} | {cell(description)} |\n"
             for name, data_type, description in spec["columns"]
         )
         parts.append(
-            f"### `instagram_raw.{table}`\n\n"
+            f"### `{dataset}.{table}`\n\n"
             f"{spec['description']} Disposition: {disposition(table, spec)}.\n\n"
             "| column | type | description |\n| --- | --- | --- |\n" + rows
         )
@@ -185,7 +199,7 @@ def dbt_sources() -> str:
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-RAW, ANALYTICS = "instagram_raw", "instagram_analytics"
+RAW, GRAPH_RAW, ANALYTICS = "instagram_raw", "instagram_graph_raw", "instagram_analytics"
 # the contract tests dbt runs without packages (accepted_range and unique_combination_of_columns are dbt_utils')
 DBT_CORE_TESTS = ("unique", "not_null", "accepted_values", "relationships")
 # files this script writes whole, by path from the repository root
@@ -193,6 +207,7 @@ GENERATED_FILES: dict[str, Callable[[], str]] = {"dbt/models/sources.yml": dbt_s
 
 RENDERERS: dict[str, Callable[[], str]] = {
     "raw-tables": raw_tables,
+    "graph-raw-tables": graph_raw_tables,
     "analytics-tables": analytics_tables,
 }
 

@@ -13,8 +13,9 @@ import dlt
 
 from .errors import BudgetExhausted, InstagramBadAnswer, InstagramEntityError, InstagramRetriesExhausted
 from .failures import Failures, error_row
-from .http_client import Answer, RunClient, local_time
+from .http_client import Answer, HttpClient, RunClient, local_time
 from .rows import Rows
+from .schedule import Schedule, refresh_summary
 
 logger = logging.getLogger("sources.instagram")
 
@@ -142,3 +143,19 @@ class SourceRun:
             return None, self.failed(kind, entity_id, error)
         self.succeeded(kind, entity_id, answer.observed_at)
         return answer, {}
+
+
+def begin_resource(run: SourceRun, schedule: Schedule) -> None:
+    """What every resource does first, on dlt's thread (dlt's context exists there only), before
+    any worker needs it: load the failure record from the source state and the schedule from the
+    warehouse; while the warehouse cannot be read, what is scheduled waits for the next run."""
+    run.failures  # noqa: B018 - loaded here, on dlt's thread
+    schedule.bind()
+    if schedule.unavailable:
+        run.status.work_remains()
+
+
+def end_resource(client: HttpClient, schedule: Schedule) -> None:
+    """What every resource does last: the run's figures so far, in the source state (the last
+    resource to end writes the run's)."""
+    dlt.current.source_state()["last_run"] = client.last_run(**refresh_summary(schedule, client)).to_state()

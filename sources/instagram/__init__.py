@@ -31,8 +31,8 @@ from ..common.http_client import request_stop
 from ..common.redaction import install_secret_filter
 from ..common.refresh_policy import RefreshPolicy
 from ..common.rows import Rows
-from ..common.schedule import Schedule, refresh_summary
-from ..common.source_run import SourceRun
+from ..common.schedule import Schedule
+from ..common.source_run import SourceRun, begin_resource, end_resource
 from ..common.status import (
     DueReads,
     LastRun,
@@ -207,13 +207,10 @@ def instagram(
 
     def items(produced: Iterable[Rows | FollowListRead]) -> Iterator[Any]:
         """dlt items of what a resource read; then the run's figures, in source state."""
-        run.failures  # noqa: B018 - loaded from source state here, on dlt's thread, before any worker needs it
-        schedule.bind()  # the same: it reads the destination and source state
-        if schedule.unavailable:
-            status.work_remains()  # what is scheduled waits for the next run
+        begin_resource(run, schedule)
         dlt.current.source_state().pop("full_profiles", None)  # the set the warehouse now holds
         yield from dlt_items(produced, run, full_profiles, shard)
-        dlt.current.source_state()["last_run"] = client.last_run(**refresh_summary(schedule, client)).to_state()
+        end_resource(client, schedule)
 
     def user_profiles() -> Iterator[Any]:
         """Full profiles of `user_ids` (shared with the crawl: each is read once per run)."""

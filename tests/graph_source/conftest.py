@@ -1,0 +1,110 @@
+"""Fixtures for the Graph API source's tests: a small Graph mode emulator on loopback (one per
+module where the tests only read), real dlt pipelines into a DuckDB file, and the world's truth
+to compare with (`emulator.graph.model`), never the source's own output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pytest
+import requests
+
+from emulator import Emulator, World, WorldConfig
+from emulator.graph.model import GraphModel
+from sources.instagram_graph import instagram_graph
+from tests.source.conftest import Loader
+
+# The token user's account here has 26 media (4 albums, 2 reels) with 38 comments, 7 of them
+# replies, and 54 followers.
+GRAPH_SOURCE_WORLD = WorldConfig(seed=3, users=300, media_per_user=15)
+PAGE_SIZE = 5  # several pages of media and comments
+
+
+@pytest.fixture(scope="module")
+def graph_emulator() -> Iterator[Emulator]:
+    """A Graph mode emulator shared by a module's tests, which must not change its world."""
+    with Emulator(World(GRAPH_SOURCE_WORLD), api="graph", rate_limit=10**6) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def serve_graph() -> Iterator[Any]:
+    """`serve_graph(**options)`: a fresh Graph mode emulator (tests may change its world)."""
+    running: list[Emulator] = []
+
+    def start(**options: Any) -> Emulator:
+        options.setdefault("rate_limit", 10**6)
+        emulator = Emulator(World(GRAPH_SOURCE_WORLD), api="graph", **options).start()
+        running.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in running:
+        emulator.stop()
+
+
+class GraphLoader(Loader):
+    """Runs the Graph source into the DuckDB file `<root>/instagram_graph.duckdb`, with one
+    pipeline working dir, like cron would."""
+
+    def __init__(self, root: Path):
+        super().__init__(root, "instagram_graph")
+
+    def pipeline(self) -> dlt.Pipeline:
+        return dlt.pipeline(
+            self.name,
+            destination=self.warehouse.destination(),
+            dataset_name="instagram_graph_raw",
+            pipelines_dir=str(self.pipelines_dir),
+        )
+
+    def run(self, emulator: Emulator, *resources: str, **config: Any) -> dlt.Pipeline:  # type: ignore[override]
+        """One run of the source against `emulator` (of `resources` only, if named)."""
+        config.setdefault("access_token", emulator.access_token)
+        config.setdefault("media_page_size", PAGE_SIZE)
+        source = instagram_graph(base_url=emulator.base_url, **config)
+        pipeline = self.pipeline()
+        pipeline.run(source.with_resources(*resources) if resources else source)
+        return pipeline
+
+    def source_state(self) -> dict:
+        return self.pipeline().state["sources"]["instagram_graph"]
+
+
+def publish(emulator: Emulator, caption: str) -> str:
+    """The token user's account posts a media now, through the API's writes; its id."""
+    base, token = f"{emulator.base_url}/v24.0", emulator.access_token
+    account = emulator.graph.model.user_id(emulator.graph.model.owner)
+    form = {"access_token": token, "image_url": "https://example.com/new.jpg", "caption": caption}
+    container = requests.post(f"{base}/{account}/media", data=form, timeout=10).json()["id"]
+    publish = {"access_token": token, "creation_id": container}
+    return requests.post(f"{base}/{account}/media_publish", data=publish, timeout=10).json()["id"]
+
+
+class Truth:
+    """What the emulator's world holds for the token user's account, in Graph ids."""
+
+    def __init__(self, emulator: Emulator):
+        self.model: GraphModel = emulator.graph.model
+        self.owner = self.model.owner
+        self.account_id = self.model.user_id(self.owner)
+
+    def media_indices(self) -> list[int]:
+        return self.model.media_of(self.owner)
+
+    def media_ids(self) -> list[str]:
+        return [self.model.media_id(index) for index in self.media_indices()]
+
+    def comments(self) -> dict[str, tuple[str, str | None]]:
+        """Comment id → (media id, parent comment id) of every live comment and reply."""
+        found: dict[str, tuple[str, str | None]] = {}
+        for index in self.media_indices():
+            top, replies = self.model.threads(index)
+            for comment in top:
+                found[self.model.comment_id(comment)] = (self.model.media_id(index), None)
+                for reply in replies.get(comment, []):
+                    found[self.model.comment_id(reply)] = (self.model.media_id(index), self.model.comment_id(comment))
+        return found

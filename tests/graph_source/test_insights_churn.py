@@ -1,0 +1,75 @@
+"""Metric churn (instagram-graph/API.md §2): a metric the API refuses, retired in the version
+asked for or not offered for the media type, is dropped for that type and version, remembered
+in the source state and logged once; it never fails the run. A media seen by too few accounts
+(code 10) has no insights row, and no error either."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import requests
+
+from emulator import Emulator
+
+from .conftest import GraphLoader
+
+CHURNED_FEED = ("reach", "impressions", "saved", "ig_reels_avg_watch_time")
+METRICS = {"FEED": CHURNED_FEED, "REELS": ("reach", "plays")}
+
+
+def test_refused_metrics_are_dropped_once_and_remembered(
+    tmp_path: Path, serve_graph, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = serve_graph()
+    loader = GraphLoader(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="sources.instagram_graph"):
+        loader.run(emulator, "media", media_metrics=METRICS)
+    assert sorted(refused_in(caplog)) == ["ig_reels_avg_watch_time", "impressions", "plays"]
+    dropped = {key: sorted(metrics) for key, metrics in loader.source_state()["metrics_dropped"].items()}
+    assert dropped == {"v24.0:FEED": ["ig_reels_avg_watch_time", "impressions"], "v24.0:REELS": ["plays"]}
+    assert set(loader.column("SELECT DISTINCT metric FROM media_insights")) == {"reach", "saved"}
+    assert "extraction_errors" not in tables(loader)
+
+    caplog.clear()
+    emulator.advance(8 * 86400)  # the media of the last month are due again, insights included
+    emulator.stats.reset()
+    with caplog.at_level(logging.WARNING, logger="sources.instagram_graph"):
+        loader.run(emulator, "media", media_metrics=METRICS)
+    assert emulator.stats.by_endpoint.get("GET /{ig-media-id}/insights", 0) > 0
+    assert not refused_in(caplog)  # not asked for again
+    assert "extraction_errors" not in tables(loader)
+
+
+def refused_in(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The metrics the source logged as refused."""
+    return [record.args[0] for record in caplog.records if "refuses the metric" in str(record.msg)]
+
+
+def tables(loader: GraphLoader) -> set[str]:
+    return set(loader.column("SELECT table_name FROM information_schema.tables"))
+
+
+def test_an_older_version_keeps_the_metric_it_still_serves(tmp_path: Path, graph_emulator: Emulator) -> None:
+    loader = GraphLoader(tmp_path)
+    loader.run(graph_emulator, "media", media_metrics={"FEED": ("reach", "impressions")}, api_version="v21.0")
+    assert set(loader.column("SELECT DISTINCT metric FROM media_insights")) == {"reach", "impressions"}
+    assert loader.source_state().get("metrics_dropped", {}) == {}
+
+
+def test_media_with_too_few_viewers_have_no_insights_and_no_error(tmp_path: Path, graph_emulator: Emulator) -> None:
+    loader = GraphLoader(tmp_path)
+    loader.run(graph_emulator, "media", media_metrics={"FEED": ("reach",), "REELS": ("reach",)})
+    base, token = f"{graph_emulator.base_url}/v24.0", graph_emulator.access_token
+    too_few = set()
+    for media_id in loader.column("SELECT id FROM media WHERE media_product_type IN ('FEED', 'REELS')"):
+        answer = requests.get(
+            f"{base}/{media_id}/insights", params={"metric": "reach", "access_token": token}, timeout=10
+        )
+        if answer.status_code == 400 and answer.json()["error"]["code"] == 10:
+            too_few.add(media_id)
+    assert too_few
+    with_insights = set(loader.column("SELECT DISTINCT media_id FROM media_insights"))
+    assert with_insights and not too_few & with_insights
+    assert "extraction_errors" not in tables(loader)

@@ -1,0 +1,97 @@
+"""`python -m pipelines.run --api graph` against the Graph emulator: the shared exit codes
+(throttling stops cleanly with 4 and the next run continues without duplicates or gaps; a dead
+token stops with 3, saying what to do), and no secret anywhere: logs at DEBUG, state, trace,
+load packages, warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from emulator import Emulator, FaultPlan
+from tests.pipelines.conftest import pipeline_env, run_cli
+from tests.source.leaks import places_holding, readable_texts
+
+from .conftest import PAGE_SIZE, Truth
+
+EXIT_SUCCESS, EXIT_CONFIG_ERROR, EXIT_AUTH_ERROR, EXIT_PARTIAL = 0, 2, 3, 4
+APP_SECRET = "graph-app-secret-0123456789abcdef"
+
+
+def graph_env(tmp_path: Path, emulator: Emulator, token: str | None = None, **settings: str) -> dict[str, str]:
+    """A pipeline process's environment, reading `emulator` with the Graph API source."""
+    env = pipeline_env(
+        tmp_path,
+        SOURCES__INSTAGRAM_GRAPH__BASE_URL=emulator.base_url,
+        SOURCES__INSTAGRAM_GRAPH__ACCESS_TOKEN=token or emulator.access_token,
+        SOURCES__INSTAGRAM_GRAPH__MEDIA_PAGE_SIZE=str(PAGE_SIZE),
+        PIPELINES__API="graph",
+    )
+    env.update({f"SOURCES__INSTAGRAM_GRAPH__{key}": value for key, value in settings.items()})
+    return env
+
+
+def loaded(tmp_path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(f"SET schema = 'instagram_graph_raw'; {sql}").fetchall()
+
+
+def test_throttling_stops_cleanly_and_the_next_run_continues(tmp_path: Path, serve_graph) -> None:
+    emulator = serve_graph()
+    emulator.set_faults(FaultPlan(schedule={30: "rate_limit"}))  # code 80002, in the middle of the media
+    env = graph_env(tmp_path, emulator)
+    stopped = run_cli(tmp_path, env)
+    assert stopped.returncode == EXIT_PARTIAL, stopped.stderr
+    assert "estimated_time_to_regain_access: 1 minutes" in stopped.stderr
+    assert "the rate budget ran out; the next run continues" in stopped.stdout
+    first = len(loaded(tmp_path, "SELECT id FROM media"))
+    assert 0 < first < len(Truth(emulator).media_ids())
+
+    emulator.clear_faults()
+    finished = run_cli(tmp_path, env, "--api", "graph")
+    assert finished.returncode == EXIT_SUCCESS, finished.stderr
+    truth = Truth(emulator)
+    assert [
+        row[0] for row in loaded(tmp_path, "SELECT id FROM media ORDER BY created_time DESC, id")
+    ] == truth.media_ids()
+    assert {row[0] for row in loaded(tmp_path, "SELECT id FROM comments")} == set(truth.comments())
+    for table, key in (("media", "id"), ("comments", "id"), ("media_counts", "snapshot_key")):
+        assert loaded(tmp_path, f"SELECT count(*) - count(DISTINCT {key}) FROM {table}") == [(0,)]
+
+
+def test_a_dead_token_stops_the_run_as_an_authentication_error(tmp_path: Path, serve_graph) -> None:
+    emulator = serve_graph()
+    token = emulator.issue_token({"kind": "fb_long"})["access_token"]  # 60 days
+    emulator.advance(55 * 86400)
+    expiring = run_cli(tmp_path, graph_env(tmp_path, emulator, token), "--resources", "accounts")
+    assert expiring.returncode == EXIT_SUCCESS, expiring.stderr
+    assert "the access token expires at" in expiring.stderr and "in 5.0 days" in expiring.stderr
+
+    emulator.advance(6 * 86400)
+    dead = run_cli(tmp_path, graph_env(tmp_path, emulator, token))
+    assert dead.returncode == EXIT_AUTH_ERROR, dead.stderr
+    assert "set sources.instagram_graph.access_token" in dead.stderr
+
+
+def test_no_secret_anywhere(tmp_path: Path, serve_graph) -> None:
+    emulator = serve_graph(enforce_signature=True, client_secret=APP_SECRET)  # appsecret_proof required
+    result = run_cli(tmp_path, graph_env(tmp_path, emulator, APP_SECRET=APP_SECRET), "--log-level", "DEBUG")
+    assert result.returncode == EXIT_SUCCESS, result.stderr
+    assert loaded(tmp_path, "SELECT count(*) FROM media") == [(len(Truth(emulator).media_ids()),)]
+    texts = readable_texts(tmp_path)
+    texts["stdout"], texts["stderr"] = result.stdout, result.stderr
+    assert "GET /v24.0/" in result.stderr  # urllib3's DEBUG lines are there, masked
+    for secret in (emulator.access_token, APP_SECRET):
+        assert not places_holding(secret, texts)
+    from sources.instagram_graph.helpers.client import appsecret_proof
+
+    assert not places_holding(appsecret_proof(emulator.access_token, APP_SECRET), texts)
+
+
+def test_v1_only_flags_are_refused_before_any_request(tmp_path: Path, graph_emulator: Emulator) -> None:
+    graph_emulator.stats.reset()
+    refused = run_cli(tmp_path, graph_env(tmp_path, graph_emulator), "--tags", "sunset", "--report")
+    assert refused.returncode == EXIT_CONFIG_ERROR, refused.stderr
+    assert "--tags, --report: for the v1 API only, not with --api graph" in refused.stderr
+    assert graph_emulator.stats.total == 0
