@@ -50,23 +50,30 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
     return folder
 
 
-def source_arguments(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """`settings` as `instagram(...)` takes them: the fields of `InstagramTuning` gathered in
-    one under `tuning`, so that a test names every setting alike (`workers=2, tags=[...]`)."""
+def tuning_class(source: str) -> Any:
+    """The tuning settings' class of the source named `source` (`instagram`, `instagram_graph`)."""
     from sources.instagram import InstagramTuning
+    from sources.instagram_graph.settings import GraphTuning
 
-    fields = InstagramTuning.get_resolvable_fields()
+    return {"instagram": InstagramTuning, "instagram_graph": GraphTuning}[source]
+
+
+def source_arguments(settings: Mapping[str, Any], source: str = "instagram") -> dict[str, Any]:
+    """`settings` as the source's function takes them: the fields of its tuning class gathered
+    in one under `tuning`, so that a test names every setting alike (`workers=2, tags=[...]`)."""
+    tuning = tuning_class(source)
+    fields = tuning.get_resolvable_fields()
     arguments = {name: value for name, value in settings.items() if name not in fields}
     tuned = {name: value for name, value in settings.items() if name in fields}
     if tuned:
-        arguments["tuning"] = InstagramTuning(**tuned)
+        arguments["tuning"] = tuning(**tuned)
     return arguments
 
 
-def source_env(settings: Mapping[str, str], section: str = "SOURCES__INSTAGRAM") -> dict[str, str]:
+def source_env(
+    settings: Mapping[str, str], section: str = "SOURCES__INSTAGRAM", source: str = "instagram"
+) -> dict[str, str]:
     """Environment variables setting `settings` (by upper-case key, `{"CRAWL_DEPTH": "1"}`) of
-    the v1 source in `section`, the fields of `InstagramTuning` in its `TUNING` section."""
-    from sources.instagram import InstagramTuning
-
-    tuning = {name.upper() for name in InstagramTuning.get_resolvable_fields()}
+    the source in `section`, the fields of its tuning class in its `TUNING` section."""
+    tuning = {name.upper() for name in tuning_class(source).get_resolvable_fields()}
     return {f"{section}__{'TUNING__' if key in tuning else ''}{key}": value for key, value in settings.items()}

@@ -21,17 +21,9 @@ from dlt.extract.resource import DltResource
 from ..common.refresh_policy import RefreshPolicy
 from ..common.rows import Rows, merge_rows
 from ..common.schedule import Schedule
-from ..common.settings import (
-    DEFAULT_BUDGET_SHARE,
-    DEFAULT_FAILURE_MAX_RUNS,
-    DEFAULT_REQUEST_ATTEMPTS,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_RETRY_BACKOFF_SECONDS,
-    DEFAULT_WORKERS,
-)
 from ..common.source_run import SourceRun, begin_resource, end_resource
 from ..common.tables import column_hints
-from ..common.validation import InstagramConfigError, check_base_url, check_numbers
+from ..common.validation import InstagramConfigError, check_base_url
 from .helpers.account_lists import AccountLists
 from .helpers.accounts import FACEBOOK, Accounts
 from .helpers.client import GraphClient
@@ -43,10 +35,9 @@ from .settings import (
     ACCOUNT_INSIGHTS_REFRESH_HOURS,
     DEFAULT_API_VERSION,
     DEFAULT_BASE_URL,
-    DEFAULT_ENGAGEMENT_AGES_HOURS,
-    MAX_PAGE_SIZE,
     MEDIA_METRICS,
     TABLES,
+    GraphTuning,
 )
 
 ACCOUNT_INSIGHTS = "account_insights"
@@ -63,14 +54,7 @@ def instagram_graph(
     hashtags: Sequence[str] = (),
     competitors: Sequence[str] = (),
     media_metrics: Mapping[str, Sequence[str]] | None = None,
-    media_page_size: int = MAX_PAGE_SIZE,
-    engagement_ages_hours: Sequence[float] = DEFAULT_ENGAGEMENT_AGES_HOURS,
-    budget_share: float = DEFAULT_BUDGET_SHARE,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-    request_attempts: int = DEFAULT_REQUEST_ATTEMPTS,
-    retry_backoff_seconds: float = DEFAULT_RETRY_BACKOFF_SECONDS,
-    workers: int = DEFAULT_WORKERS,
-    failure_max_runs: int = DEFAULT_FAILURE_MAX_RUNS,
+    tuning: GraphTuning = None,
 ) -> list[DltResource]:
     """Everything the Graph API gives of the token's professional accounts.
 
@@ -88,45 +72,28 @@ def instagram_graph(
             newest media to read (business discovery, Facebook Login only).
         media_metrics: the lifetime metrics asked of media per `media_product_type` (default:
             `settings.MEDIA_METRICS`); a metric the API refuses is dropped and remembered.
-        media_page_size: `limit` per page of media and comments.
-        engagement_ages_hours: ages after posting at which a media's counters, comments (when
-            their count changed) and insights are read again, then never again.
-        budget_share: share of the usage limit (§5) this source may use before it stops.
-        request_timeout, request_attempts: per request, before the read fails.
-        retry_backoff_seconds: base of the exponential backoff (with jitter) between attempts.
-        workers: parallel requests.
-        failure_max_runs: runs in which a read may outlast its retries before it is given up.
+        tuning: how the source reads: pace, retries, page size, the media's refresh ages
+            (`settings.GraphTuning`; dlt reads it from `[sources.instagram_graph.tuning]`).
 
     Creating the source does no I/O; every request happens when the pipeline extracts.
     """
     if not access_token:
         raise InstagramConfigError("no access token configured (sources.instagram_graph.access_token)")
     check_base_url(base_url, DEFAULT_BASE_URL)
-    check_numbers(
-        {
-            "media_page_size": media_page_size,
-            "engagement_ages_hours": engagement_ages_hours,
-            "budget_share": budget_share,
-            "request_timeout": request_timeout,
-            "request_attempts": request_attempts,
-            "retry_backoff_seconds": retry_backoff_seconds,
-            "workers": workers,
-            "failure_max_runs": failure_max_runs,
-        }
-    )
+    tuning = (tuning or GraphTuning()).checked("instagram_graph")
     client = GraphClient(
         base_url,
         access_token,
         app_secret,
         api_version=api_version,
-        budget_share=budget_share,
-        timeout=request_timeout,
-        attempts=request_attempts,
-        workers=workers,
-        backoff_seconds=retry_backoff_seconds,
+        budget_share=tuning.budget_share,
+        timeout=tuning.request_timeout,
+        attempts=tuning.request_attempts,
+        workers=tuning.workers,
+        backoff_seconds=tuning.retry_backoff_seconds,
     )
-    run = SourceRun(client, max_failed_runs=failure_max_runs)
-    ages = tuple(float(age) for age in engagement_ages_hours)
+    run = SourceRun(client, max_failed_runs=tuning.failure_max_runs)
+    ages = tuple(float(age) for age in tuning.engagement_ages_hours)
     policy = RefreshPolicy(ACCOUNT_INSIGHTS_REFRESH_HOURS, ACCOUNT_INSIGHTS_REFRESH_HOURS, 0.0, ages)
     schedule = Schedule(policy)
     found = Accounts(run, client, [str(account) for account in accounts])
@@ -155,7 +122,7 @@ def instagram_graph(
 
     def media() -> Iterator[Any]:
         """Each account's media, with children, comments, insights and counters."""
-        reader = AccountMedia(run, client, schedule, media_insights(), media_page_size)
+        reader = AccountMedia(run, client, schedule, media_insights(), tuning.media_page_size)
         bookmarks = dlt.current.resource_state().setdefault("accounts", {})
         yield from items(
             each_account(lambda account_id: reader.rows_of(account_id, bookmarks.setdefault(account_id, {})))
@@ -167,11 +134,11 @@ def instagram_graph(
 
     def stories() -> Iterator[Any]:
         """Each account's live stories, with their insights."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), media_page_size).stories))
+        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).stories))
 
     def tagged_media() -> Iterator[Any]:
         """The media each account is tagged in."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), media_page_size).tags))
+        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).tags))
 
     def through_facebook_login(what: str, read: Callable[[str], Iterator[Rows]]) -> Iterator[Rows]:
         """`read(account id)` as the first Facebook Login account: only that way in serves

@@ -5,6 +5,11 @@ them without importing the source; they are re-exported here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from dlt.common.configuration import configspec
+
+from ..common.tuning import Tuning
 from ..instagram_graph_contract import TABLES as TABLES
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
@@ -75,3 +80,17 @@ NO_SUCH_OBJECT_SUBCODE = 33
 # read costs a request for its insights, and insights lag up to 48 h (§2), so fewer ages than
 # v1's counters, which come with the list pages.
 DEFAULT_ENGAGEMENT_AGES_HOURS = (6.0, 24.0, 72.0, 168.0, 720.0)
+
+
+@configspec
+class GraphTuning(Tuning):
+    """How the Graph API source reads (`[sources.instagram_graph.tuning]`), beside what `Tuning`
+    shares. `budget_share` is the share of the usage limit (§5) it may use before it stops.
+
+    media_page_size: `limit` per page of media and comments.
+    engagement_ages_hours: ages after posting at which a media's counters, comments (when their
+        count changed) and insights are read again, then never again.
+    """
+
+    media_page_size: int = MAX_PAGE_SIZE
+    engagement_ages_hours: Sequence[float] = DEFAULT_ENGAGEMENT_AGES_HOURS

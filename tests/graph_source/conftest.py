@@ -15,6 +15,7 @@ import requests
 from emulator import Emulator, World, WorldConfig
 from emulator.graph.model import GraphModel
 from sources.instagram_graph import instagram_graph
+from tests.shared import source_arguments
 from tests.source.conftest import Loader
 
 # The token user's account here has 26 media (4 albums, 2 reels) with 38 comments, 7 of them
@@ -65,7 +66,7 @@ class GraphLoader(Loader):
         """One run of the source against `emulator` (of `resources` only, if named)."""
         config.setdefault("access_token", emulator.access_token)
         config.setdefault("media_page_size", PAGE_SIZE)
-        source = instagram_graph(base_url=emulator.base_url, **config)
+        source = instagram_graph(base_url=emulator.base_url, **source_arguments(config, "instagram_graph"))
         pipeline = self.pipeline()
         pipeline.run(source.with_resources(*resources) if resources else source)
         return pipeline

@@ -11,6 +11,7 @@ import duckdb
 
 from emulator import Emulator, FaultPlan
 from tests.pipelines.conftest import pipeline_env, run_cli
+from tests.shared import source_env
 from tests.source.leaks import places_holding, readable_texts
 
 from .conftest import PAGE_SIZE, Truth
@@ -25,10 +26,10 @@ def graph_env(tmp_path: Path, emulator: Emulator, token: str | None = None, **se
         tmp_path,
         SOURCES__INSTAGRAM_GRAPH__BASE_URL=emulator.base_url,
         SOURCES__INSTAGRAM_GRAPH__ACCESS_TOKEN=token or emulator.access_token,
-        SOURCES__INSTAGRAM_GRAPH__MEDIA_PAGE_SIZE=str(PAGE_SIZE),
+        SOURCES__INSTAGRAM_GRAPH__TUNING__MEDIA_PAGE_SIZE=str(PAGE_SIZE),
         PIPELINES__API="graph",
     )
-    env.update({f"SOURCES__INSTAGRAM_GRAPH__{key}": value for key, value in settings.items()})
+    env.update(source_env(settings, "SOURCES__INSTAGRAM_GRAPH", "instagram_graph"))
     return env
 
 
