@@ -123,6 +123,7 @@ class NothingToExtract(Exception):
 class RunReport:
     """What one run did, for the summary and the exit code."""
 
+    api: str = V1_API  # whose source ran (`--api`)
     rows_by_table: dict[str, int] = field(default_factory=dict)
     source: LastRun = field(default_factory=LastRun)  # the source's figures of its extraction
     schedule: ScheduleStatus = field(default_factory=ScheduleStatus)  # what stays due after it
@@ -347,7 +348,7 @@ def run(args: argparse.Namespace, interruption: StopSignals, source_overrides: d
         read_copy = (
             None if args.no_publish or args.no_transforms or args.shard else read_copy_path(args, warehouse.duckdb_file)
         )
-    report = RunReport()
+    report = RunReport(api=api)
 
     def summarize(outcome: Outcome) -> None:
         report.rows_by_table = {table: n for table, n in outcome.rows_by_table.items() if not table.startswith("_dlt")}
@@ -477,7 +478,9 @@ def print_summary(report: RunReport) -> None:
     else:
         print("  nothing new")
     source = report.source
-    remaining = "unknown" if source.rate_limit_remaining is None else f"{source.rate_limit_remaining:,}"
+    # v1 counts the requests left this hour; the Graph API's usage headers give per cent of its limit
+    unit = "% of the usage limit" if report.api == GRAPH_API else "requests"
+    remaining = "unknown" if source.rate_limit_remaining is None else f"{source.rate_limit_remaining:,} {unit}"
     print(f"API requests: {source.requests:,}; rate budget left: {remaining}")
     print(f"Duration: {report.seconds:.1f} s")
     if source.refreshed:

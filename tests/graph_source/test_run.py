@@ -5,6 +5,7 @@ load packages, warehouse."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -52,6 +53,7 @@ def test_throttling_stops_cleanly_and_the_next_run_continues(tmp_path: Path, ser
     emulator.clear_faults()
     finished = run_cli(tmp_path, env, "--api", "graph")
     assert finished.returncode == EXIT_SUCCESS, finished.stderr
+    assert re.search(r"rate budget left: \d+ % of the usage limit", finished.stdout), finished.stdout
     truth = Truth(emulator)
     assert [
         row[0] for row in loaded(tmp_path, "SELECT id FROM media ORDER BY created_time DESC, id")
