@@ -8,6 +8,8 @@ file; `transforms` then builds `instagram_analytics` and publishes the analysts'
 With shards configured (`[sources.instagram] shards = [...]`), the load is one mapped task per
 shard instead (`load_shard`, dynamic task mapping): each runs its shard's own pipeline in full,
 side by side with the others, taking turns on the DuckDB file; `transforms` runs once, after all.
+With `[pipelines] api = "graph"`, the load reads the Instagram Graph API instead (`load_graph`,
+the source `sources.instagram_graph`, its token in the connection `instagram_graph_api`).
 
 The source is built inside its task, never when the DAG file is parsed: the access token is
 read from the Airflow connection only there, so neither the DAG processor nor the DAG file ever
@@ -17,9 +19,11 @@ Set up (docs/airflow.md):
 - connection `instagram_api`: password = access token; extra `{"client_secret": "..."}` only for
   apps that enforce signed requests;
 - with shards, connection `instagram_api_<shard>` for each shard instead;
+- for the Graph API, connection `instagram_graph_api`: password = access token; extra
+  `{"app_secret": "..."}` only for apps that require `appsecret_proof`;
 - variable `instagram_duckdb_path`: absolute path of the DuckDB file on a persistent volume;
 - other source settings (base URL, tags, users, ...) in `<dags folder>/.dlt/config.toml` or as
-  `SOURCES__INSTAGRAM__...` environment variables of the workers.
+  `SOURCES__INSTAGRAM__...` (`SOURCES__INSTAGRAM_GRAPH__...`) environment variables of the workers.
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ from dlt.common.configuration.specs.pluggable_run_context import PluggableRunCon
 from dlt.common.known_env import DLT_PROJECT_DIR
 
 from pipelines.recipe import Steps, run_recipe
-from pipelines.warehouse import Warehouse, configured_shards, default_read_copy
+from pipelines.warehouse import GRAPH_API, Warehouse, configured_api, configured_shards, default_read_copy
 from sources.instagram import instagram
+from sources.instagram_graph import instagram_graph
 
 try:  # Airflow 3: the task SDK
     from airflow.providers.standard.operators.python import PythonOperator
@@ -52,6 +57,7 @@ except ImportError:  # Airflow 2.9 to 2.11
     from airflow.utils.log.secrets_masker import mask_secret
 
 CONNECTION_ID = "instagram_api"
+GRAPH_CONNECTION_ID = "instagram_graph_api"
 DUCKDB_PATH_VARIABLE = "instagram_duckdb_path"
 LOAD_RETRY_SECONDS = 120
 
@@ -66,9 +72,14 @@ def connection_id(shard: str | None = None) -> str:
 
 
 def instagram_secrets(shard: str | None = None) -> dict[str, str]:
-    """The source's secrets from the connection of `shard` (`connection_id`), masked in every
-    task log."""
-    conn_id = connection_id(shard)
+    """The v1 source's secrets from the connection of `shard` (`connection_id`), masked in
+    every task log."""
+    return secrets_of(connection_id(shard), "client_secret")
+
+
+def secrets_of(conn_id: str, extra_secret: str) -> dict[str, str]:
+    """The access token (the connection's password) and `extra_secret` (from its extra, when
+    set) of the connection `conn_id`, masked in every task log."""
     try:
         connection = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
@@ -79,17 +90,17 @@ def instagram_secrets(shard: str | None = None) -> dict[str, str]:
     if not connection.password:
         raise ConfigurationError(f"Airflow connection {conn_id!r} has no password: set it to the access token")
     secrets = {"access_token": connection.password}
-    client_secret = connection.extra_dejson.get("client_secret")
-    if client_secret:
-        secrets["client_secret"] = client_secret
+    if connection.extra_dejson.get(extra_secret):
+        secrets[extra_secret] = connection.extra_dejson[extra_secret]
     for secret in secrets.values():
         mask_secret(secret)
     return secrets
 
 
 def read_dlt_config_from_the_dags_folder() -> None:
-    """dlt reads `<dags>/.dlt/` as its project folder, as PipelineTasksGroup sets it up (the
-    shards' tasks run without the group, and the shard names are read before it exists)."""
+    """dlt reads `<dags>/.dlt/` as its project folder (dlt's Airflow helper would set it up,
+    but the tasks run the recipe without it, and the shard names and the API are read when the
+    DAG file is parsed)."""
     os.environ[DLT_PROJECT_DIR] = conf.get("core", "dags_folder")
     if PluggableRunContext in Container():
         Container()[PluggableRunContext].reload_providers()
@@ -98,8 +109,8 @@ def read_dlt_config_from_the_dags_folder() -> None:
 def duckdb_path() -> Path:
     """The DuckDB file, from the `instagram_duckdb_path` variable.
 
-    It must be absolute: PipelineTasksGroup gives each task a temporary working folder, deleted
-    when the task ends, and a relative path would put the database there.
+    It must be absolute: each task runs in a temporary working folder, deleted when the task
+    ends, and a relative path would put the database there.
     """
     value = Variable.get(DUCKDB_PATH_VARIABLE, None)  # the default, positional on Airflow 2 and 3
     if not value:
@@ -140,6 +151,25 @@ def load(shard: str | None = None) -> None:
         run_recipe(warehouse, steps)
 
 
+def load_graph() -> None:
+    """Extract and load the Graph API's source (its own pipeline, `instagram_graph`, into
+    `instagram_graph_raw`), as `load` does the v1 source's; its token and app secret from the
+    connection `instagram_graph_api`."""
+    secrets = secrets_of(GRAPH_CONNECTION_ID, "app_secret")
+    with tempfile.TemporaryDirectory(prefix="dlt_graph_") as working_dir:
+        steps = Steps(
+            source=lambda: instagram_graph(**secrets),
+            api=GRAPH_API,
+            repair=False,  # the follow history it repairs is v1's
+            transforms=False,
+            pipelines_dir=working_dir,
+            progress=False,
+            wait_for_the_lock=True,
+            load_wait=LOAD_RETRY_SECONDS,
+        )
+        run_recipe(Warehouse("duckdb", duckdb_path()), steps)
+
+
 def build_analytics() -> None:
     """Build `instagram_analytics` from the raw tables in the configured DuckDB file (the
     repair first), then publish the analysts' read copy beside it (docs/analysts.md)."""
@@ -177,7 +207,9 @@ with DAG(
         retries=2,
         retry_delay=timedelta(minutes=2),
     )
-    if shards:
+    if configured_api() == GRAPH_API:
+        PythonOperator(task_id="load_graph", python_callable=load_graph) >> transform
+    elif shards:
         # one mapped task per shard, all side by side; the transforms wait for every one
         load_shards = PythonOperator.partial(
             task_id="load_shard", python_callable=load, map_index_template="{{ task.op_kwargs['shard'] }}"

@@ -46,7 +46,6 @@ from pipelines.recipe import (
 )
 from pipelines.signals import EXIT_INTERRUPTED, StopSignals, ignore_signals
 from pipelines.warehouse import (
-    API_SETTING,
     DEFAULT_DUCKDB_FILE,
     GRAPH_API,
     SHARDS_SETTING,
@@ -54,6 +53,7 @@ from pipelines.warehouse import (
     AlreadyRunning,
     Warehouse,
     check_duckdb_file,
+    configured_api,
     configured_shards,
     default_read_copy,
     duckdb_error_is_damage,
@@ -294,14 +294,6 @@ def check_shard(args: argparse.Namespace) -> None:
         raise InstagramConfigError("--full-refresh drops the tables every shard loads into: not with --shard")
 
 
-def api_of(args: argparse.Namespace) -> str:
-    """`--api`, else `pipelines.api` in dlt's configuration, else v1."""
-    api = args.api or dlt.config.get(API_SETTING, str) or V1_API
-    if api not in (V1_API, GRAPH_API):
-        raise InstagramConfigError(f"{API_SETTING} must be {V1_API!r} or {GRAPH_API!r}, got {api!r}")
-    return api
-
-
 # The flags of what only the v1 source has: its settings, shards, the demo (a v1 world) and the
 # report (of the analytics, which no staging model feeds from `instagram_graph_raw` yet).
 V1_ONLY_FLAGS = ("tags", "locations", "users", "crawl_depth", "crawl_max_users", "shard", "demo", "report")
@@ -335,7 +327,7 @@ def report_wanted(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace, interruption: StopSignals, source_overrides: dict[str, Any]) -> RunReport:
     """The recipe's every step, and the summary once the load is done."""
     started = time.monotonic()
-    api = api_of(args)
+    api = configured_api(args.api)
     if api == GRAPH_API:
         check_graph_options(args)
     if args.shard:

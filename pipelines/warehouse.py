@@ -97,6 +97,14 @@ def raw_dataset(api: str = V1_API) -> str:
     return GRAPH_RAW_DATASET if api == GRAPH_API else RAW_DATASET
 
 
+def configured_api(chosen: str | None = None) -> str:
+    """`chosen` (the `--api` flag), else `API_SETTING` in dlt's configuration, else v1."""
+    api = chosen or dlt.config.get(API_SETTING, str) or V1_API
+    if api not in (V1_API, GRAPH_API):
+        raise InstagramConfigError(f"{API_SETTING} must be {V1_API!r} or {GRAPH_API!r}, got {api!r}")
+    return api
+
+
 def configured_shards() -> list[str]:
     """The shard names in dlt's configuration (`SHARDS_SETTING`; none: the run is not sharded)."""
     shards = dlt.config.get(SHARDS_SETTING, list) or []

@@ -33,8 +33,10 @@ except ImportError:  # Airflow 2
 
 DAG_ID = "instagram"
 CONNECTION_ID = "instagram_api"
+GRAPH_CONNECTION_ID = "instagram_graph_api"
 DUCKDB_PATH_VARIABLE = "instagram_duckdb_path"
 WORLD = WorldConfig(seed=7, users=200)
+GRAPH_WORLD = WorldConfig(seed=3, users=150, media_per_user=6)
 CLIENT_SECRET = "test-client-secret-3f9a"
 # for tests that build the DAG but make no request: a loopback port nothing listens on
 UNUSED_BASE_URL = "http://127.0.0.1:9/v1"
@@ -57,19 +59,21 @@ def airflow_settings(airflow_db: None) -> Iterator[None]:
     """Leave no connection or variable behind for the next test."""
     yield
     with create_session() as session:
-        session.query(Connection).filter(Connection.conn_id == CONNECTION_ID).delete()
+        session.query(Connection).filter(Connection.conn_id.in_([CONNECTION_ID, GRAPH_CONNECTION_ID])).delete()
         session.query(Variable).filter(Variable.key == DUCKDB_PATH_VARIABLE).delete()
 
 
-def store_connection(access_token: str, client_secret: str) -> None:
+def store_connection(
+    access_token: str, client_secret: str, conn_id: str = CONNECTION_ID, extra_key: str = "client_secret"
+) -> None:
     """The connection in Airflow's metadata database, as `airflow connections add` makes it."""
     with create_session() as session:
         session.add(
             Connection(
-                conn_id=CONNECTION_ID,
+                conn_id=conn_id,
                 conn_type="http",
                 password=access_token,
-                extra=json.dumps({"client_secret": client_secret}),
+                extra=json.dumps({extra_key: client_secret}),
             )
         )
 
@@ -186,6 +190,38 @@ def test_scheduled_runs_load_the_world_then_its_changes(
         assert sorted(current_follows(copy, me["id"])) == sorted(world.follows(me["id"]))
 
 
+def test_with_the_graph_api_chosen_the_load_reads_it(
+    dags_folder: Path, airflow_settings: None, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`[pipelines] api = "graph"`: the load task reads the Graph API's source into
+    `instagram_graph_raw` (its token and app secret from its own connection), then the transforms
+    task publishes the read copy."""
+    database = tmp_path / "instagram.duckdb"
+    world = World(GRAPH_WORLD)
+    with Emulator(world, api="graph", enforce_signature=True, client_secret=CLIENT_SECRET) as emulator:
+        (dags_folder / ".dlt" / "config.toml").write_text(
+            '[runtime]\ndlthub_telemetry = false\n\n[pipelines]\napi = "graph"\n\n'
+            f'[sources.instagram_graph]\nbase_url = "{emulator.base_url}"\n'
+        )
+        store_connection(emulator.access_token, CLIENT_SECRET, GRAPH_CONNECTION_ID, "app_secret")
+        Variable.set(DUCKDB_PATH_VARIABLE, str(database))
+        dag = parse_dag(dags_folder)
+        assert [task.task_id for task in dag.topological_sort()] == ["load_graph", "transforms"]
+        assert_succeeded(dag.test())
+        model = emulator.graph.model
+        account_media = {model.media_id(index) for index in model.media_of(model.owner)}
+        token = emulator.access_token
+    with duckdb.connect(str(database), read_only=True) as db:
+        assert set(column(db, "SELECT id FROM instagram_graph_raw.media")) == account_media
+        assert column(db, "SELECT id FROM instagram_graph_raw.accounts") == [model.user_id(model.owner)]
+        for secret in (token, CLIENT_SECRET):
+            assert_secret_absent(db, secret, "instagram_graph_raw")
+    output = capfd.readouterr()
+    assert token not in output.out + output.err
+    with duckdb.connect(str(database.with_name("instagram_read.duckdb")), read_only=True) as copy:
+        assert set(column(copy, "SELECT id FROM instagram_graph_raw.media")) == account_media
+
+
 def test_a_run_without_the_connection_fails_clearly_and_touches_nothing(
     dags_folder: Path,
     emulator: Emulator,
@@ -232,8 +268,8 @@ def current_follows(db: duckdb.DuckDBPyConnection, user_id: str) -> list[str]:
     )
 
 
-def assert_secret_absent(db: duckdb.DuckDBPyConnection, secret: str) -> None:
-    """No text column of any table, nor the stored pipeline state, holds the secret."""
+def assert_secret_absent(db: duckdb.DuckDBPyConnection, secret: str, raw_dataset: str = "instagram_raw") -> None:
+    """No text column of any table, nor the pipeline state stored in `raw_dataset`, holds the secret."""
     text_columns = db.execute(
         "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
     ).fetchall()
@@ -242,7 +278,7 @@ def assert_secret_absent(db: duckdb.DuckDBPyConnection, secret: str) -> None:
             f'SELECT count(*) FROM "{schema}"."{table}" WHERE contains("{name}", ?)', [secret]
         ).fetchone()[0]
         assert hits == 0, f"a secret is in {schema}.{table}.{name}"
-    for compressed in column(db, "SELECT state FROM instagram_raw._dlt_pipeline_state"):
+    for compressed in column(db, f"SELECT state FROM {raw_dataset}._dlt_pipeline_state"):
         assert secret not in json.dumps(decompress_state(compressed))
 
 
