@@ -89,8 +89,13 @@ def instagram_secrets(shard: str | None = None) -> dict[str, str]:
 
 def read_dlt_config_from_the_dags_folder() -> None:
     """dlt reads `<dags>/.dlt/` as its project folder, as PipelineTasksGroup sets it up (the
-    shards' tasks run without the group, and the shard names are read before it exists)."""
+    shards' tasks run without the group, and the shard names are read before it exists).
+    dlt's own Airflow provider (settings in the Airflow variable `dlt_secrets_toml`) is off
+    unless the environment turns it on: it looks up an Airflow variable for each setting a run
+    resolves, over 400 a task, each a request to Airflow's API server on Airflow 3, and the DAG
+    reads none of them (its secrets are in its connections, docs/airflow.md)."""
     os.environ[DLT_PROJECT_DIR] = conf.get("core", "dags_folder")
+    os.environ.setdefault("PROVIDERS__ENABLE_AIRFLOW_SECRETS", "false")
     if PluggableRunContext in Container():
         Container()[PluggableRunContext].reload_providers()
 
