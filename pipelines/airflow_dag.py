@@ -100,8 +100,13 @@ def secrets_of(conn_id: str, extra_secret: str) -> dict[str, str]:
 def read_dlt_config_from_the_dags_folder() -> None:
     """dlt reads `<dags>/.dlt/` as its project folder (dlt's Airflow helper would set it up,
     but the tasks run the recipe without it, and the shard names and the API are read when the
-    DAG file is parsed)."""
+    DAG file is parsed). dlt's own Airflow provider (settings in the Airflow variable
+    `dlt_secrets_toml`) is off unless the environment turns it on: it looks up an Airflow
+    variable for each setting a run resolves, over 400 a task, each a request to Airflow's API
+    server on Airflow 3, and the DAG reads none of them (its secrets are in its connections,
+    docs/airflow.md)."""
     os.environ[DLT_PROJECT_DIR] = conf.get("core", "dags_folder")
+    os.environ.setdefault("PROVIDERS__ENABLE_AIRFLOW_SECRETS", "false")
     if PluggableRunContext in Container():
         Container()[PluggableRunContext].reload_providers()
 

@@ -35,7 +35,6 @@ from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.exceptions import SignalReceivedException
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from pipelines import demo
 from pipelines.recipe import (
     DEFAULT_LOAD_WAIT_SECONDS,
     Outcome,
@@ -580,6 +579,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         overrides = source_arguments(args)
         if args.demo:
+            # imported here, not at the top: the demo's emulator (its world and HTTP server) cost
+            # every other run, cron's and each CLI run of the tests, ~0.07 CPU-s of imports
+            from pipelines import demo
+
             with demo.emulator_for_demo(args) as demo_settings:
                 report = run(args, interruption, {**demo_settings, **overrides})
             if interruption.requested():

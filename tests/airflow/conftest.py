@@ -26,10 +26,6 @@ if AIRFLOW_INSTALLED:
     os.environ["AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS"] = "False"
     os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAG_FILE.parent)
 
-    def pytest_configure(config: pytest.Config) -> None:
-        # dlt's Airflow config provider reads variables the Airflow 2 way, hundreds of times a run
-        config.addinivalue_line("filterwarnings", "ignore:Using Variable.get from `airflow.models` is deprecated")
-
     def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(AIRFLOW_HOME, ignore_errors=True)
 

@@ -239,8 +239,10 @@ def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_
         expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
 
     (tmp_path / "paced").mkdir()
-    # an hourly window the runs cannot outlast, however slow: each run gets the same allowance
-    with Emulator(World(small_world_config), follows_any_user=True, rate_limit=60) as paced:
+    # an hourly window the runs cannot outlast, however slow: each run gets the same allowance,
+    # its share (0.8) of 120, under a third of the crawl's 321 requests, so three runs stop
+    # part-way (a limit of 60 made it seven, each a whole CLI start-up, and proved no more)
+    with Emulator(World(small_world_config), follows_any_user=True, rate_limit=120) as paced:
         env = pipeline_env(tmp_path / "paced", **source_settings(paced, CRAWL_DEPTH="2"))
         codes = []
         for _ in range(40):
