@@ -2,9 +2,12 @@
 
 It reads `instagram_analytics` only (read-only, so it never waits for or blocks a writer beyond
 its own read) and writes one HTML file that opens offline: Plotly's JavaScript and the page's
-style are inlined, nothing is fetched. Sections: the network (a WebGL picture of the follow
-graph and its summary over time), who matters and who changed, engagement, and freshness. A
-table that is empty or missing gives a note saying what is missing and why, never an empty chart.
+style are inlined, nothing is fetched. Sections (docs/report.md says what each answers): the
+configured accounts, the token's own first (headline figures per period, followers, who does
+not follow back, posts and their engagement, fans), the network, the tag, location and feed
+samples, and freshness. People show by handle, rates as percentages, value axes start at zero.
+A table that is empty or missing gives a note saying what is missing and why, never an empty
+chart.
 
 The network view draws at most `GRAPH_SAMPLE_NODES` users: the top by PageRank, and the current
 edges among them, at most `GRAPH_SAMPLE_EDGES` (those between the highest-ranked pairs). Both are
@@ -26,6 +29,7 @@ import argparse
 import html
 import math
 import sys
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,8 +130,8 @@ class Page:
 @dataclass(frozen=True)
 class Column:
     """A column of a report table: `key` in the query's rows, its title, and how to show it.
-    kinds: text, int, percent, ratio (×), date, time, user (the row's `<key>_id`, shown as its
-    handle), media (the row's media_id, media_type, caption, link: a thumbnail and caption)."""
+    kinds: text, int, float, percent, ratio (×), date, time, user (the row's `<key>_id`, shown
+    as its handle), media (the row's MEDIA_COLUMNS: a tile and its caption)."""
 
     key: str
     title: str
@@ -150,8 +154,6 @@ def formatted(value: Any, kind: str = "text") -> str:
         return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.2%}"
     if kind == "ratio":
         return f"{value:.1f}×"
-    if kind == "signed":
-        return f"{value:+,}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -192,7 +194,7 @@ def thumbnail(row: dict[str, Any]) -> str:
     nothing from outside (and Instagram's image URLs expire); it links to the image."""
     media_type = row.get("media_type") or "image"
     glyph = {"video": "▶", "carousel": "❐"}.get(media_type, "")
-    hue = int(row["media_id"].split("_")[0][-3:] or 0) % 360
+    hue = zlib.crc32(row["media_id"].encode()) % 360  # a colour of its own, the same in every report
     caption = row.get("caption") or "(no caption)"
     tile = f'<span class="tile" style="background:hsl({hue},45%,62%)" title="{escape(media_type)}">{glyph}</span>'
     if row.get("image_url"):
@@ -254,13 +256,18 @@ def leaderboard(
     return block(title, intro + table(table_id, rows, columns, names) if rows else note(why_no_rows), wide)
 
 
-def chart_layout(figure: Any, y_title: str, percent: bool = False, height: int = 280, top: int = 0) -> Any:
-    """Every chart's value axis starts at zero, so that a small change looks small; a count up
-    to `top` gets whole-number ticks."""
-    figure.update_layout(height=height, margin={"t": 10, "l": 60, "r": 10, "b": 40}, showlegend=False)
-    figure.update_yaxes(title=y_title, rangemode="tozero", tickformat=".1%" if percent else ",")
-    if top:
-        figure.update_yaxes(dtick=max(1, math.ceil(top / 5)))
+def two_panels(upper: Sequence[Any], lower: Sequence[Any], upper_title: str, lower_title: str) -> Any:
+    """One chart of two panels over the same time axis, the upper one taller: one figure, not
+    two, as each figure costs the browser a drawing of its own. Both value axes start at zero."""
+    figure = go.Figure([*upper, *(trace.update(yaxis="y2") for trace in lower)])
+    figure.update_layout(
+        height=380,
+        margin={"t": 10, "l": 60, "r": 10, "b": 40},
+        showlegend=False,
+        xaxis={"anchor": "y2"},
+        yaxis={"domain": [0.45, 1], "title": upper_title, "rangemode": "tozero"},
+        yaxis2={"domain": [0, 0.33], "title": lower_title, "rangemode": "tozero"},
+    )
     return figure
 
 
@@ -278,6 +285,10 @@ PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
 ACCOUNT_BEST_POSTS = 6
 MEDIA_COLUMNS = "media_id, media_type, caption, link, image_url"
+
+
+def account_handle(account: dict[str, Any]) -> str:
+    return f"@{account['username']}" if account["username"] else f"id {account['user_id']}"
 
 
 def account_figures(wh: Warehouse, account: dict[str, Any]) -> str:
@@ -340,16 +351,16 @@ def account_followers(wh: Warehouse, page: Page, account: dict[str, Any], anchor
             " from the next run that finds a change.</p>",
         )
     moved = [d for d in days if d["new_followers"] or d["lost_followers"]]
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.65, 0.35], vertical_spacing=0.08)
-    figure.add_trace(
-        go.Scatter(x=[d["day"] for d in counted], y=[d["followers"] for d in counted], mode="lines+markers"), 1, 1
+    figure = two_panels(
+        [go.Scatter(x=[d["day"] for d in counted], y=[d["followers"] for d in counted], mode="lines+markers")],
+        [
+            go.Bar(x=[d["day"] for d in moved], y=[d["new_followers"] for d in moved], name="follows"),
+            go.Bar(x=[d["day"] for d in moved], y=[-d["lost_followers"] for d in moved], name="unfollows"),
+        ],
+        "followers",
+        "follows − unfollows",
     )
-    figure.add_trace(go.Bar(x=[d["day"] for d in moved], y=[d["new_followers"] for d in moved], name="follows"), 2, 1)
-    figure.add_trace(
-        go.Bar(x=[d["day"] for d in moved], y=[-d["lost_followers"] for d in moved], name="unfollows"), 2, 1
-    )
-    chart_layout(figure, "followers", height=360)
-    figure.update_yaxes(title="follows − unfollows", rangemode="normal", row=2, col=1)
+    figure.update_layout(yaxis2={"rangemode": "normal"})  # unfollows go below zero
     return block(
         "Followers over time, and the follows and unfollows of it observed",
         page.figure(f"{anchor}-followers", figure),
@@ -357,7 +368,7 @@ def account_followers(wh: Warehouse, page: Page, account: dict[str, Any], anchor
 
 
 def account_posts(wh: Warehouse, page: Page, names: Names, account: dict[str, Any], anchor: str) -> str:
-    handle = f"@{account['username']}" if account["username"] else account["user_id"]
+    handle = account_handle(account)
     posts = wh.rows(
         f"SELECT {MEDIA_COLUMNS}, created_at, likes, comments, engagement, engagement_rate_by_followers"
         " FROM {a}.media_engagement WHERE owner_id = ? ORDER BY created_at NULLS LAST, media_id",
@@ -368,33 +379,37 @@ def account_posts(wh: Warehouse, page: Page, names: Names, account: dict[str, An
             "Posts and their engagement",
             note(f"no media of {handle} was loaded yet (a configured account's recent media are read each run)"),
         )
-    dated = [p for p in posts if p["created_at"] is not None]
     months = wh.rows(
         "SELECT date_trunc('month', created_at) AS month, count(*) AS posts FROM {a}.media_engagement"
         " WHERE owner_id = ? AND created_at IS NOT NULL GROUP BY 1 ORDER BY 1",
         account["user_id"],
     )
-    cadence = chart_layout(
-        go.Figure(go.Bar(x=[m["month"] for m in months], y=[m["posts"] for m in months])),
-        "posts per month",
-        top=max(m["posts"] for m in months),
-    )
-    rated = [p for p in dated if p["engagement_rate_by_followers"] is not None]
-    parts = [block(f"Posting cadence of {handle} (its own media)", page.figure(f"{anchor}-cadence", cadence))]
-    if rated:
-        rate = go.Figure(
-            go.Scatter(
-                x=[p["created_at"] for p in rated],
-                y=[p["engagement_rate_by_followers"] for p in rated],
-                mode="markers",
-                text=[(p["caption"] or "")[:60] for p in rated],
-                hovertemplate="%{x|%Y-%m-%d}: %{y:.1%}<br>%{text}<extra></extra>",
-            )
+    rated = [p for p in posts if p["created_at"] is not None and p["engagement_rate_by_followers"] is not None]
+    parts = []
+    if months:
+        figure = two_panels(
+            [
+                go.Scatter(
+                    x=[p["created_at"] for p in rated],
+                    y=[p["engagement_rate_by_followers"] for p in rated],
+                    mode="markers",
+                    text=[(p["caption"] or "")[:60] for p in rated],
+                    hovertemplate="%{x|%Y-%m-%d}: %{y:.1%}<br>%{text}<extra></extra>",
+                )
+            ],
+            [go.Bar(x=[m["month"] for m in months], y=[m["posts"] for m in months])],
+            "engagement per follower",
+            "posts per month",
+        )
+        figure.update_layout(
+            yaxis={"tickformat": ".1%"}, yaxis2={"dtick": max(1, math.ceil(max(m["posts"] for m in months) / 3))}
         )
         parts.append(
             block(
-                "Engagement per follower of each post (likes + comments ÷ followers when posted)",
-                page.figure(f"{anchor}-rate", chart_layout(rate, "engagement per follower", percent=True)),
+                f"Posts of {handle}: engagement per follower of each (likes + comments ÷ followers when posted),"
+                " and posts per month",
+                page.figure(f"{anchor}-posts", figure),
+                wide=True,
             )
         )
     best = sorted(posts, key=lambda p: (-p["engagement"], p["media_id"]))[:ACCOUNT_BEST_POSTS]
@@ -499,7 +514,7 @@ def accounts_section(wh: Warehouse, page: Page, names: Names) -> tuple[str, list
     articles, contents = [], []
     for account in accounts:
         anchor = f"account-{account['user_id']}"
-        handle = f"@{account['username']}" if account["username"] else f"id {account['user_id']}"
+        handle = account_handle(account)
         title = (
             f"<a href='{escape(account['profile_url'])}'>{escape(handle)}</a>"
             if account["profile_url"]
@@ -542,12 +557,6 @@ def community_layout(nodes: list[dict[str, Any]]) -> list[tuple[float, float]]:
     return positions
 
 
-COMMUNITY_NAMES = (
-    "SELECT community_id, '@' || arg_max(coalesce(username, 'id ' || user_id), pagerank) || '’s community' AS community"
-    " FROM {a}.user_graph_metrics GROUP BY community_id"
-)
-
-
 def network_section(wh: Warehouse, page: Page, names: Names) -> str:
     parts = []
     why = wh.missing("user_graph_metrics", "no follow list was read yet (the crawl has not started or found nobody)")
@@ -555,8 +564,8 @@ def network_section(wh: Warehouse, page: Page, names: Names) -> str:
         return block("The follow graph", note(why))
     total = wh.count("user_graph_metrics")
     nodes = wh.rows(
-        f"WITH named AS ({COMMUNITY_NAMES}) SELECT user_id, username, pagerank, community_id, community, followers,"
-        " following FROM {a}.user_graph_metrics JOIN named USING (community_id)"
+        "SELECT user_id, username, pagerank, community_id, community_name, followers, following"
+        " FROM {a}.user_graph_metrics LEFT JOIN {a}.communities USING (community_id)"
         " ORDER BY pagerank DESC, user_id LIMIT ?",
         GRAPH_SAMPLE_NODES,
     )
@@ -597,7 +606,8 @@ def network_section(wh: Warehouse, page: Page, names: Names) -> str:
                     "line": {"width": 0},
                 },
                 text=[
-                    f"@{n['username'] or '?'} (id {n['user_id']})<br>PageRank rank {rank:,}<br>{n['community']}"
+                    f"{'@' + n['username'] if n['username'] else 'no profile read'} (id {n['user_id']})"
+                    f"<br>PageRank rank {rank:,}<br>{n['community_name']}"
                     f"<br>{n['followers']:,} followers, {n['following']:,} following"
                     for rank, n in enumerate(nodes, start=1)
                 ],
@@ -637,14 +647,14 @@ def network_section(wh: Warehouse, page: Page, names: Names) -> str:
             "top-pagerank",
             "user_graph_metrics",
             "no follow list was read yet",
-            f"WITH named AS ({COMMUNITY_NAMES}) SELECT row_number() OVER (ORDER BY pagerank DESC, user_id) AS rank,"
-            " user_id AS user_id, followers, community FROM {a}.user_graph_metrics JOIN named USING (community_id)"
+            "SELECT row_number() OVER (ORDER BY pagerank DESC, user_id) AS rank, user_id AS user_id, followers,"
+            " community_name FROM {a}.user_graph_metrics LEFT JOIN {a}.communities USING (community_id)"
             " ORDER BY pagerank DESC, user_id LIMIT ?",
             (
                 Column("rank", "rank", "int"),
                 Column("user", "account", "user"),
                 Column("followers", "followers in the graph", "int"),
-                Column("community", "community"),
+                Column("community_name", "community"),
             ),
         )
     )
@@ -654,13 +664,12 @@ def network_section(wh: Warehouse, page: Page, names: Names) -> str:
             names,
             "Communities, named after their member of highest PageRank",
             "communities",
-            "user_graph_metrics",
+            "communities",
             "no follow list was read yet",
-            f"WITH named AS ({COMMUNITY_NAMES}) SELECT community, count(*) AS members,"
-            " count(*) / sum(count(*)) OVER () AS share FROM {a}.user_graph_metrics JOIN named USING (community_id)"
-            " GROUP BY community_id, community ORDER BY members DESC, community LIMIT ?",
+            "SELECT community_name, members, members / sum(members) OVER () AS share FROM {a}.communities"
+            " ORDER BY members DESC, community_id LIMIT ?",
             (
-                Column("community", "community"),
+                Column("community_name", "community"),
                 Column("members", "members", "int"),
                 Column("share", "share of the graph", "percent"),
             ),
@@ -751,7 +760,8 @@ def graph_over_time(wh: Warehouse, page: Page) -> str:
     )
 
 
-MIN_SAMPLE = 5  # media behind a heatmap cell or a leaderboard row before it is ranked
+MIN_RANKED = 10  # media behind a tag or location before it is ranked
+MIN_CELL = 5  # media behind a heatmap cell before it is coloured
 MIN_TOGETHER = 3  # media two tags share before their lift is shown
 
 
@@ -764,52 +774,52 @@ def samples_section(wh: Warehouse, page: Page, names: Names) -> str:
     media = wh.count("media_engagement")
     intro = (
         f"<p class='sub'>A sample: the {media:,} media loaded, most of them from the tag, location and feed lists"
-        " (which return recent media of anyone), not a census. Rows and cells with fewer than"
-        f" {MIN_SAMPLE} media are not ranked.</p>"
+        " (which return recent media of anyone), not a census. Tags and locations with fewer than"
+        f" {MIN_RANKED} media are not ranked.</p>"
     )
     parts = [
         leaderboard(
             wh,
             names,
-            "Tags by median engagement per media, with the tag they travel with",
+            "Tags by mean engagement per media, with the tag they travel with",
             "tags",
             "tag_engagement",
             "no loaded media carries a tag",
             "WITH companion AS (SELECT tag, arg_max(cooccurring_tag, lift) AS companion, max(lift) AS lift"
             f" FROM {{a}}.tag_cooccurrence WHERE media_together >= {MIN_TOGETHER} GROUP BY tag)"
-            " SELECT t.tag, t.media, t.median_engagement_per_media, t.total_engagement, c.companion, c.lift"
-            f" FROM {{a}}.tag_engagement AS t LEFT JOIN companion AS c USING (tag) WHERE t.media >= {MIN_SAMPLE}"
-            " ORDER BY t.median_engagement_per_media DESC, t.media DESC, t.tag LIMIT ?",
+            " SELECT t.tag, t.media, t.total_engagement / t.media AS mean_engagement, t.median_engagement_per_media,"
+            " c.companion, c.lift FROM {a}.tag_engagement AS t LEFT JOIN companion AS c USING (tag)"
+            f" WHERE t.media >= {MIN_RANKED} ORDER BY mean_engagement DESC, t.media DESC, t.tag LIMIT ?",
             (
                 Column("tag", "tag"),
                 Column("media", "media (sample size)", "int"),
-                Column("median_engagement_per_media", "median likes + comments", "float"),
-                Column("total_engagement", "total likes + comments", "int"),
+                Column("mean_engagement", "mean likes + comments", "float"),
+                Column("median_engagement_per_media", "median", "float"),
                 Column("companion", "travels most with (by lift)"),
                 Column("lift", "lift", "ratio"),
             ),
-            f"no tag is carried by {MIN_SAMPLE} or more loaded media yet",
+            f"no tag is carried by {MIN_RANKED} or more loaded media yet",
             f"<p class='sub'>Lift: how many times more often the two tags meet than chance would have them"
             f" (at least {MIN_TOGETHER} media together).</p>",
         ),
         leaderboard(
             wh,
             names,
-            "Locations by median engagement per media",
+            "Locations by mean engagement per media",
             "locations",
             "location_engagement",
             "no loaded media has a location",
-            "SELECT location_name, media, distinct_authors, median_engagement_per_media, total_engagement"
-            f" FROM {{a}}.location_engagement WHERE media >= {MIN_SAMPLE}"
-            " ORDER BY median_engagement_per_media DESC, media DESC, location_id LIMIT ?",
+            "SELECT location_name, media, distinct_authors, total_engagement / media AS mean_engagement,"
+            f" median_engagement_per_media FROM {{a}}.location_engagement WHERE media >= {MIN_RANKED}"
+            " ORDER BY mean_engagement DESC, media DESC, location_id LIMIT ?",
             (
                 Column("location_name", "location"),
                 Column("media", "media (sample size)", "int"),
                 Column("distinct_authors", "authors", "int"),
-                Column("median_engagement_per_media", "median likes + comments", "float"),
-                Column("total_engagement", "total likes + comments", "int"),
+                Column("mean_engagement", "mean likes + comments", "float"),
+                Column("median_engagement_per_media", "median", "float"),
             ),
-            f"no location has {MIN_SAMPLE} or more loaded media yet",
+            f"no location has {MIN_RANKED} or more loaded media yet",
         ),
         leaderboard(
             wh,
@@ -840,7 +850,7 @@ def samples_section(wh: Warehouse, page: Page, names: Names) -> str:
     counts: list[list[int]] = [[0] * 24 for _ in WEEKDAYS]
     for c in cells:
         counts[c["weekday"] - 1][c["hour"]] = c["media"]
-        if c["media"] >= MIN_SAMPLE:
+        if c["media"] >= MIN_CELL:
             grid[c["weekday"] - 1][c["hour"]] = c["engagement"]
     ranked = sum(value is not None for row in grid for value in row)
     if ranked:
@@ -860,11 +870,11 @@ def samples_section(wh: Warehouse, page: Page, names: Names) -> str:
         figure.update_yaxes(autorange="reversed")
         heat = (
             f"<p class='sub'>Colour: median likes + comments of the media posted in that hour; the number: how many"
-            f" media. Cells with fewer than {MIN_SAMPLE} media are left blank ({ranked} of 168 ranked).</p>"
+            f" media. Cells with fewer than {MIN_CELL} media are left blank ({ranked} of 168 ranked).</p>"
             + page.figure("heatmap-chart", figure)
         )
     else:
-        heat = note(f"no weekday and hour has {MIN_SAMPLE} or more media yet")
+        heat = note(f"no weekday and hour has {MIN_CELL} or more media yet")
     parts.append(block("When the sampled media earn engagement, by weekday and hour posted", heat, wide=True))
     return intro + "<div class='pair'>" + "".join(parts) + "</div>"
 
@@ -873,7 +883,7 @@ def samples_section(wh: Warehouse, page: Page, names: Names) -> str:
 FRESHNESS = (
     ("follow graph: newest confirmation of an edge", "follow_edges", "max(last_confirmed_at)"),
     ("follow graph: latest change observed", "graph_summary", "max(as_of)"),
-    ("accounts' profiles: newest read", "accounts", "max(counts_observed_at)"),
+    ("accounts' profile counters: newest change read", "accounts", "max(counts_observed_at)"),
     ("media counters: newest read", "media_engagement", "max(counters_observed_at)"),
     ("media counters: oldest read", "media_engagement", "min(counters_observed_at)"),
     ("daily engagement: latest day", "daily_engagement", "max(day)"),

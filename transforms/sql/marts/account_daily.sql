@@ -3,10 +3,11 @@
 WITH snapshots AS (
     SELECT
         counts.user_id,
-        CAST(counts.observed_at AS DATE) AS day,
+        CAST(counts.observed_at AT TIME ZONE 'UTC' AS DATE) AS day,
         counts.followed_by_count,
         row_number() OVER (
-            PARTITION BY counts.user_id, CAST(counts.observed_at AS DATE) ORDER BY counts.observed_at DESC
+            PARTITION BY counts.user_id, CAST(counts.observed_at AT TIME ZONE 'UTC' AS DATE)
+            ORDER BY counts.observed_at DESC
         ) AS recency
     FROM {analytics}.stg_user_counts AS counts
     INNER JOIN {analytics}.accounts AS accounts ON accounts.user_id = counts.user_id
@@ -15,21 +16,21 @@ WITH snapshots AS (
 events AS (
     SELECT
         events.followed_id AS user_id,
-        CAST(events.observed_at AS DATE) AS day,
+        CAST(events.observed_at AT TIME ZONE 'UTC' AS DATE) AS day,
         count(CASE WHEN events.event_type = 'follow' THEN 1 END) AS new_followers,
         count(CASE WHEN events.event_type = 'unfollow' THEN 1 END) AS lost_followers
     FROM {analytics}.follow_events AS events
     INNER JOIN {analytics}.accounts AS accounts ON accounts.user_id = events.followed_id
     WHERE events.event_type <> 'initial'
-    GROUP BY events.followed_id, CAST(events.observed_at AS DATE)
+    GROUP BY events.followed_id, CAST(events.observed_at AT TIME ZONE 'UTC' AS DATE)
 ),
 
 posts AS (
-    SELECT media.owner_id AS user_id, CAST(media.created_at AS DATE) AS day, count(*) AS posts
+    SELECT media.owner_id AS user_id, CAST(media.created_at AT TIME ZONE 'UTC' AS DATE) AS day, count(*) AS posts
     FROM {analytics}.media_engagement AS media
     INNER JOIN {analytics}.accounts AS accounts ON accounts.user_id = media.owner_id
     WHERE media.created_at IS NOT NULL
-    GROUP BY media.owner_id, CAST(media.created_at AS DATE)
+    GROUP BY media.owner_id, CAST(media.created_at AT TIME ZONE 'UTC' AS DATE)
 ),
 
 days AS (
