@@ -2,7 +2,8 @@
 
 Both warehouses are built the way the transforms benchmark builds its own: `bench_transforms.generate`
 writes the raw tables straight into `instagram_raw` (the follow graph of an emulator world, media
-and likes drawn by popularity; per user: 10 follows, 1 media, 20 likes), then `run_transforms`
+and likes drawn by popularity; per user: 10 follows, 1 media, 20 likes; two configured accounts,
+the users with most media, in a refresh schedule), then `run_transforms`
 builds every analytics table through a dlt pipeline. The analytics tables are those a crawl of
 the same world would give (`bench_scale` crawls 100,000 users through the CLI, which takes far
 longer and is not what is measured here). The report samples the follow graph in SQL (the top
@@ -73,6 +74,15 @@ def build_warehouse(folder: Path, users: int, seed: int) -> Path:
     path = folder / "instagram.duckdb"
     with duckdb.connect(str(path)) as con:
         generate(con, users, users * FOLLOWS_PER_USER, users * MEDIA_PER_USER, users * LIKES_PER_USER, seed)
+        # the configured accounts, as the source's refresh schedule names them: the token's own
+        # (`self`) and one more, the two with most media, so that their sections are the heaviest
+        con.execute(
+            "CREATE TABLE instagram_raw.refresh_schedule AS"
+            " WITH chosen AS (SELECT user_id, row_number() OVER (ORDER BY count(*) DESC, user_id) AS nth"
+            " FROM instagram_raw.media GROUP BY user_id ORDER BY nth LIMIT 2)"
+            " SELECT 'crawl' AS kind, user_id AS entity_id, 0::BIGINT AS depth, TRUE AS active FROM chosen"
+            " UNION ALL SELECT 'profile', CASE nth WHEN 1 THEN 'self' ELSE user_id END, 0, TRUE FROM chosen"
+        )
     pipeline = dlt.pipeline(
         "instagram",
         pipelines_dir=str(folder / "dlt"),

@@ -32,7 +32,8 @@ def add_media(state: State, rng: np.random.Generator, owner: int, time: int, for
     captioned = rng.random() < config.captioned_share
     state.media_caption.append(rng.integers(0, len(CAPTIONS)) if captioned else -1)
     tag_count = min(8, int(rng.poisson(config.tags_per_media))) if captioned else 0
-    tags = sorted(set(rng.choice(config.tags, tag_count, p=state.tag_weights).tolist()))
+    mixture = state.tag_mixtures[state.snap.community[owner]]
+    tags = sorted(set(rng.choice(config.tags, tag_count, p=mixture).tolist()))
     public = not state.private[owner]
     for tag in tags:
         tagging = state.tag_flat.append(tag)

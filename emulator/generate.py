@@ -9,7 +9,9 @@ How the social graph is shaped (so that analytics on it are meaningful):
   weight (a Chung-Lu style configuration, the static cousin of preferential attachment);
 - communities are planted: most follows stay inside the follower's community;
 - a share of follows is reciprocated;
-- likes and comments come mostly from the owner's followers, in proportion to their number.
+- likes and comments come mostly from the owner's followers: a few per cent of them per media,
+  more for small accounts, with heavy tails per account and per media (docs/emulator.md);
+- tags cluster by topic: part of a media's tags come from its owner's community's topic.
 """
 
 from __future__ import annotations
@@ -302,6 +304,14 @@ PLACE_NOUNS = (
 )
 STREETS = ("Main St", "High St", "Market St", "Park Ave", "River Rd", "Station Rd", "King St")
 
+# Engagement per follower falls with an account's size (benchmarks: small accounts several per
+# cent, large ones about one): likes ∝ followers^(1 − elasticity), equal to `likes_per_follower`
+# per follower at REFERENCE_FOLLOWERS. Log-normal spreads per account and per media make the tails.
+FOLLOWER_ELASTICITY = 0.2
+REFERENCE_FOLLOWERS = 50.0
+ACCOUNT_SIGMA = 0.5
+MEDIA_SIGMA = 0.8
+
 MEDIA_IMAGE, MEDIA_VIDEO, MEDIA_CAROUSEL = 0, 1, 2
 MEDIA_TYPES = ("image", "video", "carousel")
 
@@ -322,6 +332,7 @@ class WorldConfig:
     pending_requests_per_private: float = 1.5
     tags: int = 400  # vocabulary size; usage is Zipf-distributed
     tags_per_media: float = 2.0
+    topic_share: float = 0.5  # share of a media's tags drawn from its owner's community's topic
     captioned_share: float = 0.9
     locations: int = 300
     geographies: int = 6  # cities the locations cluster in
@@ -329,8 +340,10 @@ class WorldConfig:
     video_share: float = 0.2
     carousel_share: float = 0.1
     users_in_photo_share: float = 0.25
-    likes_per_follower: float = 0.25  # expected likes of a media per follower of its owner
-    comments_per_follower: float = 0.03
+    # expected likes (comments) of a media per follower of an owner of 50 followers; smaller
+    # accounts get more per follower, larger ones fewer (FOLLOWER_ELASTICITY)
+    likes_per_follower: float = 0.03
+    comments_per_follower: float = 0.003
     history_days: int = 730  # media are spread over this many days before `start`
     start: int = DEFAULT_START  # the world clock's initial value (unix seconds)
 
@@ -349,6 +362,7 @@ class WorldConfig:
             "video_share",
             "carousel_share",
             "users_in_photo_share",
+            "topic_share",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"WorldConfig.{name} must be between 0 and 1")
@@ -626,6 +640,28 @@ def zipf_weights(size: int, exponent: float = 1.1) -> np.ndarray:
     return weights / weights.sum()
 
 
+# The vocabulary's first tags (love, instagood, ...) are everyone's; the others are split among
+# the communities in turn, each community's share being its topic.
+GENERIC_TAGS = 10
+
+
+def tag_mixtures(config: WorldConfig) -> np.ndarray:
+    """Per community, the probability of each tag on its members' media: the Zipf usage of the
+    whole vocabulary, with `topic_share` of the non-generic tags' part moved onto the
+    community's topic (in the same Zipf order); the generic tags keep their usage."""
+    usage = zipf_weights(config.tags)
+    topical = np.arange(config.tags) >= GENERIC_TAGS
+    owner = (np.arange(config.tags) - GENERIC_TAGS) % config.communities
+    mixtures = np.tile(np.where(topical, (1.0 - config.topic_share) * usage, usage), (config.communities, 1))
+    for community in range(config.communities):
+        topic = usage * (topical & (owner == community))
+        if topic.sum() == 0:  # a vocabulary too small to give this community a topic
+            topic = usage * topical
+        if topic.sum() > 0:
+            mixtures[community] += config.topic_share * usage[topical].sum() * topic / topic.sum()
+    return mixtures
+
+
 def _media(config: WorldConfig, rng: np.random.Generator, users: dict, places: dict, follows: dict) -> dict:
     n = config.users
     per_user = rng.poisson(rng.gamma(0.8, config.media_per_user / 0.8, n))
@@ -649,7 +685,11 @@ def _media(config: WorldConfig, rng: np.random.Generator, users: dict, places: d
     caption = np.where(captioned, rng.integers(0, len(CAPTIONS), count), -1).astype(np.int16)
     tag_count = np.where(captioned, rng.poisson(config.tags_per_media, count), 0).clip(max=8)
     tag_media = np.repeat(np.arange(count, dtype=np.int64), tag_count)
-    tag = rng.choice(config.tags, len(tag_media), p=zipf_weights(config.tags))
+    tag_community = users["community"][owner[tag_media]]
+    tag = np.zeros(len(tag_media), dtype=np.int64)
+    for community, mixture in enumerate(tag_mixtures(config)):
+        where = np.flatnonzero(tag_community == community)
+        tag[where] = rng.choice(config.tags, len(where), p=mixture)
     tag_key = sorted_unique(tag_media * config.tags + tag)  # a tag used twice on a media counts once
     tag_count = np.bincount(tag_key // config.tags, minlength=count).astype(np.int32)
 
@@ -703,17 +743,21 @@ def _after(rng: np.random.Generator, times: np.ndarray, mean_delay: float, start
 
 
 def _engagement(config: WorldConfig, rng: np.random.Generator, follows: dict, media: dict) -> dict:
-    """Likes and comments: mostly from the owner's followers, more for popular owners."""
+    """Likes and comments: mostly from the owner's followers, a few per cent of them per media
+    (more for small accounts), with heavy tails: some audiences engage more (per account), some
+    posts do much better (per media)."""
     n = config.users
     in_ptr, in_order = csr(follows["follow_dst"], n)
     followers = follows["follow_src"][in_order]
     owner = media["media_owner"].astype(np.int64)
     follower_count = (in_ptr[owner + 1] - in_ptr[owner]).astype(np.float64)
-    appeal = rng.lognormal(0.0, 0.6, len(owner))  # some posts do better than others
+    audience = rng.lognormal(0.0, ACCOUNT_SIGMA, n)[owner]
+    appeal = rng.lognormal(0.0, MEDIA_SIGMA, len(owner))
+    reached = (follower_count + 1.0) * ((follower_count + 1.0) / REFERENCE_FOLLOWERS) ** -FOLLOWER_ELASTICITY
     start = config.start
 
     def engaged(rate: float, from_followers: float) -> tuple[np.ndarray, np.ndarray]:
-        per_media = rng.poisson(rate * (follower_count + 1.0) * appeal)
+        per_media = rng.poisson(rate * reached * audience * appeal)
         target = np.repeat(np.arange(len(owner), dtype=np.int64), per_media)
         actor, has = _pick_in_slices(rng, owner[target], in_ptr, followers)
         actor = actor.astype(np.int64)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .generate import CAPTIONS, COMMENTS, WorldConfig, generate, zipf_weights
+from .generate import CAPTIONS, COMMENTS, WorldConfig, generate, tag_mixtures
 from .store import Column, Groups, Relation, Side, index_of
 
 # Media ids are "{n}_{owner id}" with n = (milliseconds since Instagram's epoch << 23) | index,
@@ -38,7 +38,7 @@ class State:
         self.now: int = config.start
         self.advances = 0
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
-        self.tag_weights = zipf_weights(config.tags)
+        self.tag_mixtures = tag_mixtures(config)  # per community: each tag's probability
 
         # users
         self.user_count = len(snap.user_id)

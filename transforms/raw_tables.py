@@ -26,7 +26,7 @@ from sources.instagram_contract import SQL_TYPES, TABLES
 
 # table -> the columns the staging models read (in contract order)
 READ_COLUMNS: dict[str, tuple[str, ...]] = {
-    "users": ("id", "username", "full_name", "bio", "website", "is_business", "observed_at"),
+    "users": ("id", "username", "full_name", "profile_picture", "bio", "website", "is_business", "observed_at"),
     "user_counts": ("user_id", "observed_at", "media_count", "follows_count", "followed_by_count"),
     "media": (
         "id",
@@ -40,6 +40,7 @@ READ_COLUMNS: dict[str, tuple[str, ...]] = {
         "location_id",
         "likes_count",
         "comments_count",
+        "image_url",
         "observed_at",
     ),
     "media_counts": ("media_id", "observed_at", "likes_count", "comments_count"),
@@ -49,6 +50,7 @@ READ_COLUMNS: dict[str, tuple[str, ...]] = {
     "follow_edges": ("edge_key", "list_key", "follower_id", "followed_id", "valid_from", "valid_to", "shard"),
     "follow_list_reads": ("list_key", "user_id", "list_kind", "observed_at", "member_count", "shard"),
     "locations": ("id", "name", "latitude", "longitude"),
+    "refresh_schedule": ("kind", "entity_id", "depth", "active"),
 }
 
 

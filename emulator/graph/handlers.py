@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..generate import DAY, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO
-from . import errors, insights
+from . import errors
 from .insight_edges import media_insights, user_insights
 from .model import KIND_BY_NAME, PUBLISH_LIMIT, PUBLISH_WINDOW, STORY_LIFETIME, Container, GraphModel, node_id
 from .nodes import NODE_TYPES, Ctx, Listing, iso, page, render
@@ -127,8 +127,7 @@ def _hashtag_media(ctx: Ctx, kind: str, t: int, top: bool) -> dict:
             raise errors.nonexisting_field(chosen.name, "IGMedia (hashtag)")
     media = ctx.model.hashtag_media(t)
     if top:
-        seed = ctx.model.seed
-        ranked = sorted(media, key=lambda m: (-insights.graph_likes(seed, m, ctx.model.media(m)[6]), -m))[:TOP_SIZE]
+        ranked = sorted(media, key=lambda m: (-ctx.model.media(m)[6], -m))[:TOP_SIZE]
         # ranked, not in time order: the cursors are positions in the ranking
         listing = Listing(
             "media", list(range(len(ranked))), False, RECENT_MAX, cursors="after", item=ranked.__getitem__

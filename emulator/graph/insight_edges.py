@@ -27,9 +27,8 @@ def media_insights(ctx: Ctx, kind: str, n: int) -> dict:
         owner, posted, _ = model.story(n) or (0, 0, 0)
         product, likes, comments = "STORY", 0, 0
     else:
-        owner, posted, media_kind, _, _, _, world_likes, comments = model.media(n)
+        owner, posted, media_kind, _, _, _, likes, comments = model.media(n)
         product = model.product_type(n, media_kind)
-        likes = insights.graph_likes(model.seed, n, world_likes)
     metrics = list_param(ctx, "metric")
     if not metrics:
         raise errors.bad_parameter("The parameter metric is required")

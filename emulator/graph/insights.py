@@ -5,8 +5,7 @@ clock) and of uniform draws keyed by the seed and the media, so the same world a
 answers the same numbers, and a later time answers numbers that only grew.
 
 The shape of the numbers (sources in docs/emulator.md, "Graph mode: numbers"):
-- like_count is the world's likers thinned to a median of about 3 % of the owner's followers
-  (heavy-tailed); the v1 world's 25 % likes per follower is far above what accounts show;
+- like_count is the world's likers: a few per cent of the owner's followers, heavy-tailed;
 - a feed post reaches a median of about 30 % of its owner's followers (reels 40 %, with a
   heavier tail: they travel beyond followers), stories about 8 %;
 - reach, views, saves, shares, follows and profile visits accrue with age as
@@ -81,12 +80,6 @@ def lognormal(seed: int, what: str, key: int, sigma: float) -> float:
     """exp(sigma * z), z standard normal drawn from (seed, what, key): median 1, heavy tail."""
     u = min(max(unit(seed, what, key), 1e-9), 1 - 1e-9)
     return math.exp(sigma * NORMAL.inv_cdf(u))
-
-
-def graph_likes(seed: int, index: int, world_likes: int) -> int:
-    """The Graph like_count of a media: the world's likers thinned (see the module doc)."""
-    thin = min(1.0, 0.12 * lognormal(seed, "likes", index, 0.5))
-    return int(world_likes * thin)
 
 
 def accrued(age: float, tau: float) -> float:

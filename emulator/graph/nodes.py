@@ -426,12 +426,6 @@ def _caption(ctx: Ctx, index: int) -> str | None:
     return caption if caption is None or owner == ctx.viewer else ctx.model.without_mention_signs(caption)
 
 
-def _graph_likes(ctx: Ctx, index: int) -> int:
-    from .insights import graph_likes
-
-    return graph_likes(ctx.model.seed, index, _facts(ctx, index)[6])
-
-
 def _children(ctx: Ctx, index: int) -> Listing:
     size = _facts(ctx, index)[3] if _facts(ctx, index)[2] == MEDIA_CAROUSEL else 0
     return Listing("child", [index * 8 + p for p in range(size)], descending=False)
@@ -457,7 +451,7 @@ MEDIA = NodeType(
         "permalink": lambda ctx, m: f"https://www.instagram.com/p/{_facts(ctx, m)[5]}/",
         "shortcode": lambda ctx, m: _facts(ctx, m)[5],
         "timestamp": lambda ctx, m: iso(_facts(ctx, m)[1]),
-        "like_count": _graph_likes,
+        "like_count": lambda ctx, m: _facts(ctx, m)[6],
         "comments_count": lambda ctx, m: _facts(ctx, m)[7],
         "is_comment_enabled": lambda ctx, m: True,
         "owner": lambda ctx, m: {"id": GraphModel.user_id(_facts(ctx, m)[0])},

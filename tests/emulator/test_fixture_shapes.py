@@ -143,7 +143,8 @@ def _requests(world: World) -> dict[str, Callable[[Client], object]]:
         "user_incoming_requests": lambda c: Client(c.emulator, world.token_for(private)).get(
             "/users/self/requested-by"
         ),
-        "user_liked_media": lambda c: c.get("/users/self/media/liked", count=33),
+        # a page smaller than the list: the default user likes a few per cent of what it sees
+        "user_liked_media": lambda c: c.get("/users/self/media/liked", count=5),
         "user_media_feed": lambda c: c.get("/users/self/feed", count=33),
         "user_no_auth_user": lambda c: Client(c.emulator, token="").get("/users/self"),
         "user_recent_media": lambda c: c.get(f"/users/{poster}/media/recent", count=33),

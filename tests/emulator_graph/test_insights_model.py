@@ -29,16 +29,6 @@ def test_reach_is_never_below_the_likes() -> None:
     assert values["reach"] >= 50 and values["total_interactions"] >= 50
 
 
-def test_graph_likes_thin_the_worlds_likers() -> None:
-    thinned = [insights.graph_likes(7, index, 250) for index in range(400)]
-    assert all(0 <= likes <= 250 for likes in thinned)
-    assert 15 <= sorted(thinned)[200] <= 45  # median near 12 % of the world's 25 % per follower
-    assert max(thinned) > 2 * sorted(thinned)[200]  # a heavy tail
-    assert [insights.graph_likes(7, 5, n) for n in range(0, 300, 30)] == sorted(
-        insights.graph_likes(7, 5, n) for n in range(0, 300, 30)
-    )
-
-
 def test_split_adds_up() -> None:
     parts = insights.split(7, "x", 1, 1001, ("a", "b", "c"))
     assert [name for name, _ in parts] == ["a", "b", "c"] and sum(v for _, v in parts) == 1001

@@ -26,9 +26,9 @@ OUTPUT = REPO_ROOT / "docs" / "report"
 MAX_HEIGHT = 1200
 # file name -> the heading of the section it shows
 SECTIONS = {
+    "accounts": "Your accounts",
     "network": "The network",
-    "who-changed": "Who matters and who changed",
-    "engagement": "Engagement",
+    "samples": "Tags, locations and feeds (samples)",
     "freshness": "Freshness",
 }
 DEMO_TIMEOUT_SECONDS = 900

@@ -217,6 +217,7 @@ def first_row(table: str, where: str = "TRUE") -> str:
     return f"rowid = (SELECT min(rowid) FROM {RAW}.{table} WHERE {where})"
 
 
+SEED_CRAWL = "kind = 'crawl' AND depth = 0"
 # Per raw table, a change that inserts no row and keeps the data consistent: a row deleted (a
 # merge, a repair) or a value changed in place (an edge retired, as dlt's scd2 merge does)
 CHANGES = {
@@ -231,6 +232,8 @@ CHANGES = {
     f" WHERE {first_row('follow_edges', 'valid_to IS NULL')}",
     "follow_list_reads": f"DELETE FROM {RAW}.follow_list_reads WHERE {first_row('follow_list_reads')}",
     "locations": f"UPDATE {RAW}.locations SET name = coalesce(name, '') || '!' WHERE {first_row('locations')}",
+    "refresh_schedule": f"UPDATE {RAW}.refresh_schedule SET active = NOT active"
+    f" WHERE {first_row('refresh_schedule', SEED_CRAWL)}",
 }
 
 

@@ -87,6 +87,13 @@ def test_rows_loaded_twice_count_once(tmp_path: Path) -> None:
         warehouse.write_raw("media_tags", [{"media_id": media_id, "tag": t} for t in ("a", "b")])
         warehouse.write_raw("locations", [{"id": "L1", "name": "Beach"}])
         warehouse.write_raw("users", [{"id": "u1", "username": "one", "observed_at": at(0)}])
+        warehouse.write_raw(  # u1 is the configured token user
+            "refresh_schedule",
+            [
+                {"kind": "crawl", "entity_id": "u1", "depth": 0, "active": True},
+                {"kind": "profile", "entity_id": "self", "depth": 0, "active": True},
+            ],
+        )
     with duckdb.connect(str(twice.path)) as con:
         for table in RAW_TABLES:
             con.execute(f"INSERT INTO instagram_raw.{table} SELECT * FROM instagram_raw.{table}")

@@ -12,6 +12,7 @@ WITH ranked AS (
         link,
         filter,
         caption_text,
+        image_url,
         observed_at,
         row_number() OVER (PARTITION BY id ORDER BY observed_at DESC) AS recency
     FROM {raw}.media AS raw_media
@@ -20,6 +21,6 @@ WITH ranked AS (
 
 SELECT
     media_id, owner_id, media_type, created_at, location_id, likes_count, comments_count,
-    shortcode, link, filter, caption_text, observed_at
+    shortcode, link, filter, caption_text, image_url, observed_at
 FROM ranked
 WHERE recency = 1

@@ -7,6 +7,7 @@ WITH ranked AS (
         CAST(id AS TEXT) AS user_id,
         username,
         full_name,
+        profile_picture,
         bio,
         website,
         is_business,
@@ -18,6 +19,7 @@ WITH ranked AS (
                 observed_at DESC NULLS LAST,
                 username COLLATE "C" NULLS LAST,
                 full_name COLLATE "C" NULLS LAST,
+                profile_picture COLLATE "C" NULLS LAST,
                 bio COLLATE "C" NULLS LAST,
                 website COLLATE "C" NULLS LAST,
                 is_business DESC NULLS LAST
@@ -26,6 +28,6 @@ WITH ranked AS (
     WHERE id IS NOT NULL
 )
 
-SELECT user_id, username, full_name, bio, website, is_business, observed_at
+SELECT user_id, username, full_name, profile_picture, bio, website, is_business, observed_at
 FROM ranked
 WHERE recency = 1
