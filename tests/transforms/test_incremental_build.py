@@ -343,7 +343,7 @@ def test_incremental_builds_equal_full_rebuilds_after_a_sequence_of_loads(loaded
     world.advance(86400, unfollows=10)  # the world as `loaded` left it
     me = world.default_user_id
     steps: list[Callable[[], Any]] = [
-        lambda: None,  # nothing changed in the world: nothing to build
+        lambda: None,  # nothing changed in the world: only what reads the schedule is built
         lambda: world.advance(7 * 3600, new_media=4, new_follows=10, unfollows=10, new_likes=40, new_comments=10),
         lambda: ([world.unfollow(me, followed) for followed in world.follows(me)[:2]], world.advance(2 * 86400)),
     ]
@@ -365,8 +365,8 @@ def test_incremental_builds_equal_full_rebuilds_after_a_sequence_of_loads(loaded
             after = warehouse.raw_contents()
             changed = {table for table in RAW_TABLES if before[table] != after[table]}
             assert set(built) == downstream((), changed), (number, sorted(changed))
-            if number == 0:
-                assert changed == set() and built == {}
+            if number == 0:  # nothing new in the world: only the schedule's bookkeeping changed
+                assert changed <= {"refresh_schedule"}, sorted(changed)
             assert warehouse.tables(ANALYTICS) == warehouse.tables(FULL), number
     assert retired_by_loads > 0, "no load retired an edge in place"
     assert len(warehouse.query(f"SELECT * FROM {ANALYTICS}.graph_summary")) > 1
