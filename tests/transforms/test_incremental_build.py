@@ -110,7 +110,7 @@ class Loaded:
 
     def build_models(self, sql_dir: Path, **options: Any) -> BuildResults:
         with self.pipeline().sql_client() as client:
-            return run_models(client, RAW, models=load_models(sql_dir), **options)
+            return run_models(client, models=load_models(sql_dir), **options)
 
     def execute(self, sql: str) -> None:
         with duckdb.connect(str(self.path)) as con:

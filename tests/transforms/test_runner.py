@@ -143,7 +143,7 @@ def test_a_failing_model_leaves_the_previous_tables(warehouse: Warehouse, tmp_pa
     (sql_dir / "marts" / "follow_edges.sql").write_text("SELECT no_such_column FROM {analytics}.stg_follow_edges")
     with warehouse.pipeline().sql_client() as client:
         with pytest.raises(TransformError, match="follow_edges"):
-            run_models(client, "instagram_raw", models=load_models(sql_dir))
+            run_models(client, models=load_models(sql_dir))
     assert [(r["follower_id"], r["followed_id"]) for r in warehouse.rows("follow_edges")] == [("a", "b")]
 
 
@@ -241,7 +241,7 @@ def test_a_model_may_change_materialization_and_gain_columns(warehouse: Warehous
     for number, version in enumerate(versions):
         sql_dir = write_models(tmp_path / f"v{number}", version)
         with warehouse.pipeline().sql_client() as client:
-            run_models(client, "instagram_raw", models=load_models(sql_dir))
+            run_models(client, models=load_models(sql_dir))
     assert warehouse.query(f"SELECT * FROM {ANALYTICS}.summary ORDER BY as_of") == [(1, 10, None), (2, 20, 0.5)]
 
 
@@ -259,7 +259,7 @@ def test_a_partitioned_model_is_built_part_by_part(warehouse: Warehouse, tmp_pat
         },
     )
     with warehouse.pipeline().sql_client() as client:
-        results = run_models(client, "instagram_raw", models=load_models(sql_dir))
+        results = run_models(client, models=load_models(sql_dir))
     assert results["parts"]["partitions"] == 3
     assert results["parts"]["rows"] == 10
     rows = warehouse.query(f"SELECT follower_id, part, parts FROM {ANALYTICS}.parts ORDER BY follower_id")
