@@ -104,7 +104,7 @@ def test_a_warehouse_without_analytics_says_so_in_every_section(tmp_path):
     document = (tmp_path / "raw_only_report.html").read_text()
     assert_self_contained(document)
     sections = document.split("<section ")[1:]
-    assert len(sections) == 4
+    assert len(sections) == 5  # accounts, network, samples, competitors, freshness
     for section in sections:
         assert "no instagram_analytics dataset" in section
     assert 'data-figure="' not in document, "a chart drawn without data"
