@@ -25,7 +25,8 @@ WITH v1_media AS (
 graph_media AS (
     SELECT
         ids.media_id,
-        owners.user_id AS owner_id,
+        -- the Graph id when no account row names it (a run of the media resource alone)
+        coalesce(owners.user_id, CAST(raw_graph_media.account_id AS TEXT)) AS owner_id,
         CASE raw_graph_media.media_type
             WHEN 'IMAGE' THEN 'image'
             WHEN 'VIDEO' THEN 'video'
