@@ -21,6 +21,7 @@ from emulator.graph.nodes import Ctx
 from sources.instagram_graph import instagram_graph
 from tests.shared import source_arguments
 from tests.source.conftest import Loader
+from tests.warehouses import Warehouse
 from transforms import ANALYTICS_DATASET
 
 # The token user's account here has 26 media (4 albums, 2 reels) with 38 comments, 7 of them
@@ -59,11 +60,11 @@ def serve_graph() -> Iterator[Any]:
 
 
 class GraphLoader(Loader):
-    """Runs the Graph source into the DuckDB file `<root>/instagram_graph.duckdb`, with one
-    pipeline working dir, like cron would."""
+    """Runs the Graph source into one warehouse (by default the DuckDB file
+    `<root>/instagram_graph.duckdb`), with one pipeline working dir, like cron would."""
 
-    def __init__(self, root: Path):
-        super().__init__(root, "instagram_graph")
+    def __init__(self, root: Path, warehouse: Warehouse | None = None):
+        super().__init__(root, "instagram_graph", warehouse)
 
     def pipeline(self) -> dlt.Pipeline:
         return dlt.pipeline(
@@ -167,3 +168,17 @@ class Truth:
         answers them now (yesterday and today)."""
         [metric] = self.insights("user", self.owner, metric="online_followers", period="lifetime") or []
         return {(day["end_time"], int(hour)): value for day in metric["values"] for hour, value in day["value"].items()}
+
+    def competitors(self, count: int) -> list[str]:
+        """The user names of the `count` most followed other professional accounts that business
+        discovery serves and that posted."""
+        model = self.model
+        served = [
+            i
+            for i in range(model.world.user_count())
+            if i != self.owner and model.is_professional(i) and not model.age_gated(i) and model.media_of(i)
+        ]
+        return [
+            model.user(i)["username"]
+            for i in sorted(served, key=lambda i: (-model.user(i)["followers_count"], i))[:count]
+        ]

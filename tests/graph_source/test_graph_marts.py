@@ -129,13 +129,7 @@ def graph_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphMarts
     emulator served to each."""
     with Emulator(World(GRAPH_AUDIENCE_WORLD), api="graph", rate_limit=10**6) as emulator:
         truth, model = Truth(emulator), emulator.graph.model
-        professional = [
-            i
-            for i in range(emulator.world.user_count())
-            if model.is_professional(i) and not model.age_gated(i) and i != truth.owner and model.media_of(i)
-        ]
-        most_followed = sorted(professional, key=lambda i: (-model.user(i)["followers_count"], i))[:COMPETITORS]
-        competitors = [model.user(i)["username"] for i in most_followed]
+        competitors = truth.competitors(COMPETITORS)
         # the account answers a commenter: a conversation both ways
         first_comment = model.comment_id(0)
         answered = next(
@@ -179,6 +173,12 @@ def rounded(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(round(value, 9) if isinstance(value, float) else value for value in row)
 
 
+def keyed(marts: GraphMarts, sql: str, width: int = 1) -> dict[Any, tuple[Any, ...]]:
+    """The rows of `sql` on the analytics by their first `width` columns (one: the value
+    itself), the rest with floats rounded."""
+    return {row[0] if width == 1 else row[:width]: rounded(row[width:]) for row in analytics(marts.database, sql)}
+
+
 def test_media_insights_are_the_latest_served(graph_marts: GraphMarts) -> None:
     metrics = ("reach", "views", "likes", "comments", "saved", "shares", "replies", "total_interactions")
     expected = {
@@ -199,12 +199,12 @@ def test_media_insights_are_the_latest_served(graph_marts: GraphMarts) -> None:
     }
     assert {"feed_image", "carousel", "reel", "story"} <= {row[3] for row in expected.values()}
     assert any(post is None for post in (p.insights for p in latest_posts(graph_marts).values()))
-    rows = analytics(
-        graph_marts.database,
+    rows = keyed(
+        graph_marts,
         f"SELECT media_id, owner_id, media_product_type, media_type, format, created_at, {', '.join(metrics)},"
         " follows, profile_visits, engagement, engagement_rate_by_reach, observed_at FROM media_insights",
     )
-    assert {media_id: rounded(tuple(rest)) for media_id, *rest in rows} == expected
+    assert rows == expected
 
 
 def test_story_performance_is_each_storys_insights_while_live(graph_marts: GraphMarts) -> None:
@@ -223,12 +223,12 @@ def test_story_performance_is_each_storys_insights_while_live(graph_marts: Graph
         )
         for story_id, post in stories.items()
     }
-    rows = analytics(
-        graph_marts.database,
+    rows = keyed(
+        graph_marts,
         f"SELECT story_id, media_type, created_at, {', '.join(metrics)}, observed_at, hours_after_posting"
         " FROM story_performance",
     )
-    assert {story_id: rounded(tuple(rest)) for story_id, *rest in rows} == expected
+    assert rows == expected
 
 
 def test_format_mix_sums_up_the_media_and_stories(graph_marts: GraphMarts) -> None:
@@ -242,7 +242,7 @@ def test_format_mix_sums_up_the_media_and_stories(graph_marts: GraphMarts) -> No
         return mean(present) if present else None
 
     expected = {
-        name: rounded(
+        (graph_marts.account_id, name): rounded(
             (
                 len(group),
                 len(group) / len(posts),
@@ -254,13 +254,13 @@ def test_format_mix_sums_up_the_media_and_stories(graph_marts: GraphMarts) -> No
         )
         for name, group in by_format.items()
     }
-    rows = analytics(
-        graph_marts.database,
+    rows = keyed(
+        graph_marts,
         "SELECT owner_id, format, posts, share_of_posts, posts_with_insights, mean_reach, mean_engagement,"
         " mean_engagement_rate_by_reach FROM format_mix",
+        width=2,
     )
-    assert {owner for owner, *_ in rows} == {graph_marts.account_id}
-    assert {name: rounded(tuple(rest)) for _, name, *rest in rows} == expected
+    assert rows == expected
 
 
 def test_account_insights_daily_keep_the_latest_read_of_each_day(graph_marts: GraphMarts) -> None:
@@ -271,13 +271,16 @@ def test_account_insights_daily_keep_the_latest_read_of_each_day(graph_marts: Gr
             days[day][metric] = value
             days[day]["observed_at"] = served.now
     assert len(days) == 3 and all("follower_count" in values for values in days.values())
-    rows = analytics(
-        graph_marts.database,
-        "SELECT user_id, day, reach, views, new_followers, observed_at FROM account_insights_daily",
+    rows = keyed(
+        graph_marts, "SELECT user_id, day, reach, views, new_followers, observed_at FROM account_insights_daily", 2
     )
-    assert {row[0] for row in rows} == {graph_marts.account_id}
-    assert {day: tuple(rest) for _, day, *rest in rows} == {
-        day: (values["reach"], values["views"], values["follower_count"], values["observed_at"])
+    assert rows == {
+        (graph_marts.account_id, day): (
+            values["reach"],
+            values["views"],
+            values["follower_count"],
+            values["observed_at"],
+        )
         for day, values in days.items()
     }
 
@@ -292,13 +295,15 @@ def test_audience_is_the_latest_demographics_with_shares_and_ranks(graph_marts: 
         groups = sorted((-followers, segment) for name, segment, followers in latest.demographics if name == breakdown)
         for rank, (minus_followers, segment) in enumerate(groups, 1):
             share = -minus_followers / totals[breakdown]
-            expected[(breakdown, segment)] = rounded((-minus_followers, share, rank, latest.now))
-    rows = analytics(
-        graph_marts.database,
+            expected[(graph_marts.account_id, breakdown, segment)] = rounded(
+                (-minus_followers, share, rank, latest.now)
+            )
+    rows = keyed(
+        graph_marts,
         "SELECT user_id, breakdown, segment, followers, share_of_followers, segment_rank, observed_at FROM audience",
+        width=3,
     )
-    assert {row[0] for row in rows} == {graph_marts.account_id}
-    assert {(breakdown, segment): rounded(tuple(rest)) for _, breakdown, segment, *rest in rows} == expected
+    assert rows == expected
     assert set(totals) == {"age", "gender", "city", "country"}
 
 
@@ -311,14 +316,17 @@ def test_best_posting_times_average_the_hours_online(graph_marts: GraphMarts) ->
         start = graph_time(end_time) - timedelta(days=1) + timedelta(hours=hour)
         slots[(start.isoweekday(), start.hour)].append(value)
     ranked = sorted(slots, key=lambda slot: (-mean(slots[slot]), slot))
-    expected = {slot: rounded((mean(slots[slot]), len(slots[slot]), ranked.index(slot) + 1)) for slot in slots}
+    expected = {
+        (graph_marts.account_id, *slot): rounded((mean(slots[slot]), len(slots[slot]), ranked.index(slot) + 1))
+        for slot in slots
+    }
     assert len(hours) == 3 * 24 and max(len(values) for values in slots.values()) == 1  # three days, no slot twice
-    rows = analytics(
-        graph_marts.database,
+    rows = keyed(
+        graph_marts,
         "SELECT user_id, day_of_week, hour_utc, mean_online_followers, days_observed, slot_rank FROM best_posting_times",
+        width=3,
     )
-    assert {row[0] for row in rows} == {graph_marts.account_id}
-    assert {(dow, hour): rounded(tuple(rest)) for _, dow, hour, *rest in rows} == expected
+    assert rows == expected
 
 
 def test_competitor_benchmark_puts_competitors_beside_the_own_account(graph_marts: GraphMarts) -> None:
@@ -348,12 +356,13 @@ def test_competitor_benchmark_puts_competitors_beside_the_own_account(graph_mart
                 )
             )
     assert len(expected) == 2 * (1 + COMPETITORS)
-    rows = analytics(
-        graph_marts.database,
+    rows = keyed(
+        graph_marts,
         "SELECT is_own_account, account_id, day, username, observed_at, followers, follower_change, media_count,"
         " media_seen, posts_per_week, mean_likes_comments, engagement_per_follower FROM competitor_benchmark",
+        width=3,
     )
-    assert {(own, account, day): rounded(tuple(rest)) for own, account, day, *rest in rows} == expected
+    assert rows == expected
 
 
 def expected_conversations(marts: GraphMarts) -> dict[tuple[str, str], dict[str, Any]]:
@@ -376,12 +385,13 @@ def test_conversation_edges_follow_comments_and_replies(graph_marts: GraphMarts)
     assert any(edge["replies"] for edge in edges.values()) and any(edge["comments"] for edge in edges.values())
     assert any((to, author) in edges for author, to in edges)  # some talk both ways
     names = graph_marts.usernames
-    rows = analytics(
-        graph_marts.database,
+    rows = keyed(
+        graph_marts,
         "SELECT from_user_id, to_user_id, from_username, to_username, comments, replies, messages, media, first_at,"
         " last_at, is_reciprocated FROM conversation_edges",
+        width=2,
     )
-    assert {(source, target): tuple(rest) for source, target, *rest in rows} == {
+    assert rows == {
         (author, to): (
             names[author],
             names[to],
@@ -416,9 +426,9 @@ def test_conversation_graph_metrics_give_degrees_and_reciprocity(graph_marts: Gr
                 sum(e["comments"] + e["replies"] for (_, t), e in edges.items() if t == user),
             )
         )
-    rows = analytics(
-        graph_marts.database,
+    rows = keyed(
+        graph_marts,
         "SELECT user_id, out_degree, in_degree, mutual_partners, partners, reciprocity, messages_sent,"
         " messages_received FROM conversation_graph_metrics",
     )
-    assert {user: rounded(tuple(rest)) for user, *rest in rows} == expected
+    assert rows == expected
