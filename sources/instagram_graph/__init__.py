@@ -1,6 +1,6 @@
 """dlt source for the Instagram Graph API (instagram-graph/API.md): the professional accounts a
 token reads, their profiles and counters, media with album children, comments and replies,
-media and account insights, loaded as flat tables into `instagram_graph_raw`.
+media and account insights, the accounts' audience, loaded as flat tables into `instagram_graph_raw`.
 
 The tables and their keys are declared in `settings.TABLES` (documented in docs/tables.md).
 It runs on the machinery it shares with the v1 source (`sources/common/`: the HTTP core,
@@ -29,7 +29,7 @@ from .helpers.accounts import FACEBOOK, Accounts
 from .helpers.client import GraphClient
 from .helpers.competitors import Competitors, check_usernames
 from .helpers.hashtags import Hashtags
-from .helpers.insights import MediaInsights, account_insights
+from .helpers.insights import MediaInsights, account_insights, audience
 from .helpers.media import AccountMedia
 from .settings import (
     ACCOUNT_INSIGHTS_REFRESH_HOURS,
@@ -41,6 +41,7 @@ from .settings import (
 )
 
 ACCOUNT_INSIGHTS = "account_insights"
+AUDIENCE = "audience"
 logger = logging.getLogger("sources.instagram_graph")
 
 
@@ -166,8 +167,22 @@ def instagram_graph(
             if schedule.not_due(ACCOUNT_INSIGHTS, [account_id], client.server_now):
                 return
             rows = account_insights(run, client, account_id, client.server_now())
-            if "extraction_errors" not in rows:
+            if ACCOUNT_INSIGHTS in rows:  # read (not failed, nor waiting out a failure's backoff)
                 rows = {**rows, **schedule.read_detail(ACCOUNT_INSIGHTS, account_id, client.server_now())}
+            yield rows
+
+        yield from items(each_account(read))
+
+    def account_audience() -> Iterator[Any]:
+        """Each account's follower demographics and followers online per hour (lifetime
+        metrics), once a day."""
+
+        def read(account_id: str) -> Iterator[Rows]:
+            if schedule.not_due(AUDIENCE, [account_id], client.server_now):
+                return
+            rows = audience(run, client, account_id)
+            if AUDIENCE in rows:  # read whole
+                rows = {**rows, **schedule.read_detail(AUDIENCE, account_id, client.server_now())}
             yield rows
 
         yield from items(each_account(read))
@@ -176,6 +191,7 @@ def instagram_graph(
         "accounts": profiles,
         "media": media,
         "account_insights": account_insights_daily,
+        "audience": account_audience,
         "stories": stories,
         "tagged_media": tagged_media,
         "hashtag_media": hashtag_media,

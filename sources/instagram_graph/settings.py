@@ -45,13 +45,19 @@ COMMON_MEDIA_METRICS = ("reach", "views", "likes", "comments", "shares", "saved"
 MEDIA_METRICS: dict[str, tuple[str, ...]] = {
     "FEED": (*COMMON_MEDIA_METRICS, "follows", "profile_visits"),
     "REELS": (*COMMON_MEDIA_METRICS, "ig_reels_avg_watch_time", "ig_reels_video_view_total_time"),
-    "STORY": ("reach", "views", "replies", "shares", "follows", "profile_visits", "total_interactions"),
+    "STORY": ("reach", "views", "replies", "shares", "follows", "profile_visits", "navigation", "total_interactions"),
 }
 # Daily account metrics (§2: `period=day`), read once a day for the last two days: values of
 # the latest day keep growing until it ends.
 ACCOUNT_METRICS = ("reach", "views", "follower_count")
 ACCOUNT_INSIGHTS_DAYS = 2
 ACCOUNT_INSIGHTS_REFRESH_HOURS = 24.0
+# The audience (§2): lifetime metrics, read once a day (every `ACCOUNT_INSIGHTS_REFRESH_HOURS`)
+# with the refresh schedule's kind `audience`. The demographics answer one breakdown a request;
+# `online_followers` answers per hour for the days the API gives by default (yesterday, today).
+FOLLOWER_DEMOGRAPHICS = "follower_demographics"
+DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "city", "country")
+ONLINE_FOLLOWERS = "online_followers"
 
 # Hashtags (§2): an account may query at most this many unique hashtags in a rolling window,
 # and a page of hashtag media holds at most 50.
