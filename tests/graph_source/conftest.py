@@ -51,16 +51,10 @@ class GraphLoader(Loader):
     """Runs the Graph source into the DuckDB file `<root>/instagram_graph.duckdb`, with one
     pipeline working dir, like cron would."""
 
+    dataset = "instagram_graph_raw"
+
     def __init__(self, root: Path):
         super().__init__(root, "instagram_graph")
-
-    def pipeline(self) -> dlt.Pipeline:
-        return dlt.pipeline(
-            self.name,
-            destination=self.warehouse.destination(),
-            dataset_name="instagram_graph_raw",
-            pipelines_dir=str(self.pipelines_dir),
-        )
 
     def run(self, emulator: Emulator, *resources: str, **config: Any) -> dlt.Pipeline:  # type: ignore[override]
         """One run of the source against `emulator` (of `resources` only, if named)."""
