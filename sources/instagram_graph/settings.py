@@ -59,8 +59,13 @@ MAX_HASHTAGS_PER_WINDOW = 30
 HASHTAG_WINDOW_DAYS = 7
 HASHTAG_PAGE_SIZE = 50
 
-# A token expiring sooner than this is warned about at every run (§6).
+# A token expiring sooner than this is warned about at every run (§6). An Instagram Login token
+# with fewer days left than `TOKEN_REFRESH_DAYS` is refreshed (once a month for a 60-day token,
+# leaving weeks to notice a refresh that keeps failing), when `token_file` says where to keep it;
+# the API refreshes a token only once it is a day old.
 TOKEN_WARNING_DAYS = 7
+TOKEN_REFRESH_DAYS = 30
+TOKEN_REFRESH_MIN_AGE_HOURS = 24
 
 # Usage pacing (§5): requests start to wait from this fraction of the run's share of the limit,
 # up to this long each at the share itself, where the run stops.

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 import pytest
 import requests
 
 from emulator import Emulator, World, WorldConfig
 from emulator.graph.model import GraphModel
 from sources.instagram_graph import instagram_graph
-from tests.shared import source_arguments
+from tests.pipelines.conftest import pipeline_env
+from tests.shared import source_arguments, source_env
 from tests.source.conftest import Loader
 
 # The token user's account here has 26 media (4 albums, 2 reels) with 38 comments, 7 of them
@@ -103,3 +105,21 @@ class Truth:
                 for reply in replies.get(comment, []):
                     found[self.model.comment_id(reply)] = (self.model.media_id(index), self.model.comment_id(comment))
         return found
+
+
+def graph_env(tmp_path: Path, emulator: Emulator, token: str | None = None, **settings: str) -> dict[str, str]:
+    """A pipeline process's environment, reading `emulator` with the Graph API source."""
+    env = pipeline_env(
+        tmp_path,
+        SOURCES__INSTAGRAM_GRAPH__BASE_URL=emulator.base_url,
+        SOURCES__INSTAGRAM_GRAPH__ACCESS_TOKEN=token or emulator.access_token,
+        SOURCES__INSTAGRAM_GRAPH__TUNING__MEDIA_PAGE_SIZE=str(PAGE_SIZE),
+        PIPELINES__API="graph",
+    )
+    env.update(source_env(settings, "SOURCES__INSTAGRAM_GRAPH", "instagram_graph"))
+    return env
+
+
+def loaded(tmp_path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(f"SET schema = 'instagram_graph_raw'; {sql}").fetchall()

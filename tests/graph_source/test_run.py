@@ -8,35 +8,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
-
 from emulator import Emulator, FaultPlan
-from tests.pipelines.conftest import pipeline_env, run_cli
-from tests.shared import source_env
+from tests.pipelines.conftest import run_cli
 from tests.source.leaks import places_holding, readable_texts
 
-from .conftest import PAGE_SIZE, Truth
+from .conftest import Truth, graph_env, loaded
 
 EXIT_SUCCESS, EXIT_CONFIG_ERROR, EXIT_AUTH_ERROR, EXIT_PARTIAL = 0, 2, 3, 4
 APP_SECRET = "graph-app-secret-0123456789abcdef"
-
-
-def graph_env(tmp_path: Path, emulator: Emulator, token: str | None = None, **settings: str) -> dict[str, str]:
-    """A pipeline process's environment, reading `emulator` with the Graph API source."""
-    env = pipeline_env(
-        tmp_path,
-        SOURCES__INSTAGRAM_GRAPH__BASE_URL=emulator.base_url,
-        SOURCES__INSTAGRAM_GRAPH__ACCESS_TOKEN=token or emulator.access_token,
-        SOURCES__INSTAGRAM_GRAPH__TUNING__MEDIA_PAGE_SIZE=str(PAGE_SIZE),
-        PIPELINES__API="graph",
-    )
-    env.update(source_env(settings, "SOURCES__INSTAGRAM_GRAPH", "instagram_graph"))
-    return env
-
-
-def loaded(tmp_path: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
-        return connection.execute(f"SET schema = 'instagram_graph_raw'; {sql}").fetchall()
 
 
 def test_throttling_stops_cleanly_and_the_next_run_continues(tmp_path: Path, serve_graph) -> None:

@@ -29,6 +29,7 @@ from ...common.errors import (
     InstagramWrongApi,
 )
 from ...common.http_client import Answer, HttpClient, check_length, refused
+from ...common.redaction import install_secret_filter
 from ...common.status import RunStatus
 from ..settings import (
     NO_SUCH_OBJECT_SUBCODE,
@@ -44,6 +45,8 @@ logger = logging.getLogger("sources.instagram_graph")
 # Query parameters that hold a credential: never copied from a `next` URL (the client adds its own).
 CREDENTIALS = frozenset({"access_token", "appsecret_proof"})
 HASHTAG_LIMIT_CODE = 24
+# Its code 190 refuses the refresh (a token too young), not the token (§6)
+REFRESH_ENDPOINT = "GET /refresh_access_token"
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
@@ -94,8 +97,15 @@ class GraphClient(HttpClient):
             status=status,
         )
         self.api_version = api_version
+        self._app_secret = app_secret
+        self.use_token(access_token)
+
+    def use_token(self, access_token: str) -> None:
+        """Send `access_token` from the next request on (the one kept or refreshed,
+        `helpers/token.py`), masked in every log line like the configured one."""
+        install_secret_filter(access_token)
         self.token = access_token
-        self._proof = appsecret_proof(access_token, app_secret) if app_secret else None
+        self._proof = appsecret_proof(access_token, self._app_secret) if self._app_secret else None
 
     def pages(self, path: str, params: Mapping[str, Any], *, endpoint: str) -> Iterator[GraphPage]:
         """The pages of a list from its top to its end: the next page is asked for with the
@@ -172,7 +182,7 @@ class GraphClient(HttpClient):
             # the run stops cleanly, and the next one continues.
             self.usage.throttled(_regain_minutes(api_message))
             return BudgetExhausted()
-        if code == TOKEN_CODE:
+        if code == TOKEN_CODE and endpoint != REFRESH_ENDPOINT:
             return InstagramAuthError(
                 f"The Graph API refused the access token ({error_type}: {api_message}). Issue a new long-lived"
                 " token (instagram-graph/API.md §6) and set sources.instagram_graph.access_token.",
