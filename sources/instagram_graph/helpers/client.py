@@ -47,6 +47,9 @@ CREDENTIALS = frozenset({"access_token", "appsecret_proof"})
 HASHTAG_LIMIT_CODE = 24
 # Its code 190 refuses the refresh (a token too young), not the token (§6)
 REFRESH_ENDPOINT = "GET /refresh_access_token"
+# Code 100 naming the proof: the app secret is wrong or missing (§6)
+BAD_PARAMETER_CODE = 100
+PROOF = "appsecret_proof"
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
@@ -137,7 +140,7 @@ class GraphClient(HttpClient):
     def _request_params(self, path: str, query: dict[str, str]) -> dict[str, str]:
         params = {**query, "access_token": self.token}
         if self._proof:
-            params["appsecret_proof"] = self._proof
+            params[PROOF] = self._proof
         return params
 
     def _parse(
@@ -186,6 +189,13 @@ class GraphClient(HttpClient):
             return InstagramAuthError(
                 f"The Graph API refused the access token ({error_type}: {api_message}). Issue a new long-lived"
                 " token (instagram-graph/API.md §6) and set sources.instagram_graph.access_token.",
+                **kwargs,
+            )
+        if code == BAD_PARAMETER_CODE and PROOF in api_message:
+            # a wrong app secret, or none where the app requires the proof: no request can pass
+            return InstagramAuthError(
+                f"The Graph API refused appsecret_proof ({error_type}: {api_message}). Set"
+                " sources.instagram_graph.app_secret to the app's secret (instagram-graph/API.md §6).",
                 **kwargs,
             )
         if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient") is True:
