@@ -140,11 +140,15 @@ def instagram_graph(
 
     def stories() -> Iterator[Any]:
         """Each account's live stories, with their insights."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).stories))
+        yield from items(
+            each_account(AccountLists(run, client, schedule, media_insights(), tuning.media_page_size).stories)
+        )
 
     def tagged_media() -> Iterator[Any]:
         """The media each account is tagged in."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).tags))
+        yield from items(
+            each_account(AccountLists(run, client, schedule, media_insights(), tuning.media_page_size).tags)
+        )
 
     def through_facebook_login(what: str, read: Callable[[str], Iterator[Rows]]) -> Iterator[Rows]:
         """`read(account id)` as the first Facebook Login account: only that way in serves

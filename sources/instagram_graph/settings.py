@@ -6,6 +6,7 @@ them without importing the source; they are re-exported here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from dlt.common.configuration import configspec
 
@@ -36,7 +37,8 @@ COMPETITOR_FIELDS = (
     f"media.limit({COMPETITOR_MEDIA_LIMIT}){{{HASHTAG_MEDIA_FIELDS}}}"
 )
 REPLY_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id"
-COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
+# replies nested in their comment, as many as a page holds (§2: one level deep)
+COMMENT_FIELDS = f"{REPLY_FIELDS},replies.limit({MAX_PAGE_SIZE}){{{REPLY_FIELDS}}}"
 
 # The lifetime metrics asked of a media, per `media_product_type` (§2). A metric the API
 # refuses (retired, or not for that type) is dropped for that type and version and remembered
@@ -47,11 +49,18 @@ MEDIA_METRICS: dict[str, tuple[str, ...]] = {
     "REELS": (*COMMON_MEDIA_METRICS, "ig_reels_avg_watch_time", "ig_reels_video_view_total_time"),
     "STORY": ("reach", "views", "replies", "shares", "follows", "profile_visits", "total_interactions"),
 }
+# How long the API keeps a media's insights (§2): an older media is not asked for them.
+INSIGHTS_KEPT = timedelta(days=730)
 # Daily account metrics (§2: `period=day`), read once a day for the last two days: values of
 # the latest day keep growing until it ends.
 ACCOUNT_METRICS = ("reach", "views", "follower_count")
 ACCOUNT_INSIGHTS_DAYS = 2
 ACCOUNT_INSIGHTS_REFRESH_HOURS = 24.0
+
+# Ages after posting at which a story's insights are read (§2: a story is listed for 24 hours,
+# its insights growing until then): once they have mostly come, and in the last hourly run
+# before it expires.
+STORY_INSIGHTS_AGES_HOURS = (6.0, 23.0)
 
 # Hashtags (§2): an account may query at most this many unique hashtags in a rolling window,
 # and a page of hashtag media holds at most 50.

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ...common.rows import Rows
@@ -23,16 +24,19 @@ from .token import FACEBOOK, INSTAGRAM, Token, TokenFile, check_token
 
 logger = logging.getLogger("sources.instagram_graph")
 
-LINKED_ACCOUNT = "instagram_business_account{id,username}"
+LINKED_ACCOUNT = f"instagram_business_account{{{ACCOUNT_FIELDS}}}"
 
 
 @dataclass(frozen=True)
 class Account:
-    """A professional account the token reads, and how it reaches it."""
+    """A professional account the token reads, how it reaches it, and its profile as the
+    listing answered it (the profile's fields ride along: no request of its own)."""
 
     id: str
     username: str | None
     login: str  # FACEBOOK or INSTAGRAM
+    profile: Mapping[str, Any]
+    observed_at: datetime
     page_id: str | None = None
 
 
@@ -63,32 +67,28 @@ class Accounts:
     def rows(self) -> Iterator[Rows]:
         """Each account's profile and a snapshot of its counters."""
         for account in self.found():
-            answer, failed = self.run.detail(
-                "account", account.id, f"/{account.id}", "GET /{ig-user-id}", {"fields": ACCOUNT_FIELDS}
-            )
-            yield (
-                failed
-                if answer is None
-                else account_rows(answer.data, account.login, account.page_id, answer.observed_at)
-            )
+            yield account_rows(account.profile, account.login, account.page_id, account.observed_at)
 
     def _listed(self, token: Token) -> Iterator[Account]:
         if token.login == INSTAGRAM:
-            me = self.client.get("/me", {"fields": "user_id,username"}, endpoint="GET /me").data
-            yield Account(str(me.get("user_id") or me["id"]), me.get("username"), INSTAGRAM)
+            answer = self.client.get("/me", {"fields": f"user_id,{ACCOUNT_FIELDS}"}, endpoint="GET /me")
+            me = answer.data
+            account_id = str(me.get("user_id") or me["id"])
+            yield Account(account_id, me.get("username"), INSTAGRAM, {**me, "id": account_id}, answer.observed_at)
             return
         if token.page:
-            page = self.client.get("/me", {"fields": f"id,{LINKED_ACCOUNT}"}, endpoint="GET /me").data
-            yield from _linked([page])
+            answer = self.client.get("/me", {"fields": f"id,{LINKED_ACCOUNT}"}, endpoint="GET /me")
+            yield from _linked([answer.data], answer.observed_at)
             return
         params = {"fields": f"id,{LINKED_ACCOUNT}", "limit": MAX_PAGE_SIZE}
         for page in self.client.pages("/me/accounts", params, endpoint="GET /me/accounts"):
-            yield from _linked(page.items)
+            yield from _linked(page.items, page.answer.observed_at)
 
 
-def _linked(pages: list[dict[str, Any]]) -> Iterator[Account]:
+def _linked(pages: list[dict[str, Any]], observed_at: datetime) -> Iterator[Account]:
     """The professional accounts linked to Facebook Pages (a Page without one is skipped)."""
     for page in pages:
         linked = page.get("instagram_business_account")
         if isinstance(linked, dict) and linked.get("id"):
-            yield Account(str(linked["id"]), linked.get("username"), FACEBOOK, str(page.get("id")))
+            account_id = str(linked["id"])
+            yield Account(account_id, linked.get("username"), FACEBOOK, linked, observed_at, str(page.get("id")))
