@@ -9,10 +9,11 @@ import json
 import stat
 from pathlib import Path
 
+from emulator import FaultPlan
 from tests.pipelines.conftest import run_cli
 from tests.source.leaks import places_holding, readable_texts
 
-from .conftest import graph_env
+from .conftest import GraphLoader, graph_env
 
 DAY = 86400
 
@@ -55,3 +56,26 @@ def test_an_instagram_login_token_is_refreshed_kept_and_replaced_by_a_new_one(tm
     texts = {**readable_texts(run), **{f"output {number}": text for number, text in enumerate(outputs)}}
     for token in (configured, refreshed, kept, new):
         assert not places_holding(token, texts)
+
+
+def test_without_debug_token_the_login_is_told_by_the_token_and_the_expiry_by_the_file(
+    tmp_path: Path, serve_graph
+) -> None:
+    """On a host without `debug_token` (graph.instagram.com), an Instagram Login token (`IG…`)
+    whose expiry no one told is refreshed at once; once kept, the file tells its expiry, and it
+    is not refreshed again before it is due."""
+    emulator = serve_graph()
+    emulator.set_faults(FaultPlan(rates={"http_500": 1.0}, endpoints=frozenset({"GET /debug_token"})))
+    configured = emulator.issue_token({"kind": "ig_long"})["access_token"]
+    emulator.advance(2 * DAY)  # old enough to be refreshed
+    token_file = tmp_path / "token.json"
+    loader = GraphLoader(tmp_path)
+    settings = {"access_token": configured, "token_file": str(token_file), "request_attempts": 1}
+    loader.run(emulator, "accounts", **settings)
+    kept = json.loads(token_file.read_text())
+    assert kept["access_token"] != configured and loader.rows("SELECT count(*) FROM accounts") == [(1,)]
+
+    emulator.advance(DAY)
+    loader.run(emulator, "accounts", **settings)
+    assert json.loads(token_file.read_text()) == kept
+    assert emulator.stats.by_endpoint.get("GET /refresh_access_token") == 1
