@@ -189,7 +189,7 @@ def _renewal(token: Token, token_file: TokenFile | None) -> str:
             "set sources.instagram_graph.token_file and the source refreshes it itself, or refresh it"
             " (GET /refresh_access_token?grant_type=ig_refresh_token) and set sources.instagram_graph.access_token"
         )
-    return f"its refresh failed (see above); {NEW_TOKEN}"
+    return f"it was not refreshed (the API refreshes long-lived tokens a day old or more; see above); {NEW_TOKEN}"
 
 
 def _time(value: Any) -> datetime | None:
