@@ -33,6 +33,8 @@ LONGEST_FIRST = (
     "pipelines/test_exit_codes.py",
     "source/test_hostile_server.py",
     "source/test_kill.py",
+    "graph_source/test_kill.py",
+    "graph_source/test_run.py",
     "source/test_counters.py",
     "source/test_load.py",
     "transforms/test_follow_history_emulator.py",

@@ -31,6 +31,7 @@ from .helpers.competitors import Competitors, check_usernames
 from .helpers.hashtags import Hashtags
 from .helpers.insights import MediaInsights, account_insights, audience
 from .helpers.media import AccountMedia
+from .helpers.token import TokenFile
 from .settings import (
     ACCOUNT_INSIGHTS_REFRESH_HOURS,
     DEFAULT_API_VERSION,
@@ -55,6 +56,7 @@ def instagram_graph(
     hashtags: Sequence[str] = (),
     competitors: Sequence[str] = (),
     media_metrics: Mapping[str, Sequence[str]] | None = None,
+    token_file: str | None = None,
     tuning: GraphTuning = None,
 ) -> list[DltResource]:
     """Everything the Graph API gives of the token's professional accounts.
@@ -73,6 +75,9 @@ def instagram_graph(
             newest media to read (business discovery, Facebook Login only).
         media_metrics: the lifetime metrics asked of media per `media_product_type` (default:
             `settings.MEDIA_METRICS`); a metric the API refuses is dropped and remembered.
+        token_file: a file where the source keeps the Instagram Login token it refreshes, and
+            reads it back at the next runs (`helpers/token.py`); without it, the token is only
+            warned about when it is about to expire.
         tuning: how the source reads: pace, retries, page size, the media's refresh ages
             (`settings.GraphTuning`; dlt reads it from `[sources.instagram_graph.tuning]`).
 
@@ -97,7 +102,8 @@ def instagram_graph(
     ages = tuple(float(age) for age in tuning.engagement_ages_hours)
     policy = RefreshPolicy(ACCOUNT_INSIGHTS_REFRESH_HOURS, ACCOUNT_INSIGHTS_REFRESH_HOURS, 0.0, ages)
     schedule = Schedule(policy)
-    found = Accounts(run, client, [str(account) for account in accounts])
+    kept = TokenFile(token_file, access_token) if token_file else None
+    found = Accounts(run, client, [str(account) for account in accounts], kept)
     competitor_names = check_usernames(competitors)
     metrics = media_metrics or MEDIA_METRICS
 
@@ -135,11 +141,15 @@ def instagram_graph(
 
     def stories() -> Iterator[Any]:
         """Each account's live stories, with their insights."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).stories))
+        yield from items(
+            each_account(AccountLists(run, client, schedule, media_insights(), tuning.media_page_size).stories)
+        )
 
     def tagged_media() -> Iterator[Any]:
         """The media each account is tagged in."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).tags))
+        yield from items(
+            each_account(AccountLists(run, client, schedule, media_insights(), tuning.media_page_size).tags)
+        )
 
     def through_facebook_login(what: str, read: Callable[[str], Iterator[Rows]]) -> Iterator[Rows]:
         """`read(account id)` as the first Facebook Login account: only that way in serves

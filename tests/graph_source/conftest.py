@@ -19,7 +19,8 @@ from emulator.graph.insight_edges import media_insights, user_insights
 from emulator.graph.model import GraphModel
 from emulator.graph.nodes import Ctx
 from sources.instagram_graph import instagram_graph
-from tests.shared import source_arguments
+from tests.pipelines.conftest import pipeline_env
+from tests.shared import source_arguments, source_env
 from tests.source.conftest import Loader
 from tests.warehouses import Warehouse
 from transforms import ANALYTICS_DATASET
@@ -63,16 +64,10 @@ class GraphLoader(Loader):
     """Runs the Graph source into one warehouse (by default the DuckDB file
     `<root>/instagram_graph.duckdb`), with one pipeline working dir, like cron would."""
 
+    dataset = "instagram_graph_raw"
+
     def __init__(self, root: Path, warehouse: Warehouse | None = None):
         super().__init__(root, "instagram_graph", warehouse)
-
-    def pipeline(self) -> dlt.Pipeline:
-        return dlt.pipeline(
-            self.name,
-            destination=self.warehouse.destination(),
-            dataset_name="instagram_graph_raw",
-            pipelines_dir=str(self.pipelines_dir),
-        )
 
     def run(self, emulator: Emulator, *resources: str, **config: Any) -> dlt.Pipeline:  # type: ignore[override]
         """One run of the source against `emulator` (of `resources` only, if named)."""
@@ -182,3 +177,20 @@ class Truth:
             model.user(i)["username"]
             for i in sorted(served, key=lambda i: (-model.user(i)["followers_count"], i))[:count]
         ]
+
+def graph_env(tmp_path: Path, emulator: Emulator, token: str | None = None, **settings: str) -> dict[str, str]:
+    """A pipeline process's environment, reading `emulator` with the Graph API source."""
+    env = pipeline_env(
+        tmp_path,
+        SOURCES__INSTAGRAM_GRAPH__BASE_URL=emulator.base_url,
+        SOURCES__INSTAGRAM_GRAPH__ACCESS_TOKEN=token or emulator.access_token,
+        SOURCES__INSTAGRAM_GRAPH__TUNING__MEDIA_PAGE_SIZE=str(PAGE_SIZE),
+        PIPELINES__API="graph",
+    )
+    env.update(source_env(settings, "SOURCES__INSTAGRAM_GRAPH", "instagram_graph"))
+    return env
+
+
+def loaded(tmp_path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.execute(f"SET schema = 'instagram_graph_raw'; {sql}").fetchall()

@@ -33,7 +33,7 @@ from tests.pipelines.conftest import (
 from tests.process_output import ProcessOutput
 
 DEMO_ARGS = ("--demo", "--demo-users", "300")
-SCHEMAS = ("instagram_raw", "instagram_analytics")
+SCHEMAS = ("instagram_raw", "instagram_graph_raw", "instagram_analytics")
 
 
 def test_help_documents_flags_and_exit_codes(tmp_path):
@@ -344,8 +344,12 @@ def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
     # the closing lines open the published read copy, with what the project installs
     assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in outputs[0]
     assert "instagram_analytics.user_graph_metrics" in outputs[0]
+    # the Graph API's run comes first, into the same file, and the analytics read both
+    assert outputs[0].index("through the Graph API") < outputs[0].index("through the v1 API")
+    assert first["instagram_graph_raw"]["media_insights"] and "instagram_graph_raw.media_insights" in outputs[0]
 
-    for phase in ("Extract instagram", "Load instagram"):
+    # one kill in each source's run: as the Graph API's extracts, as v1's loads
+    for phase in ("Extract instagram_graph", "Load instagram in"):
         kill_when_logged(watch_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS), phase)
     finished = run_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS)
     assert finished.returncode == EXIT_SUCCESS, finished.stderr[-3000:]

@@ -41,6 +41,8 @@ class Loader:
     """Runs the source into one warehouse (by default the DuckDB file `<root>/<name>.duckdb`)
     with one pipeline working dir, like cron would."""
 
+    dataset = "instagram_raw"
+
     def __init__(self, root: Path, name: str = "instagram", warehouse: Warehouse | None = None):
         self.root = root
         self.name = name
@@ -57,7 +59,7 @@ class Loader:
         return dlt.pipeline(
             self.name,
             destination=self.warehouse.destination(),
-            dataset_name="instagram_raw",
+            dataset_name=self.dataset,
             pipelines_dir=str(self.pipelines_dir),
         )
 
@@ -85,7 +87,7 @@ class Loader:
             names = [
                 r[0]
                 for r in client.execute_sql(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'instagram_raw'"
+                    f"SELECT table_name FROM information_schema.tables WHERE table_schema = '{self.dataset}'"
                 )
             ]
             for name in sorted(names):
@@ -94,8 +96,8 @@ class Loader:
                 cols = [
                     r[0]
                     for r in client.execute_sql(
-                        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'instagram_raw'"
-                        f" AND table_name = '{name}' ORDER BY ordinal_position"
+                        "SELECT column_name FROM information_schema.columns"
+                        f" WHERE table_schema = '{self.dataset}' AND table_name = '{name}' ORDER BY ordinal_position"
                     )
                     if not r[0].startswith("_dlt") and (name, r[0]) not in PER_STATE_COLUMNS
                 ]
