@@ -178,6 +178,7 @@ class Truth:
             for i in sorted(served, key=lambda i: (-model.user(i)["followers_count"], i))[:count]
         ]
 
+
 def graph_env(tmp_path: Path, emulator: Emulator, token: str | None = None, **settings: str) -> dict[str, str]:
     """A pipeline process's environment, reading `emulator` with the Graph API source."""
     env = pipeline_env(
