@@ -18,7 +18,12 @@ import pytest
 from emulator import Emulator, World
 from emulator.generate import DAY
 from emulator.graph.model import node_id
-from sources.instagram_graph.settings import ACCOUNT_INSIGHTS_DAYS, ACCOUNT_METRICS, MEDIA_METRICS
+from sources.instagram_graph.settings import (
+    ACCOUNT_INSIGHTS_DAYS,
+    ACCOUNT_METRICS,
+    MEDIA_METRICS,
+    STORY_INSIGHTS_AGES_HOURS,
+)
 from transforms import run_transforms
 
 from .conftest import GRAPH_AUDIENCE_WORLD, GraphLoader, Truth, analytics, reply
@@ -92,7 +97,11 @@ def served_now(emulator: Emulator, competitors: list[str], with_media: bool) -> 
             _, author, written, _ = emulator.world.comment_facts(int(comment_id) - int(model.comment_id(0)))
             served.comments[comment_id] = (media_id, parent, model.user_id(author), at(written))
     for number, posted, kind in model.live_stories(truth.owner):
-        values = insight_values(truth.insights("story", number, metric=",".join(MEDIA_METRICS["STORY"])))
+        # a story's insights are first asked for once it is STORY_INSIGHTS_AGES_HOURS[0] old
+        young = now - posted < STORY_INSIGHTS_AGES_HOURS[0] * 3600
+        values = (
+            None if young else insight_values(truth.insights("story", number, metric=",".join(MEDIA_METRICS["STORY"])))
+        )
         served.posts[node_id("story", number)] = Post(
             truth.account_id, "STORY", KINDS[kind], at(posted), values, served.now
         )
