@@ -24,6 +24,7 @@ from pipelines.run import (
 from tests.pipelines.conftest import (
     REPO_ROOT,
     answers_held,
+    clean_run,
     pipeline_env,
     run_cli,
     source_settings,
@@ -229,14 +230,10 @@ def test_duckdb_taken_during_extraction_keeps_the_extracted_package(tmp_path, sm
         assert rerun_media_pages == 1
 
 
-def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_config):
+def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, tmp_path_factory, small_world_config):
     from emulator import Emulator, World
 
-    with Emulator(World(small_world_config), follows_any_user=True) as clean:
-        clean_env = pipeline_env(tmp_path / "clean", **source_settings(clean, CRAWL_DEPTH="2"))
-        (tmp_path / "clean").mkdir()
-        assert run_cli(tmp_path / "clean", clean_env, "--no-transforms").returncode == EXIT_SUCCESS
-        expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
+    expected = table_snapshot(clean_run(tmp_path_factory, small_world_config, CRAWL_DEPTH="2"))
 
     (tmp_path / "paced").mkdir()
     # an hourly window the runs cannot outlast, however slow: each run gets the same allowance,
@@ -269,16 +266,12 @@ def kill_when_logged(cli: ProcessOutput, phase: str) -> None:
     cli.finish()
 
 
-def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
+def test_killed_runs_recover_to_the_same_tables(tmp_path, tmp_path_factory, small_world_config):
     from emulator import Emulator, World
 
-    (tmp_path / "clean").mkdir()
+    expected = table_snapshot(clean_run(tmp_path_factory, small_world_config, CRAWL_DEPTH="2"))
     (tmp_path / "killed").mkdir()
     with Emulator(World(small_world_config), follows_any_user=True) as emu:
-        clean_env = pipeline_env(tmp_path / "clean", **source_settings(emu, CRAWL_DEPTH="2"))
-        assert run_cli(tmp_path / "clean", clean_env, "--no-transforms").returncode == EXIT_SUCCESS
-        expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
-
         env = pipeline_env(tmp_path / "killed", **source_settings(emu, CRAWL_DEPTH="2"))
         # each kill lands in a phase named by the run's own log, however loaded the machine:
         # while extracting, while normalizing a finished extraction, and while loading the
@@ -291,17 +284,13 @@ def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
 
 
 @pytest.mark.parametrize("moment", ["extract_commit", "normalize_commit", "schema_save"])
-def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(tmp_path, emulator, moment):
+def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(
+    tmp_path, tmp_path_factory, small_world_config, emulator, moment
+):
     """dlt left alone trips over each of these for ever: the next runs exit 2 (nothing to
     extract: the package is never normalized), 1 (normalizing again finds the package in
     place) or 1 (the half-saved schema is an invalid schema name)."""
-    (tmp_path / "clean").mkdir()
     (tmp_path / "killed").mkdir()
-    clean = run_cli(
-        tmp_path / "clean", pipeline_env(tmp_path / "clean", **source_settings(emulator)), "--no-transforms"
-    )
-    assert clean.returncode == EXIT_SUCCESS, clean.stderr[-3000:]
-
     env = pipeline_env(tmp_path / "killed", **source_settings(emulator))
     crashed = subprocess.run(
         [sys.executable, "-m", "tests.pipelines.crashing_cli", "--no-transforms"],
@@ -316,7 +305,7 @@ def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(tmp_path, emul
         rerun = run_cli(tmp_path / "killed", env, "--no-transforms")
         assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
     assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == table_snapshot(
-        tmp_path / "clean" / "warehouse.duckdb"
+        clean_run(tmp_path_factory, small_world_config)
     )
 
 
