@@ -22,9 +22,11 @@ from pipelines.run import (
     EXIT_SUCCESS,
 )
 from tests.pipelines.conftest import (
+    DEMO_ARGS,
     REPO_ROOT,
     answers_held,
     clean_run,
+    demo_env,
     pipeline_env,
     run_cli,
     source_settings,
@@ -33,7 +35,6 @@ from tests.pipelines.conftest import (
 )
 from tests.process_output import ProcessOutput
 
-DEMO_ARGS = ("--demo", "--demo-users", "300")
 SCHEMAS = ("instagram_raw", "instagram_analytics")
 
 
@@ -309,37 +310,30 @@ def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(
     )
 
 
-def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
-    # a demo run again in its own folder, and a killed demo finished in another, end with the
-    # tables of the first run: the killed demo started afresh in its own folder too, so it also
-    # shows that two demos started apart agree (a third fresh demo would show nothing more)
-    runs = {"a": tmp_path / "a", "killed": tmp_path / "killed"}
-    for folder in runs.values():
-        # as scripts/demo runs it: in a folder holding the project's own .dlt/config.toml
-        shutil.copytree(REPO_ROOT / ".dlt", folder / ".dlt")
-
-    def demo_env(folder):
-        env = pipeline_env(folder)
-        env.pop("DESTINATION__DUCKDB__CREDENTIALS")  # the demo writes ./instagram.duckdb
-        return env
-
-    outputs, first = [], {}
-    for _ in range(2):
-        result = run_cli(runs["a"], demo_env(runs["a"]), *DEMO_ARGS)
-        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-        outputs.append(result.stdout)
-        first = first or {schema: table_snapshot(runs["a"] / "instagram.duckdb", schema) for schema in SCHEMAS}
-    assert "The warehouse is ready" in outputs[0]
+def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path, demo):
+    # the demo run again on a copy of its folder, and a killed demo finished in another, end
+    # with the tables of the first run: the killed demo started afresh in its own folder too, so
+    # it also shows that two demos started apart agree (a third fresh demo would show nothing more)
+    output = (demo / "output.txt").read_text()
+    assert "The warehouse is ready" in output
     # the closing lines open the published read copy, with what the project installs
-    assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in outputs[0]
-    assert "instagram_analytics.user_graph_metrics" in outputs[0]
+    assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in output
+    assert "instagram_analytics.user_graph_metrics" in output
+    first = {schema: table_snapshot(demo / "instagram.duckdb", schema) for schema in SCHEMAS}
 
+    again = tmp_path / "again"
+    shutil.copytree(demo, again)
+    result = run_cli(again, demo_env(again), *DEMO_ARGS)
+    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+
+    killed = tmp_path / "killed"
+    shutil.copytree(REPO_ROOT / ".dlt", killed / ".dlt")  # as scripts/demo runs it
     for phase in ("Extract instagram", "Load instagram"):
-        kill_when_logged(watch_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS), phase)
-    finished = run_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS)
+        kill_when_logged(watch_cli(killed, demo_env(killed), *DEMO_ARGS), phase)
+    finished = run_cli(killed, demo_env(killed), *DEMO_ARGS)
     assert finished.returncode == EXIT_SUCCESS, finished.stderr[-3000:]
 
     for schema in SCHEMAS:
         assert first[schema]
-        assert table_snapshot(runs["a"] / "instagram.duckdb", schema) == first[schema]
-        assert table_snapshot(runs["killed"] / "instagram.duckdb", schema) == first[schema]
+        assert table_snapshot(again / "instagram.duckdb", schema) == first[schema]
+        assert table_snapshot(killed / "instagram.duckdb", schema) == first[schema]
