@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,11 +16,13 @@ import duckdb
 import pytest
 
 from emulator import Emulator, World, WorldConfig
+from pipelines.run import EXIT_SUCCESS
 from tests.process_output import ProcessOutput
-from tests.shared import source_env
+from tests.shared import built_once, source_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
+DEMO_ARGS = ("--demo", "--demo-users", "300")
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +68,43 @@ def run_cli(tmp_path: Path, env: dict[str, str], *args: str, timeout: float = 24
         text=True,
         timeout=timeout,
     )
+
+
+def clean_run(tmp_path_factory: pytest.TempPathFactory, world: WorldConfig, **settings: str) -> Path:
+    """The DuckDB file of a fault-free `--no-transforms` run of `world` (follow lists of any
+    user) with the source `settings` (`source_settings`'s): the reference the tests that
+    disturb such a run compare their tables with. One per test run and settings, whichever
+    worker asks first: read only."""
+
+    def run(folder: Path) -> None:
+        with Emulator(World(world), follows_any_user=True) as emu:
+            result = run_cli(folder, pipeline_env(folder, **source_settings(emu, **settings)), "--no-transforms")
+        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+
+    key = hashlib.sha256(repr((world, sorted(settings.items()))).encode()).hexdigest()[:16]
+    return built_once(tmp_path_factory, f"clean_run_{key}", run) / "warehouse.duckdb"
+
+
+def demo_env(folder: Path) -> dict[str, str]:
+    """The environment of a demo run in `folder`, as scripts/demo runs it: into ./instagram.duckdb."""
+    env = pipeline_env(folder)
+    env.pop("DESTINATION__DUCKDB__CREDENTIALS")
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of one `--demo` run (`DEMO_ARGS`) as scripts/demo runs it, in a folder holding
+    the project's own .dlt/config.toml, its output in `output.txt`. One per test run, whichever
+    worker asks first: read only (copy it to run again)."""
+
+    def run(folder: Path) -> None:
+        shutil.copytree(REPO_ROOT / ".dlt", folder / ".dlt")
+        result = run_cli(folder, demo_env(folder), *DEMO_ARGS)
+        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+        (folder / "output.txt").write_text(result.stdout)
+
+    return built_once(tmp_path_factory, "demo", run)
 
 
 def start_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
