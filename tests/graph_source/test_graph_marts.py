@@ -368,7 +368,7 @@ def test_competitor_benchmark_puts_competitors_beside_the_own_account(graph_mart
     rows = keyed(
         graph_marts,
         "SELECT is_own_account, account_id, day, username, observed_at, followers, follower_change, media_count,"
-        " media_seen, posts_per_week, mean_likes_comments, engagement_per_follower FROM competitor_benchmark",
+        " media_seen, posts_per_week, mean_likes_comments, engagement_rate_by_followers FROM competitor_benchmark",
         width=3,
     )
     assert rows == expected

@@ -109,7 +109,7 @@ SELECT
     coalesce(windows.media_seen, 0) AS media_seen,
     CASE WHEN windows.weeks_covered > 0 THEN windows.media_seen / windows.weeks_covered END AS posts_per_week,
     windows.mean_likes_comments,
-    CASE WHEN days.followers > 0 THEN windows.mean_likes_comments / days.followers END AS engagement_per_follower
+    CASE WHEN days.followers > 0 THEN windows.mean_likes_comments / days.followers END AS engagement_rate_by_followers
 FROM days
 LEFT JOIN windows
     ON windows.is_own_account = days.is_own_account
