@@ -228,7 +228,7 @@ def competitors_section(wh: Warehouse, page: Page, names: Names) -> str:
     else:
         latest = wh.rows(
             "SELECT account_id, username, is_own_account, followers, follower_change, posts_per_week,"
-            " mean_likes_comments, engagement_per_follower FROM {a}.competitor_benchmark"
+            " mean_likes_comments, engagement_rate_by_followers FROM {a}.competitor_benchmark"
             " QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY observed_at DESC) = 1"
             " ORDER BY is_own_account DESC, followers DESC, account_id LIMIT ?",
             TOP_ROWS,
@@ -240,7 +240,7 @@ def competitors_section(wh: Warehouse, page: Page, names: Names) -> str:
             Column("follower_change", "change since the day before", "int"),
             Column("posts_per_week", "posts a week", "float"),
             Column("mean_likes_comments", "likes + comments per post", "float"),
-            Column("engagement_per_follower", "engagement per follower", "percent"),
+            Column("engagement_rate_by_followers", "engagement per follower", "percent"),
         )
         parts.append(block(graph_title("Competitors, latest snapshot"), table("competitors", latest, columns, names)))
         history = wh.rows(
