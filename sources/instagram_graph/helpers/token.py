@@ -33,7 +33,7 @@ from .client import REFRESH_ENDPOINT, GraphClient
 logger = logging.getLogger("sources.instagram_graph")
 
 FACEBOOK, INSTAGRAM = "facebook", "instagram"
-# Instagram Login tokens begin so (API.md §6; Facebook Login ones with "EAA"): the login when no
+# Instagram Login tokens begin so (instagram-graph/API.md §6; Facebook Login ones with "EAA"): the login when no
 # `debug_token` says (a host without it, graph.instagram.com)
 INSTAGRAM_TOKEN_PREFIX = "IG"
 NEW_TOKEN = "issue a new long-lived token (instagram-graph/API.md §6) and set sources.instagram_graph.access_token"
