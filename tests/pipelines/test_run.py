@@ -26,9 +26,11 @@ from tests.pipelines.conftest import (
     REPO_ROOT,
     answers_held,
     clean_run,
+    copy_of_run,
     demo_env,
     pipeline_env,
     run_cli,
+    run_once,
     source_settings,
     table_snapshot,
     watch_cli,
@@ -46,15 +48,14 @@ def test_help_documents_flags_and_exit_codes(tmp_path):
     assert "--access-token" not in result.stdout
 
 
-def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
+def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator, first_run):
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    result = run_cli(tmp_path, env)
-    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-    assert "Loaded in this run:" in result.stdout
-    assert "API requests:" in result.stdout
-    assert "Work remains: no" in result.stdout
+    stdout, stderr = first_run  # it exited 0
+    assert "Loaded in this run:" in stdout
+    assert "API requests:" in stdout
+    assert "Work remains: no" in stdout
     # a first run reads every media it holds: all within the policy, per kind of list
-    assert re.search(r"^Media counters within the refresh policy: .*user 100\.0 % of \d", result.stdout, re.M)
+    assert re.search(r"^Media counters within the refresh policy: .*user 100\.0 % of \d", stdout, re.M)
 
     database = tmp_path / "warehouse.duckdb"
     world = emulator.world
@@ -67,7 +68,7 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
         ).fetchone()[0]
     assert loaded_self_media == len(world.media_ids_of_user(world.default_user_id))
     assert analytics_tables > 0
-    for line in (result.stdout + result.stderr).splitlines():
+    for line in (stdout + stderr).splitlines():
         assert emulator.access_token not in line
 
     # a second run with nothing new in the world changes nothing
@@ -77,9 +78,8 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
     assert table_snapshot(database) == before
 
 
-def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, emulator):
+def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, emulator, first_run):
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    assert run_cli(tmp_path, env).returncode == EXIT_SUCCESS
     database = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(database)) as con:  # a media whose like counter is negative
         con.execute(
@@ -111,10 +111,10 @@ def test_a_debug_run_leaves_the_token_nowhere(tmp_path, emulator):
     assert [path for path in files if token in path.read_bytes()] == []
 
 
-def test_a_deleted_duckdb_file_is_extracted_again_in_full(tmp_path, emulator):
+def test_a_deleted_duckdb_file_is_extracted_again_in_full(tmp_path, tmp_path_factory, small_world_config, emulator):
     env = pipeline_env(tmp_path, **source_settings(emulator))
     database = tmp_path / "warehouse.duckdb"
-    assert run_cli(tmp_path, env, "--no-transforms").returncode == EXIT_SUCCESS
+    copy_of_run(run_once(tmp_path_factory, small_world_config, "--no-transforms"), tmp_path)
     expected = table_snapshot(database)
     database.unlink()  # someone starts the warehouse over; dlt's working folder stays
 
