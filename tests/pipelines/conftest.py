@@ -12,13 +12,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from emulator import Emulator, World, WorldConfig
 from pipelines.run import EXIT_SUCCESS
 from tests.process_output import ProcessOutput
-from tests.shared import DONE, built_once, source_env
+from tests.shared import DONE, built_once, read_only, source_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
@@ -185,28 +184,19 @@ PER_STATE_COLUMNS = {("refresh_schedule", "epoch"), ("refresh_schedule", "write_
 
 def table_snapshot(database: Path, schema: str = "instagram_raw") -> dict[str, list[tuple]]:
     """Every table of `schema` as sorted rows, without dlt's per-load bookkeeping columns."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = ? AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' "
-                "ORDER BY table_name",
-                [schema],
-            ).fetchall()
-        ]
+    with read_only(database) as con:
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?"
+            " AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY table_name, column_name",
+            [schema],
+        ).fetchall():
+            kept = columns.setdefault(table, [])
+            if column not in DLT_COLUMNS and (table, column) not in PER_STATE_COLUMNS:
+                kept.append(column)
         snapshot = {}
-        for table in tables:
-            columns = [
-                name
-                for (name,) in con.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY column_name",
-                    [schema, table],
-                ).fetchall()
-                if name not in DLT_COLUMNS and (table, name) not in PER_STATE_COLUMNS
-            ]
-            select = ", ".join(f'"{column}"' for column in columns)
+        for table, kept in columns.items():
+            select = ", ".join(f'"{column}"' for column in kept)
             rows = con.execute(f'SELECT {select} FROM {schema}."{table}"').fetchall()
             snapshot[table] = sorted(rows, key=repr)
         return snapshot
