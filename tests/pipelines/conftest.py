@@ -69,8 +69,15 @@ def run_cli(tmp_path: Path, env: dict[str, str], *args: str, timeout: float = 24
     )
 
 
-# where `run_once` keeps a run's output, beside the folder a copy takes
+# where a run built once (`run_once`, `demo`) keeps its output, beside the folder a copy takes
 RUN_OUTPUT = ("stdout.txt", "stderr.txt")
+
+
+def kept_output(folder: Path, result: subprocess.CompletedProcess) -> None:
+    """The output of a run built once that exited 0, in `RUN_OUTPUT` in `folder`."""
+    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+    for name, output in zip(RUN_OUTPUT, (result.stdout, result.stderr), strict=True):
+        (folder / name).write_text(output)
 
 
 def run_once(tmp_path_factory: pytest.TempPathFactory, world: WorldConfig, *args: str, **settings: str) -> Path:
@@ -83,18 +90,15 @@ def run_once(tmp_path_factory: pytest.TempPathFactory, world: WorldConfig, *args
 
     def run(folder: Path) -> None:
         with Emulator(World(world), follows_any_user=True) as emu:
-            result = run_cli(folder, pipeline_env(folder, **source_settings(emu, **settings)), *args)
-        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-        for name, output in zip(RUN_OUTPUT, (result.stdout, result.stderr), strict=True):
-            (folder / name).write_text(output)
+            kept_output(folder, run_cli(folder, pipeline_env(folder, **source_settings(emu, **settings)), *args))
 
     key = hashlib.sha256(repr((world, args, sorted(settings.items()))).encode()).hexdigest()[:16]
     return built_once(tmp_path_factory, f"run_{key}", run)
 
 
 def copy_of_run(run: Path, folder: Path) -> tuple[str, str]:
-    """`folder` as the run of `run_once` left its own, for a test to go on from; that run's
-    stdout and stderr."""
+    """`folder` as a run built once (`run_once`, `demo`) left its own, for a test to go on
+    from; that run's stdout and stderr."""
     shutil.copytree(run, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*RUN_OUTPUT, DONE))
     stdout, stderr = ((run / name).read_text() for name in RUN_OUTPUT)
     return stdout, stderr
@@ -126,14 +130,12 @@ def demo_env(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder of one `--demo` run (`DEMO_ARGS`) as scripts/demo runs it, in a folder holding
-    the project's own .dlt/config.toml, its output in `output.txt`. One per test run, whichever
+    the project's own .dlt/config.toml, its output in `RUN_OUTPUT`. One per test run, whichever
     worker asks first: read only (copy it to run again)."""
 
     def run(folder: Path) -> None:
         shutil.copytree(REPO_ROOT / ".dlt", folder / ".dlt")
-        result = run_cli(folder, demo_env(folder), *DEMO_ARGS)
-        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-        (folder / "output.txt").write_text(result.stdout)
+        kept_output(folder, run_cli(folder, demo_env(folder), *DEMO_ARGS))
 
     return built_once(tmp_path_factory, "demo", run)
 

@@ -314,15 +314,14 @@ def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path, dem
     # the demo run again on a copy of its folder, and a killed demo finished in another, end
     # with the tables of the first run: the killed demo started afresh in its own folder too, so
     # it also shows that two demos started apart agree (a third fresh demo would show nothing more)
-    output = (demo / "output.txt").read_text()
+    again = tmp_path / "again"
+    output, _ = copy_of_run(demo, again)
     assert "The warehouse is ready" in output
     # the closing lines open the published read copy, with what the project installs
     assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in output
     assert "instagram_analytics.user_graph_metrics" in output
     first = {schema: table_snapshot(demo / "instagram.duckdb", schema) for schema in SCHEMAS}
 
-    again = tmp_path / "again"
-    shutil.copytree(demo, again)
     result = run_cli(again, demo_env(again), *DEMO_ARGS)
     assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
 
