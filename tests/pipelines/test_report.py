@@ -138,7 +138,7 @@ def test_the_demo_report_shows_the_tables_figures(demo):
     """`pipelines.run --demo` writes the report beside the warehouse; its figures are the tables'."""
     database = demo / "instagram.duckdb"
     path = report.report_path_for(database)
-    assert f"Report: {path}" in (demo / "output.txt").read_text()
+    assert f"Report: {path}" in (demo / "stdout.txt").read_text()
     document = path.read_text()
     assert_self_contained(document)
     shown = tables_of(document)

@@ -26,9 +26,11 @@ from tests.pipelines.conftest import (
     REPO_ROOT,
     answers_held,
     clean_run,
+    copy_of_run,
     demo_env,
     pipeline_env,
     run_cli,
+    run_once,
     source_settings,
     table_snapshot,
     watch_cli,
@@ -46,15 +48,14 @@ def test_help_documents_flags_and_exit_codes(tmp_path):
     assert "--access-token" not in result.stdout
 
 
-def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
+def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator, first_run):
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    result = run_cli(tmp_path, env)
-    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-    assert "Loaded in this run:" in result.stdout
-    assert "API requests:" in result.stdout
-    assert "Work remains: no" in result.stdout
+    stdout, stderr = first_run  # it exited 0
+    assert "Loaded in this run:" in stdout
+    assert "API requests:" in stdout
+    assert "Work remains: no" in stdout
     # a first run reads every media it holds: all within the policy, per kind of list
-    assert re.search(r"^Media counters within the refresh policy: .*user 100\.0 % of \d", result.stdout, re.M)
+    assert re.search(r"^Media counters within the refresh policy: .*user 100\.0 % of \d", stdout, re.M)
 
     database = tmp_path / "warehouse.duckdb"
     world = emulator.world
@@ -67,7 +68,7 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
         ).fetchone()[0]
     assert loaded_self_media == len(world.media_ids_of_user(world.default_user_id))
     assert analytics_tables > 0
-    for line in (result.stdout + result.stderr).splitlines():
+    for line in (stdout + stderr).splitlines():
         assert emulator.access_token not in line
 
     # a second run with nothing new in the world changes nothing
@@ -77,9 +78,8 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
     assert table_snapshot(database) == before
 
 
-def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, emulator):
+def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, emulator, first_run):
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    assert run_cli(tmp_path, env).returncode == EXIT_SUCCESS
     database = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(database)) as con:  # a media whose like counter is negative
         con.execute(
@@ -111,10 +111,10 @@ def test_a_debug_run_leaves_the_token_nowhere(tmp_path, emulator):
     assert [path for path in files if token in path.read_bytes()] == []
 
 
-def test_a_deleted_duckdb_file_is_extracted_again_in_full(tmp_path, emulator):
+def test_a_deleted_duckdb_file_is_extracted_again_in_full(tmp_path, tmp_path_factory, small_world_config, emulator):
     env = pipeline_env(tmp_path, **source_settings(emulator))
     database = tmp_path / "warehouse.duckdb"
-    assert run_cli(tmp_path, env, "--no-transforms").returncode == EXIT_SUCCESS
+    copy_of_run(run_once(tmp_path_factory, small_world_config, "--no-transforms"), tmp_path)
     expected = table_snapshot(database)
     database.unlink()  # someone starts the warehouse over; dlt's working folder stays
 
@@ -314,7 +314,8 @@ def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path, dem
     # the demo run again on a copy of its folder, and a killed demo finished in another, end
     # with the tables of the first run: the killed demo started afresh in its own folder too, so
     # it also shows that two demos started apart agree (a third fresh demo would show nothing more)
-    output = (demo / "output.txt").read_text()
+    again = tmp_path / "again"
+    output, _ = copy_of_run(demo, again)
     assert "The warehouse is ready" in output
     # the closing lines open the published read copy, with what the project installs
     assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in output
@@ -324,8 +325,6 @@ def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path, dem
     first = {schema: table_snapshot(demo / "instagram.duckdb", schema) for schema in SCHEMAS}
     assert first["instagram_graph_raw"]["media_insights"] and "instagram_graph_raw.media_insights" in output
 
-    again = tmp_path / "again"
-    shutil.copytree(demo, again)
     result = run_cli(again, demo_env(again), *DEMO_ARGS)
     assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
 

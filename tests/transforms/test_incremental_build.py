@@ -26,7 +26,7 @@ from emulator import Emulator, World, WorldConfig
 from pipelines.demo import source_config_for
 from pipelines.warehouse import duckdb_destination
 from sources.instagram import instagram
-from tests.shared import built_once
+from tests.shared import built_once, read_only
 from transforms.contracts import ContractError
 from transforms.errors import TransformError, TransformInterrupted
 from transforms.raw_tables import RAW_TABLES
@@ -123,12 +123,12 @@ class Loaded:
     def tables(self, dataset: str, names: Iterable[str] = MODELS) -> dict[str, list[tuple]]:
         """Every model's rows in `dataset`, in a stable order (one connection: opening the file
         costs more than reading a model)."""
-        with duckdb.connect(str(self.path), read_only=True) as con:
+        with read_only(self.path) as con:
             return {name: sorted(con.execute(f"SELECT * FROM {dataset}.{name}").fetchall(), key=repr) for name in names}
 
     def raw_contents(self) -> dict[str, list[tuple]]:
         """What the staging models read of each raw table (None for a missing one)."""
-        with duckdb.connect(str(self.path), read_only=True) as con:
+        with read_only(self.path) as con:
             present = set(
                 con.execute(
                     f"SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '{RAW}'"

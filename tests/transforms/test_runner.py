@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from emulator import World, WorldConfig
+from tests.shared import read_only
 from tests.transforms.conftest import ANALYTICS, Warehouse, at
 from tests.transforms.test_emulator_worlds import load_world
 from transforms.raw_tables import RAW_TABLES
@@ -19,7 +20,7 @@ from transforms.runner import TransformError, load_models, run_models, run_trans
 def snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
     """Every analytics table's full contents, in a stable order (one connection: opening the
     DuckDB file costs more than reading a table)."""
-    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+    with read_only(warehouse.path) as con:
         tables = con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [ANALYTICS]
         ).fetchall()
