@@ -296,6 +296,7 @@ class Runner:
         self.raw_datasets = {placeholder: raw.dataset for placeholder, raw in RAW_DATASETS.items()}
         self.raw_datasets.update(raw_datasets or {})
         self.raw_columns = {placeholder: self._existing_raw_columns(placeholder) for placeholder in RAW_DATASETS}
+        self.relations: dict[str, bool] = {}  # the analytics dataset's, see `read_relations`
 
     def quote(self, identifier: str) -> str:
         caps = self.client.capabilities
@@ -309,28 +310,40 @@ class Runner:
         return rows[0][0]
 
     def analytics_columns(self, name: str) -> dict[str, str]:
-        """The columns of a relation in the analytics dataset with their types, in order;
-        empty when it does not exist."""
-        casefold = self.client.capabilities.casefold_identifier
-        rows = self.client.execute_sql(
-            "SELECT column_name, data_type FROM information_schema.columns"
-            " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-            casefold(self.analytics_dataset),
-            casefold(name),
-        )
+        """The columns of an existing relation in the analytics dataset with their types, in order."""
+        if isinstance(self.client, DuckDbSqlClient):
+            # DuckDB's information_schema views scan every schema's catalog: about 9 ms a call
+            # against 0.3 ms for its table function, and a build lists every model's columns
+            rows = self.client.execute_sql(
+                "SELECT name, type FROM pragma_table_info(%s) ORDER BY cid", self.analytics(name)
+            )
+        else:
+            casefold = self.client.capabilities.casefold_identifier
+            rows = self.client.execute_sql(
+                "SELECT column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                casefold(self.analytics_dataset),
+                casefold(name),
+            )
         return {column: sql_type for column, sql_type in rows or []}
+
+    def read_relations(self) -> None:
+        """Read which tables and views the analytics dataset holds (`relations`); again after
+        every drop that may cascade to other views."""
+        rows = self.client.execute_sql(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = %s",
+            self.client.capabilities.casefold_identifier(self.analytics_dataset),
+        )
+        self.relations = {name: kind == "VIEW" for name, kind in rows or []}
+
+    def exists(self, name: str) -> bool:
+        return self.client.capabilities.casefold_identifier(name) in self.relations
 
     def drop_other_kind(self, model: Model) -> None:
         """Drop what an earlier version of the model left under its name if it is a view where
         a table is built now, or a table where a view is."""
-        casefold = self.client.capabilities.casefold_identifier
-        rows = self.client.execute_sql(
-            "SELECT table_type FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-            casefold(self.analytics_dataset),
-            casefold(model.name),
-        )
-        is_view = bool(rows) and rows[0][0] == "VIEW"
-        if rows and is_view != (model.materialized == "view"):
+        is_view = self.relations.get(self.client.capabilities.casefold_identifier(model.name))
+        if is_view is not None and is_view != (model.materialized == "view"):
             kind = "VIEW" if is_view else "TABLE"
             log.info(
                 "dropping %s %s: the model now builds a %s",
@@ -339,6 +352,7 @@ class Runner:
                 "view" if model.materialized == "view" else "table",
             )
             self.client.execute_sql(f"DROP {kind} {self.analytics(model.name)} CASCADE")
+            self.read_relations()
 
     def _existing_raw_columns(self, placeholder: str) -> dict[str, set[str]]:
         rows = self.client.execute_sql(
@@ -395,14 +409,6 @@ class Runner:
             keys[model.name] = digest(content[model.name], tested) if known else None
         return keys
 
-    def existing_relations(self) -> set[str]:
-        """The names of the tables and views in the analytics dataset (case-folded)."""
-        rows = self.client.execute_sql(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            self.client.capabilities.casefold_identifier(self.analytics_dataset),
-        )
-        return {name for (name,) in rows or []}
-
     def raw_relation(self, placeholder: str, table: str) -> str:
         """The raw table, or a typed stand-in when the table or some of its columns are missing."""
         contract = RAW_DATASETS[placeholder].tables[table]
@@ -416,8 +422,8 @@ class Runner:
             f" AS {sql_type}) AS {self.quote(column)}"
             for column, sql_type in contract.items()
         )
-        if existing is None:
-            log.warning("raw table %s.%s does not exist yet: reading it as empty", dataset, table)
+        if existing is None:  # a source not run, or a table not loaded yet: no cause for a warning
+            log.info("raw table %s.%s does not exist yet: reading it as empty", dataset, table)
             return f"(SELECT {selected} WHERE 1 = 0)"
         log.info(
             "raw table %s.%s lacks columns %s: reading them as NULL",
@@ -450,6 +456,7 @@ class Runner:
             # come later in the order, and `run_models` builds them again as missing
             self.client.execute_sql(f"DROP VIEW IF EXISTS {target} CASCADE")
             self.client.execute_sql(f"CREATE VIEW {target} AS {self.render(model.sql)}")
+            self.read_relations()  # the views it dropped with it are to build
         elif model.materialized == "table":
             self.replace_table(model.name, self.render(model.sql))
         elif model.materialized == "incremental":
@@ -486,7 +493,7 @@ class Runner:
         assert model.unique_key, "parse_model requires a unique_key for incremental models"
         key = self.quote(model.unique_key)
         self.replace_table(f"{model.name}__new", self.render(model.sql))
-        kept_columns = self.analytics_columns(model.name)
+        kept_columns = self.analytics_columns(model.name) if self.exists(model.name) else {}
         new_columns = self.analytics_columns(f"{model.name}__new")
         if not kept_columns:
             self.client.execute_sql(f"CREATE TABLE {target} AS SELECT * FROM {new_rows} WHERE 1 = 0")
@@ -608,12 +615,12 @@ def run_models(
     state = BuildState(runner)
     built_before = state.read()
     keys = runner.build_keys(models)
-    existing = runner.existing_relations()
-    casefold = client.capabilities.casefold_identifier
+    runner.read_relations()
     results = BuildResults()
     for model in models:
-        exists = casefold(model.name) in existing
-        reason = why_build(model, keys[model.name], built_before.get(model.name), exists, full_rebuild)
+        reason = why_build(
+            model, keys[model.name], built_before.get(model.name), runner.exists(model.name), full_rebuild
+        )
         if reason is None:
             results.up_to_date.append(model.name)
             continue
@@ -629,8 +636,6 @@ def run_models(
             raise TransformError(f"model {model.name} ({model.path}) failed: {error}") from error
         results[model.name] = run
         log.info("built %s.%s (%s): %s", analytics_dataset, model.name, reason, run)
-        if model.materialized == "view":
-            existing = runner.existing_relations()  # the views it dropped with it are to build
     log.info("%s: %d models built, %d up to date", analytics_dataset, len(results), len(results.up_to_date))
     return results
 
