@@ -14,6 +14,14 @@ from typing import Any
 from .instagram_contract import BIGINT, BOOL, OBSERVED_AT, TEXT, TIMESTAMP
 from .instagram_contract import TABLES as V1_TABLES
 
+
+def with_column_described(table: dict[str, Any], column: str, description: str) -> dict[str, Any]:
+    """`table` with `column`'s description replaced."""
+    columns = [(name, *rest[:-1], description) if name == column else (name, *rest) for name, *rest in table["columns"]]
+    assert any(name == column for name, *_ in table["columns"]), column
+    return {**table, "columns": columns}
+
+
 # What the API shows of another account's media (hashtag media, business discovery).
 PUBLIC_MEDIA_COLUMNS = [
     ("media_type", TEXT, "IMAGE, VIDEO or CAROUSEL_ALBUM."),
@@ -251,6 +259,17 @@ TABLES: dict[str, dict[str, Any]] = {
             *PUBLIC_MEDIA_COLUMNS,
         ],
     },
-    "extraction_errors": V1_TABLES["extraction_errors"],
-    "refresh_schedule": V1_TABLES["refresh_schedule"],
+    # v1's tables, written by the shared machinery; only the kinds of entity are this API's
+    "extraction_errors": with_column_described(
+        V1_TABLES["extraction_errors"],
+        "entity_kind",
+        "media (an account's media list), comments (of a media), media_insights, account_insights, audience,"
+        " list (an account's stories or tags), hashtag or competitor.",
+    ),
+    "refresh_schedule": with_column_described(
+        V1_TABLES["refresh_schedule"],
+        "kind",
+        "counters (a media's), story_insights, tags (an account's whole tagged list), account_insights or"
+        " audience (sources/instagram_graph/README.md).",
+    ),
 }
