@@ -24,6 +24,13 @@ PUBLIC_MEDIA_COLUMNS = [
     ("comments_count", BIGINT, "Comments when observed."),
     OBSERVED_AT,
 ]
+# A media of a hashtag's list (recent media, top media).
+HASHTAG_MEDIA_COLUMNS = [
+    ("hashtag", TEXT, "Hashtag name, without '#', lower case."),
+    ("media_id", TEXT, "Media id."),
+    ("hashtag_id", TEXT, "The hashtag's id (`ig_hashtag_search`)."),
+    *PUBLIC_MEDIA_COLUMNS,
+]
 
 TABLES: dict[str, dict[str, Any]] = {
     "accounts": {
@@ -215,15 +222,25 @@ TABLES: dict[str, dict[str, Any]] = {
     "hashtag_media": {
         "description": (
             "Recent media of the configured hashtags (`/{hashtag-id}/recent_media`: the last 24 hours),"
-            " as the API shows them to the account that searched the hashtag."
+            " as the API shows them to the account that searched the hashtag, latest per media. Each read goes"
+            " newest first down to the media of the last complete one, so counters are as of the last read"
+            " that listed the media."
+        ),
+        "primary_key": ("hashtag", "media_id"),
+        "dedup_sort": ("observed_at", "desc"),
+        "columns": HASHTAG_MEDIA_COLUMNS,
+    },
+    "hashtag_top_media": {
+        "description": (
+            "Top media of the configured hashtags (`/{hashtag-id}/top_media`: the most popular, read whole"
+            " at every read of the hashtag), latest per media: the current top of a hashtag is its rows of"
+            " its latest `observed_at`; older rows are media that were in its top when last seen there."
         ),
         "primary_key": ("hashtag", "media_id"),
         "dedup_sort": ("observed_at", "desc"),
         "columns": [
-            ("hashtag", TEXT, "Hashtag name, without '#', lower case."),
-            ("media_id", TEXT, "Media id."),
-            ("hashtag_id", TEXT, "The hashtag's id (`ig_hashtag_search`)."),
-            *PUBLIC_MEDIA_COLUMNS,
+            *HASHTAG_MEDIA_COLUMNS,
+            ("rank", BIGINT, "Its place in the top when last seen there (1: the most popular)."),
         ],
     },
     "competitor_counts": {

@@ -107,7 +107,7 @@ class GraphTuning(Tuning):
     """How the Graph API source reads (`[sources.instagram_graph.tuning]`), beside what `Tuning`
     shares. `budget_share` is the share of the usage limit (§5) it may use before it stops.
 
-    media_page_size: `limit` per page of media and comments.
+    media_page_size: `limit` per page of media and comments (hashtag media: at most 50).
     engagement_ages_hours: ages after posting at which a media's counters, comments (when their
         count changed) and insights are read again, then never again.
     """

@@ -50,6 +50,9 @@ REFRESH_ENDPOINT = "GET /refresh_access_token"
 # Code 100 naming the proof: the app secret is wrong or missing (§6)
 BAD_PARAMETER_CODE = 100
 PROOF = "appsecret_proof"
+# The parameters of a `next` URL that name the next page (§3): `after`, and where `after` names
+# a coarse place whose value repeats across pages (hashtag recent media, §2), the exact place.
+FORWARD_CURSORS = ("after", "__paging_token")
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
@@ -63,6 +66,12 @@ class GraphPage:
 
     items: list[dict[str, Any]]
     answer: Answer
+
+    @property
+    def next_cursor(self) -> dict[str, str] | None:
+        """The cursor parameters of the next page (None: the list ends here); they hold no token."""
+        query = next_page_query(self.answer.pagination)
+        return None if query is None else {key: value for key, value in query.items() if key in FORWARD_CURSORS}
 
 
 class GraphClient(HttpClient):

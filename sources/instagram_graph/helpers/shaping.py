@@ -258,6 +258,12 @@ def hashtag_media_row(media: Mapping[str, Any], hashtag: str, hashtag_id: str, o
     }
 
 
+def hashtag_top_media_row(
+    media: Mapping[str, Any], hashtag: str, hashtag_id: str, rank: int, observed_at: datetime
+) -> dict[str, Any]:
+    return {**hashtag_media_row(media, hashtag, hashtag_id, observed_at), "rank": rank}
+
+
 def competitor_rows(found: Mapping[str, Any], username: str, observed_at: datetime) -> Rows:
     """A competitor's counters snapshot and its newest media (business discovery)."""
     media = (found.get("media") or {}).get("data") or []
