@@ -24,6 +24,15 @@ PUBLIC_MEDIA_COLUMNS = [
     ("comments_count", BIGINT, "Comments when observed."),
     OBSERVED_AT,
 ]
+# A snapshot of a media's counters (the accounts' media, competitors' media).
+MEDIA_COUNTS_COLUMNS = [
+    ("snapshot_key", TEXT, "media_id + ':' + observed_at (unix seconds)."),
+    ("media_id", TEXT, "Media id."),
+    OBSERVED_AT,
+    ("like_count", BIGINT, "Likes."),
+    ("comments_count", BIGINT, "Comments."),
+]
+
 # A media of a hashtag's list (recent media, top media).
 HASHTAG_MEDIA_COLUMNS = [
     ("hashtag", TEXT, "Hashtag name, without '#', lower case."),
@@ -102,13 +111,7 @@ TABLES: dict[str, dict[str, Any]] = {
             " schedule, kind 'counters')."
         ),
         "primary_key": "snapshot_key",
-        "columns": [
-            ("snapshot_key", TEXT, "media_id + ':' + observed_at (unix seconds)."),
-            ("media_id", TEXT, "Media id."),
-            OBSERVED_AT,
-            ("like_count", BIGINT, "Likes."),
-            ("comments_count", BIGINT, "Comments."),
-        ],
+        "columns": MEDIA_COUNTS_COLUMNS,
     },
     "comments": {
         "description": "Comments of the media, and their replies (one level deep, `parent_id`).",
@@ -260,13 +263,26 @@ TABLES: dict[str, dict[str, Any]] = {
         ],
     },
     "competitor_media": {
-        "description": "A competitor's newest media with their public counters (business discovery), latest per media.",
+        "description": (
+            "A configured competitor's media with their public counters (business discovery), latest per"
+            " media: its whole list (the newest 10,000, §2) from the first read on, and each run's new media."
+        ),
         "primary_key": "media_id",
+        "dedup_sort": ("observed_at", "desc"),
         "columns": [
             ("media_id", TEXT, "Media id."),
             ("username", TEXT, "The competitor's user name."),
             *PUBLIC_MEDIA_COLUMNS,
         ],
+    },
+    "competitor_media_counts": {
+        "description": (
+            "A snapshot of a competitor's media's counters each time business discovery listed it: every run"
+            " reads at least the newest page (`media_page_size` media), so their engagement is followed run"
+            " after run; an older media has the snapshot of the read that reached it."
+        ),
+        "primary_key": "snapshot_key",
+        "columns": MEDIA_COUNTS_COLUMNS,
     },
     "extraction_errors": V1_TABLES["extraction_errors"],
     "refresh_schedule": V1_TABLES["refresh_schedule"],

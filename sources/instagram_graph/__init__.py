@@ -71,8 +71,8 @@ def instagram_graph(
             token can see).
         hashtags: hashtags whose recent and top media to read (Facebook Login only; at most 30
             unique in 7 days, §2).
-        competitors: user names of other professional accounts whose public counters and
-            newest media to read (business discovery, Facebook Login only).
+        competitors: user names of other professional accounts whose public counters and media
+            to read (business discovery, Facebook Login only).
         media_metrics: the lifetime metrics asked of media per `media_product_type` (default:
             `settings.MEDIA_METRICS`); a metric the API refuses is dropped and remembered.
         token_file: a file where the source keeps the Instagram Login token it refreshes, and
@@ -167,8 +167,9 @@ def instagram_graph(
         yield from items(through_facebook_login("hashtags", reader.rows_of) if reader.names else iter(()))
 
     def competitor_snapshots() -> Iterator[Any]:
-        """The public counters and newest media of `competitors` (business discovery)."""
-        reader = Competitors(run, client, competitor_names)
+        """The public counters and media of `competitors` (business discovery)."""
+        state = dlt.current.resource_state().setdefault("competitors", {})
+        reader = Competitors(run, client, competitor_names, state, tuning.media_page_size)
         yield from items(through_facebook_login("competitors", reader.rows_of) if competitor_names else iter(()))
 
     def account_insights_daily() -> Iterator[Any]:

@@ -138,9 +138,50 @@ def test_competitors_through_business_discovery(tmp_path: Path, graph_emulator: 
     assert loader.rows("SELECT username, account_id, followers_count, media_count FROM competitor_counts") == [
         (rival, model.user_id(professional), facts["followers_count"], len(model.media_of(professional)))
     ]
-    newest = [model.media_id(index) for index in model.media_of(professional)[:25]]
-    assert loader.column("SELECT media_id FROM competitor_media ORDER BY created_time DESC, media_id") == newest
+    every = [model.media_id(index) for index in model.media_of(professional)]
+    assert loader.column("SELECT media_id FROM competitor_media ORDER BY created_time DESC, media_id DESC") == every
     assert loader.rows("SELECT entity_kind, entity_id FROM extraction_errors") == [("competitor", unknown)]
+
+
+def competitor_counts(emulator: Emulator, user: int, newest: int) -> set[tuple[str, int, int]]:
+    """(media id, likes, comments) of the `newest` media of `user`, as the world holds them now."""
+    model = emulator.graph.model
+    return {(model.media_id(m), model.media(m)[6], model.media(m)[7]) for m in model.media_of(user)[:newest]}
+
+
+def test_competitors_media_are_read_down_to_the_last_read_with_their_counters_each_run(
+    tmp_path: Path, serve_graph
+) -> None:
+    emulator = serve_graph()
+    model, world = emulator.graph.model, emulator.graph.model.world
+    rival = next(
+        i for i in range(1, 300) if model.is_professional(i) and i != model.owner and len(model.media_of(i)) > 10
+    )
+    loader = GraphLoader(tmp_path)
+    discovery = "GET /{ig-user-id}"  # business discovery, asked of the account
+    loader.run(emulator, "competitors", competitors=[model.user(rival)["username"]])
+    assert emulator.stats.by_endpoint[discovery] == -(-len(model.media_of(rival)) // PAGE_SIZE) > 2
+    snapshots = {}
+    for posted in (3, 7):  # new media fill less than a page, then more
+        with emulator.graph.world_lock:
+            for _ in range(posted):
+                world.publish(world.user_ids()[rival])
+            model.changed()
+        emulator.advance(3600)  # likes and comments come
+        emulator.stats.reset()
+        loader.run(emulator, "competitors", competitors=[model.user(rival)["username"]])
+        # the pages down to the first that holds a media of the last read
+        assert emulator.stats.by_endpoint[discovery] == -(-(posted + 1) // PAGE_SIZE)
+        read = PAGE_SIZE * emulator.stats.by_endpoint[discovery]
+        snapshots[world.now] = competitor_counts(emulator, rival, read)
+    every = [model.media_id(index) for index in model.media_of(rival)]
+    assert loader.column("SELECT media_id FROM competitor_media ORDER BY created_time DESC, media_id DESC") == every
+    for now, truth in snapshots.items():
+        loaded = loader.rows(
+            f"SELECT media_id, like_count, comments_count FROM competitor_media_counts WHERE epoch(observed_at) = {now}"
+        )
+        assert set(loaded) == truth and len(loaded) == len(truth)
+    assert loader.column("SELECT count(DISTINCT observed_at) FROM competitor_media_counts") == [3]
 
 
 def test_media_the_account_is_tagged_in(tmp_path: Path, graph_emulator: Emulator) -> None:

@@ -130,11 +130,7 @@ class GraphClient(HttpClient):
         while True:
             answer = self.get(path, query, endpoint=endpoint)
             items = [item for item in answer.data or [] if isinstance(item, dict)]
-            ids = {str(item.get("id")) for item in items}
-            if seen and ids and ids <= seen:
-                message = f"{endpoint} ({path}): the list loops (a page brings nothing new); its read stops here"
-                raise refused(message, CURSOR_LOOP, endpoint, answer.observed_at)
-            seen |= ids
+            check_progress(seen, items, endpoint, path, answer)
             yield GraphPage(items, answer)
             next_query = next_page_query(answer.pagination)
             if next_query is None:
@@ -227,6 +223,16 @@ class GraphClient(HttpClient):
             f"{safe}: HTTP {status} without the Graph error envelope: is base_url ({self.base_url}) the Graph API?",
             **kwargs,
         )
+
+
+def check_progress(seen: set[str], items: list[dict[str, Any]], endpoint: str, path: str, answer: Answer) -> None:
+    """Note a page's items among those `seen` in this read of a list; a page that brings none
+    new ends the read (`CursorLoop`: its cursors lead back)."""
+    ids = {str(item.get("id")) for item in items}
+    if seen and ids and ids <= seen:
+        message = f"{endpoint} ({path}): the list loops (a page brings nothing new); its read stops here"
+        raise refused(message, CURSOR_LOOP, endpoint, answer.observed_at)
+    seen |= ids
 
 
 def next_page_query(paging: Mapping[str, Any]) -> dict[str, str] | None:
