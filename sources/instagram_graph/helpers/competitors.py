@@ -62,6 +62,8 @@ class Competitors:
         self.run = run
         self.client = client
         self.usernames = usernames
+        for name in [name for name in state if name not in usernames]:
+            del state[name]  # no longer configured
         self.reads = state
         self.page_size = page_size
 
