@@ -5,8 +5,9 @@ measured against the world's truth.
 The world: `WorldConfig(seed=42, users=2000, media_per_user=40)`, served by the Graph mode
 emulator; the token is the default user's (Facebook Login, one professional account: 214 media,
 70 of them with comments, 359 media it is tagged in, a few live stories). The source runs with
-its defaults (all resources, no hashtags or competitors: they read other accounts, on limits of
-their own), each run a dlt pipeline in this process into one DuckDB file. The world advances one
+its defaults (all resources) and two hashtags (`love`, the world's busiest, about 250 media in
+24 hours, and `fashion`) and the two most followed competitors business discovery serves, each
+run a dlt pipeline in this process into one DuckDB file. The world advances one
 hour between runs (`Emulator.advance`, at the world's default rates: new media, likes, comments;
 stories come and go), never a sleep.
 
@@ -26,7 +27,14 @@ the API serves (100):
   since the media was last read (at first read: when it has any);
 - a story's insights once it reached 6 h and 23 h of its 24 (they grow until it expires), at
   the first run after each;
-- once a day: the account's daily insights (one request) and the whole tagged media list.
+- once a day: the account's daily insights (one request), its audience (one request per
+  demographic breakdown, one for `online_followers`: the API answers one breakdown a request)
+  and the whole tagged media list;
+- each hashtag: its search on the first run; its recent media (pages of 50) down to the first
+  page holding the newest media of the last run's read (the whole list on the first run, or
+  when that media left the 24 hours); its top media (one page of 50);
+- each competitor: one business discovery request per page of 100 of its media, down to the
+  first page holding the newest media of the last run's read (its whole list on the first run).
 
 Prints:
 1. the first read, without a usage limit: requests ÷ the minimum, per endpoint where they differ;
@@ -47,14 +55,17 @@ Prints:
 
     .venv/bin/python -m bench.bench_graph_source [--hours 168] [--limit 100]
 
-Measured 2026-12-08 at commit c3f54dc (2 cores shared with other jobs, load about 12: 800 s):
-1. first read: 1.000 (295 / 295 requests)
-2. 168 hourly runs: 1.000 (934 / 934), no run off its minimum
-3. 100 calls an hour: 0 answers refused for throttling; runs 0-2 stopped at the share (80
-   calls each) and run 3 finished the first read; after it, counters: 31 moments due, all read
+Measured 2026-12-08 at commit daaec37 (2 cores shared with other jobs, load about 14: 1,663 s),
+with the two hashtags and two competitors:
+1. first read: 1.000 (313 / 313 requests)
+2. 168 hourly runs: 1.000 (1,977 / 1,977), no run off its minimum
+3. 100 calls an hour: 0 answers refused for throttling; runs 0-3 stopped at the share (80
+   calls each) and run 4 finished the first read; after it, counters: 31 moments due, all read
    within the hour (max lateness 0.93 h), 100 % equal to the world's; insights: 28 moments, all
    within the hour (max 0.93 h), 100 % equal; 14 stories expired, each with its insights last
    read at 23.0 h of age or later; account insights read every 24.0 h.
+Without hashtags or competitors, at commit c3f54dc: 1.000 for the first read (295) and over 168
+hourly runs (934); runs 0-2 stopped at the share, run 3 finished the first read.
 Before the source was fitted to it: 298 requests on the first read (a profile request per
 account, the insights of stories too young to have any), 11 in a sampled hour where 7 do (the
 profile, every live story's insights each run, the whole tagged list each run), and under a
@@ -80,16 +91,39 @@ HOUR = 3600
 DAY = 24 * HOUR
 WORLD = {"seed": 42, "users": 2000, "media_per_user": 40}
 PAGE = 100  # the most a page of the Graph API holds (§3)
+HASHTAG_PAGE = 50  # the most a page of hashtag media holds (§2)
+HASHTAGS = ("love", "fashion")
+COMPETITORS = 2
 KEPT = 730 * DAY  # insights kept two years (§2)
 MEDIA = "GET /{ig-user-id}/media"
 COMMENTS, REPLIES = "GET /{ig-media-id}/comments", "GET /{ig-comment-id}/replies"
 INSIGHTS = "GET /{ig-media-id}/insights"
 EVERY_RUN = ("GET /debug_token", "GET /me/accounts", "GET /{ig-user-id}/stories", "GET /{ig-user-id}/tags")
+SEARCH, RECENT, TOP = "GET /ig_hashtag_search", "GET /{ig-hashtag-id}/recent_media", "GET /{ig-hashtag-id}/top_media"
+DISCOVERY = "GET /{ig-user-id}"  # business discovery, a field of the account
 
 
-def pages(items: int) -> int:
+def pages(items: int, size: int = PAGE) -> int:
     """Requests to read a list of `items` (an empty list is one request)."""
-    return max(1, math.ceil(items / PAGE))
+    return max(1, math.ceil(items / size))
+
+
+def down_to(items: list[int], last_top: int | None) -> int:
+    """How many of a newest-first list a read goes through to reach `last_top`, the newest item
+    of the last read (all of them without one, or when it left the list)."""
+    if last_top is None or last_top not in items:
+        return len(items)
+    return items.index(last_top) + 1
+
+
+def competitor_indices(model: Any) -> list[int]:
+    """The `COMPETITORS` most followed other professional accounts business discovery serves."""
+    served = [
+        i
+        for i in range(model.world.user_count())
+        if i != model.owner and model.is_professional(i) and not model.age_gated(i) and model.media_of(i)
+    ]
+    return sorted(served, key=lambda i: (-model.user(i)["followers_count"], i))[:COMPETITORS]
 
 
 class Minimum:
@@ -97,14 +131,21 @@ class Minimum:
     docstring says how); one instance follows one history of runs."""
 
     def __init__(self, model: Any):
-        from sources.instagram_graph.settings import DEFAULT_ENGAGEMENT_AGES_HOURS, STORY_INSIGHTS_AGES_HOURS
+        from sources.instagram_graph.settings import (
+            DEFAULT_ENGAGEMENT_AGES_HOURS,
+            DEMOGRAPHIC_BREAKDOWNS,
+            STORY_INSIGHTS_AGES_HOURS,
+        )
 
         self.model = model
+        self.daily_requests = 1 + len(DEMOGRAPHIC_BREAKDOWNS) + 1  # daily insights, the audience
         self.ages = [int(hours * HOUR) for hours in DEFAULT_ENGAGEMENT_AGES_HOURS]
         self.story_ages = [int(hours * HOUR) for hours in STORY_INSIGHTS_AGES_HOURS]
         self.count_at_read: dict[int, int] = {}  # a media's comments count when last read
         self.daily_at: int | None = None  # when account insights and the whole tags list were read
         self.last_run: int | None = None
+        self.competitors = competitor_indices(model)
+        self.newest_read: dict[str | int, int] = {}  # hashtag name or competitor -> the newest media read
 
     def run(self) -> Counter[str]:
         """The requests of a run now (the world as it is), and what it read noted."""
@@ -131,11 +172,27 @@ class Minimum:
             if self._reached(posted, self.story_ages, with_creation=False):
                 needed[INSIGHTS] += 1
         if self.daily_at is None or now - self.daily_at >= DAY:
-            needed["GET /{ig-user-id}/insights"] += 1
+            needed["GET /{ig-user-id}/insights"] += self.daily_requests
             needed["GET /{ig-user-id}/tags"] = pages(len(model.tagged_in(owner)))
             self.daily_at = now
+        self._hashtags_and_competitors(needed)
         self.last_run = now
         return +needed
+
+    def _hashtags_and_competitors(self, needed: Counter[str]) -> None:
+        model, now = self.model, self.model.world.now
+        for name in HASHTAGS:
+            recent = [m for m in model.hashtag_media(model.world.tag_index(name)) if model.media(m)[1] > now - DAY]
+            if self.last_run is None:
+                needed[SEARCH] += 1
+            needed[RECENT] += pages(down_to(recent, self.newest_read.get(name)), HASHTAG_PAGE)
+            needed[TOP] += 1
+            if recent:
+                self.newest_read[name] = recent[0]
+        for competitor in self.competitors:
+            media = model.media_of(competitor)
+            needed[DISCOVERY] += pages(down_to(media, self.newest_read.get(competitor)))
+            self.newest_read[competitor] = media[0]
 
     def _reached(self, posted: int, ages: list[int], *, with_creation: bool) -> bool:
         """Whether a moment of `posted + ages` (or `posted` itself) passed since the last run
@@ -154,6 +211,8 @@ class Cron:
         self.workdir = workdir
         self.emulator = emulator
         self.token = emulator.access_token  # 60 days: the week never nears its expiry
+        model = emulator.graph.model
+        self.competitors = [model.user(i)["username"] for i in competitor_indices(model)]
 
     def pipeline(self) -> Any:
         import dlt
@@ -174,7 +233,13 @@ class Cron:
 
         self.emulator.stats.reset()
         pipeline = self.pipeline()
-        pipeline.run(instagram_graph(base_url=self.emulator.base_url, access_token=self.token))
+        source = instagram_graph(
+            base_url=self.emulator.base_url,
+            access_token=self.token,
+            hashtags=list(HASHTAGS),
+            competitors=self.competitors,
+        )
+        pipeline.run(source)
         return Counter(self.emulator.stats.by_endpoint), last_run(pipeline)
 
     def rows(self, sql: str) -> list[tuple]:

@@ -32,6 +32,22 @@ PUBLIC_MEDIA_COLUMNS = [
     ("comments_count", BIGINT, "Comments when observed."),
     OBSERVED_AT,
 ]
+# A snapshot of a media's counters (the accounts' media, competitors' media).
+MEDIA_COUNTS_COLUMNS = [
+    ("snapshot_key", TEXT, "media_id + ':' + observed_at (unix seconds)."),
+    ("media_id", TEXT, "Media id."),
+    OBSERVED_AT,
+    ("like_count", BIGINT, "Likes."),
+    ("comments_count", BIGINT, "Comments."),
+]
+
+# A media of a hashtag's list (recent media, top media).
+HASHTAG_MEDIA_COLUMNS = [
+    ("hashtag", TEXT, "Hashtag name, without '#', lower case."),
+    ("media_id", TEXT, "Media id."),
+    ("hashtag_id", TEXT, "The hashtag's id (`ig_hashtag_search`)."),
+    *PUBLIC_MEDIA_COLUMNS,
+]
 
 TABLES: dict[str, dict[str, Any]] = {
     "accounts": {
@@ -103,13 +119,7 @@ TABLES: dict[str, dict[str, Any]] = {
             " schedule, kind 'counters')."
         ),
         "primary_key": "snapshot_key",
-        "columns": [
-            ("snapshot_key", TEXT, "media_id + ':' + observed_at (unix seconds)."),
-            ("media_id", TEXT, "Media id."),
-            OBSERVED_AT,
-            ("like_count", BIGINT, "Likes."),
-            ("comments_count", BIGINT, "Comments."),
-        ],
+        "columns": MEDIA_COUNTS_COLUMNS,
     },
     "comments": {
         "description": "Comments of the media, and their replies (one level deep, `parent_id`).",
@@ -223,15 +233,25 @@ TABLES: dict[str, dict[str, Any]] = {
     "hashtag_media": {
         "description": (
             "Recent media of the configured hashtags (`/{hashtag-id}/recent_media`: the last 24 hours),"
-            " as the API shows them to the account that searched the hashtag."
+            " as the API shows them to the account that searched the hashtag, latest per media. Each read goes"
+            " newest first down to the media of the last complete one, so counters are as of the last read"
+            " that listed the media."
+        ),
+        "primary_key": ("hashtag", "media_id"),
+        "dedup_sort": ("observed_at", "desc"),
+        "columns": HASHTAG_MEDIA_COLUMNS,
+    },
+    "hashtag_top_media": {
+        "description": (
+            "Top media of the configured hashtags (`/{hashtag-id}/top_media`: the most popular, read whole"
+            " at every read of the hashtag), latest per media: the current top of a hashtag is its rows of"
+            " its latest `observed_at`; older rows are media that were in its top when last seen there."
         ),
         "primary_key": ("hashtag", "media_id"),
         "dedup_sort": ("observed_at", "desc"),
         "columns": [
-            ("hashtag", TEXT, "Hashtag name, without '#', lower case."),
-            ("media_id", TEXT, "Media id."),
-            ("hashtag_id", TEXT, "The hashtag's id (`ig_hashtag_search`)."),
-            *PUBLIC_MEDIA_COLUMNS,
+            *HASHTAG_MEDIA_COLUMNS,
+            ("rank", BIGINT, "Its place in the top when last seen there (1: the most popular)."),
         ],
     },
     "competitor_counts": {
@@ -251,13 +271,26 @@ TABLES: dict[str, dict[str, Any]] = {
         ],
     },
     "competitor_media": {
-        "description": "A competitor's newest media with their public counters (business discovery), latest per media.",
+        "description": (
+            "A configured competitor's media with their public counters (business discovery), latest per"
+            " media: its whole list (the newest 10,000, §2) from the first read on, and each run's new media."
+        ),
         "primary_key": "media_id",
+        "dedup_sort": ("observed_at", "desc"),
         "columns": [
             ("media_id", TEXT, "Media id."),
             ("username", TEXT, "The competitor's user name."),
             *PUBLIC_MEDIA_COLUMNS,
         ],
+    },
+    "competitor_media_counts": {
+        "description": (
+            "A snapshot of a competitor's media's counters each time business discovery listed it: every run"
+            " reads at least the newest page (`media_page_size` media), so their engagement is followed run"
+            " after run; an older media has the snapshot of the read that reached it."
+        ),
+        "primary_key": "snapshot_key",
+        "columns": MEDIA_COUNTS_COLUMNS,
     },
     # v1's tables, written by the shared machinery; only the kinds of entity are this API's
     "extraction_errors": with_column_described(

@@ -96,6 +96,7 @@ GRAPH_READ_COLUMNS: dict[str, tuple[str, ...]] = {
         "media_count",
     ),
     "competitor_media": ("media_id", "username", "created_time", "like_count", "comments_count", "observed_at"),
+    "competitor_media_counts": ("media_id", "observed_at", "like_count", "comments_count"),
 }
 
 

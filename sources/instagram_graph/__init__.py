@@ -69,10 +69,10 @@ def instagram_graph(
         api_version: the version every path carries (`v24.0`).
         accounts: ids or user names of the accounts to read (default: every account the
             token can see).
-        hashtags: hashtags whose recent media to read (Facebook Login only; at most 30 unique
-            in 7 days, §2).
-        competitors: user names of other professional accounts whose public counters and
-            newest media to read (business discovery, Facebook Login only).
+        hashtags: hashtags whose recent and top media to read (Facebook Login only; at most 30
+            unique in 7 days, §2).
+        competitors: user names of other professional accounts whose public counters and media
+            to read (business discovery, Facebook Login only).
         media_metrics: the lifetime metrics asked of media per `media_product_type` (default:
             `settings.MEDIA_METRICS`); a metric the API refuses is dropped and remembered.
         token_file: a file where the source keeps the Instagram Login token it refreshes, and
@@ -161,13 +161,15 @@ def instagram_graph(
         yield from read(through[0])
 
     def hashtag_media() -> Iterator[Any]:
-        """The recent media of `hashtags`."""
-        reader = Hashtags(run, client, hashtags, dlt.current.source_state().setdefault("hashtags", {}))
+        """The recent and top media of `hashtags`."""
+        state = dlt.current.source_state().setdefault("hashtags", {})
+        reader = Hashtags(run, client, hashtags, state, tuning.media_page_size)
         yield from items(through_facebook_login("hashtags", reader.rows_of) if reader.names else iter(()))
 
     def competitor_snapshots() -> Iterator[Any]:
-        """The public counters and newest media of `competitors` (business discovery)."""
-        reader = Competitors(run, client, competitor_names)
+        """The public counters and media of `competitors` (business discovery)."""
+        state = dlt.current.resource_state().setdefault("competitors", {})
+        reader = Competitors(run, client, competitor_names, state, tuning.media_page_size)
         yield from items(through_facebook_login("competitors", reader.rows_of) if competitor_names else iter(()))
 
     def account_insights_daily() -> Iterator[Any]:

@@ -30,12 +30,9 @@ MEDIA_FIELDS = (
 STORY_FIELDS = "id,media_type,media_url,thumbnail_url,permalink,timestamp"
 HASHTAG_MEDIA_FIELDS = "id,caption,media_type,permalink,timestamp,like_count,comments_count"
 TAGGED_MEDIA_FIELDS = f"{HASHTAG_MEDIA_FIELDS},username,owner{{id}}"
-# Business discovery (§2): a competitor's public counters and its newest media, in one request.
-COMPETITOR_MEDIA_LIMIT = 25
-COMPETITOR_FIELDS = (
-    "id,username,followers_count,follows_count,media_count,"
-    f"media.limit({COMPETITOR_MEDIA_LIMIT}){{{HASHTAG_MEDIA_FIELDS}}}"
-)
+# Business discovery (§2): a competitor's public counters, and a page of its media (the nested
+# `media` edge, `media.after(C).limit(N){…}`), in one request.
+COMPETITOR_FIELDS = "id,username,followers_count,follows_count,media_count"
 REPLY_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id"
 # replies nested in their comment, as many as a page holds (§2: one level deep)
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies.limit({MAX_PAGE_SIZE}){{{REPLY_FIELDS}}}"
@@ -107,7 +104,7 @@ class GraphTuning(Tuning):
     """How the Graph API source reads (`[sources.instagram_graph.tuning]`), beside what `Tuning`
     shares. `budget_share` is the share of the usage limit (§5) it may use before it stops.
 
-    media_page_size: `limit` per page of media and comments.
+    media_page_size: `limit` per page of media and comments (hashtag media: at most 50).
     engagement_ages_hours: ages after posting at which a media's counters, comments (when their
         count changed) and insights are read again, then never again.
     """

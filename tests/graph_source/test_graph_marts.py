@@ -26,11 +26,11 @@ from sources.instagram_graph.settings import (
 )
 from transforms import run_transforms
 
-from .conftest import GRAPH_AUDIENCE_WORLD, GraphLoader, Truth, analytics, reply
+from .conftest import GRAPH_AUDIENCE_WORLD, PAGE_SIZE, GraphLoader, Truth, analytics, reply
 
 KINDS = {0: "image", 1: "video", 2: "carousel"}
 FORMATS = {("FEED", "image"): "feed_image", ("FEED", "video"): "feed_video", ("FEED", "carousel"): "carousel"}
-WINDOW = 25  # the newest media business discovery gives of a competitor, the benchmark's window
+WINDOW = 25  # the newest media an account had posted, the benchmark's window
 COMPETITORS = 3
 SECOND_RUN = ("accounts", "account_insights", "audience", "stories", "competitors")
 
@@ -78,9 +78,21 @@ def insight_values(data: list[dict[str, Any]] | None) -> dict[str, int] | None:
     return {metric["name"]: metric["values"][0]["value"] for metric in data} if data else None
 
 
-def served_now(emulator: Emulator, competitors: list[str], with_media: bool) -> Served:
+def competitor_media_read(model: Any, user: int, before: Served | None) -> list[int]:
+    """The media of a competitor a run reads: its whole list at first, then its newest pages of
+    `PAGE_SIZE` down to the first holding a media the run `before` read."""
+    media = model.media_of(user)
+    if before is None:
+        return media
+    known = before.media[(False, model.user_id(user))]
+    new = next((position for position, m in enumerate(media) if model.media_id(m) in known), len(media))
+    return media[: PAGE_SIZE * -(-(new + 1) // PAGE_SIZE)]
+
+
+def served_now(emulator: Emulator, competitors: list[str], with_media: bool, before: Served | None = None) -> Served:
     """What the emulator serves now of what the source reads: the token user's media (if
-    `with_media`), live stories, daily insights, audience, counters and the competitors'."""
+    `with_media`), live stories, daily insights, audience, counters and the competitors' (the
+    media of theirs read after the run `before`)."""
     truth, model = Truth(emulator), emulator.graph.model
     now = emulator.world.now
     served = Served(at(now))
@@ -117,7 +129,7 @@ def served_now(emulator: Emulator, competitors: list[str], with_media: bool) -> 
         served.snapshots[key] = (username or facts["username"], facts["followers_count"], facts["media_count"])
         if own and not with_media:
             continue
-        indices = model.media_of(i) if own else model.media_of(i)[:WINDOW]
+        indices = model.media_of(i) if own else competitor_media_read(model, i, before)
         served.media[key] = {
             model.media_id(m): (at(model.media(m)[1]), model.media(m)[6] + model.media(m)[7]) for m in indices
         }
@@ -151,11 +163,24 @@ def graph_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphMarts
         runs = [served_now(emulator, competitors, with_media=True)]
         loader.run(emulator, competitors=competitors)
         emulator.advance(DAY)
-        runs.append(served_now(emulator, competitors, with_media=False))
+        like_newest_media(emulator, competitors)  # their engagement moves between the runs
+        runs.append(served_now(emulator, competitors, with_media=False, before=runs[0]))
         loader.run(emulator, *SECOND_RUN, competitors=competitors)
         run_transforms(loader.pipeline())
         usernames = {model.user_id(i): model.user(i)["username"] for i in range(emulator.world.user_count())}
         yield GraphMarts(loader.database, runs, truth.account_id, usernames)
+
+
+def like_newest_media(emulator: Emulator, usernames: list[str]) -> None:
+    """Ten users like each account's newest media now."""
+    world = emulator.world
+    users = world.user_ids()
+    with emulator.graph.world_lock:
+        for username in usernames:
+            newest = world.media_ids_of_user(users[world.username_index(username)])[0]
+            for liker in users[:10]:
+                world.like(liker, newest)
+        emulator.graph.model.changed()
 
 
 def latest_posts(marts: GraphMarts) -> dict[str, Post]:
@@ -343,7 +368,7 @@ def test_competitor_benchmark_puts_competitors_beside_the_own_account(graph_mart
     seen: dict[tuple[bool, str], dict[str, tuple[datetime, int]]] = defaultdict(dict)
     followers_before: dict[tuple[bool, str], int] = {}
     for served in graph_marts.runs:
-        for key, media in served.media.items():  # media merged, counters as last seen
+        for key, media in served.media.items():  # media merged, counters as of this run
             seen[key].update(media)
         for key, (username, followers, posts) in served.snapshots.items():
             before = followers_before.get(key)

@@ -23,10 +23,10 @@ from tests.process_output import ProcessOutput
 from tests.shared import source_env
 from tests.source.pipeline_process import start
 
-from .conftest import GRAPH_SOURCE_WORLD, PAGE_SIZE, GraphLoader
+from .conftest import GRAPH_SOURCE_WORLD, PAGE_SIZE, GraphLoader, Truth
 
 GRAPH = "graph"
-HASHTAGS = ["love"]  # the source state's hashtag bookkeeping goes through the kills too
+HASHTAGS = ["love"]  # the source state's hashtag and competitor bookkeeping goes through the kills too
 # between the first read and the later run: media reach their next ages, comments come, stories
 # expire and others are posted
 LATER_SECONDS = 4 * 86400
@@ -55,11 +55,12 @@ def test_sigkill_through_a_first_read_and_a_later_run_then_rerun_equals_clean_ru
     clean = GraphLoader(tmp_path / "clean")
     requests = []
     with emulator() as served:
+        competitors = Truth(served).competitors(1)
         for moment in range(2):
             if moment:
                 served.advance(LATER_SECONDS)
             served.stats.reset()
-            clean.run(served, hashtags=HASHTAGS)
+            clean.run(served, hashtags=HASHTAGS, competitors=competitors)
             requests.append(served.stats.total)
 
     killed = GraphLoader(tmp_path / "killed")
@@ -72,6 +73,7 @@ def test_sigkill_through_a_first_read_and_a_later_run_then_rerun_equals_clean_ru
                     "BASE_URL": served.base_url,
                     "ACCESS_TOKEN": served.access_token,
                     "HASHTAGS": json.dumps(HASHTAGS),
+                    "COMPETITORS": json.dumps(competitors),
                     "MEDIA_PAGE_SIZE": str(PAGE_SIZE),  # as `GraphLoader.run`
                 },
                 "SOURCES__INSTAGRAM_GRAPH",
@@ -91,7 +93,7 @@ def test_sigkill_through_a_first_read_and_a_later_run_then_rerun_equals_clean_ru
     assert tables == clean.tables()
     for table, key in (("media", "id"), ("comments", "id"), ("media_counts", "snapshot_key")):
         assert killed.rows(f"SELECT count(*) - count(DISTINCT {key}) FROM {table}") == [(0,)]
-    assert tables["media_insights"] and tables["stories"] and tables["hashtag_media"]
+    assert tables["media_insights"] and tables["stories"] and tables["hashtag_media"] and tables["competitor_media"]
 
 
 def kill_a_run(served: Emulator, loader: GraphLoader, env: dict[str, str], kill: Kill, requests: int) -> None:

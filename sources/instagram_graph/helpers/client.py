@@ -50,6 +50,9 @@ REFRESH_ENDPOINT = "GET /refresh_access_token"
 # Code 100 naming the proof: the app secret is wrong or missing (§6)
 BAD_PARAMETER_CODE = 100
 PROOF = "appsecret_proof"
+# The parameters of a `next` URL that name the next page (§3): `after`, and where `after` names
+# a coarse place whose value repeats across pages (hashtag recent media, §2), the exact place.
+FORWARD_CURSORS = ("after", "__paging_token")
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
@@ -63,6 +66,12 @@ class GraphPage:
 
     items: list[dict[str, Any]]
     answer: Answer
+
+    @property
+    def next_cursor(self) -> dict[str, str] | None:
+        """The cursor parameters of the next page (None: the list ends here); they hold no token."""
+        query = next_page_query(self.answer.pagination)
+        return None if query is None else {key: value for key, value in query.items() if key in FORWARD_CURSORS}
 
 
 class GraphClient(HttpClient):
@@ -121,11 +130,7 @@ class GraphClient(HttpClient):
         while True:
             answer = self.get(path, query, endpoint=endpoint)
             items = [item for item in answer.data or [] if isinstance(item, dict)]
-            ids = {str(item.get("id")) for item in items}
-            if seen and ids and ids <= seen:
-                message = f"{endpoint} ({path}): the list loops (a page brings nothing new); its read stops here"
-                raise refused(message, CURSOR_LOOP, endpoint, answer.observed_at)
-            seen |= ids
+            check_progress(seen, items, endpoint, path, answer)
             yield GraphPage(items, answer)
             next_query = next_page_query(answer.pagination)
             if next_query is None:
@@ -218,6 +223,16 @@ class GraphClient(HttpClient):
             f"{safe}: HTTP {status} without the Graph error envelope: is base_url ({self.base_url}) the Graph API?",
             **kwargs,
         )
+
+
+def check_progress(seen: set[str], items: list[dict[str, Any]], endpoint: str, path: str, answer: Answer) -> None:
+    """Note a page's items among those `seen` in this read of a list; a page that brings none
+    new ends the read (`CursorLoop`: its cursors lead back)."""
+    ids = {str(item.get("id")) for item in items}
+    if seen and ids and ids <= seen:
+        message = f"{endpoint} ({path}): the list loops (a page brings nothing new); its read stops here"
+        raise refused(message, CURSOR_LOOP, endpoint, answer.observed_at)
+    seen |= ids
 
 
 def next_page_query(paging: Mapping[str, Any]) -> dict[str, str] | None:

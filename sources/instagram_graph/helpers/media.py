@@ -31,6 +31,7 @@ from ...common.source_run import SourceRun
 from ..settings import COMMENT_FIELDS, INSIGHTS_KEPT, MEDIA_FIELDS, REPLY_FIELDS
 from .client import GraphClient, GraphPage, next_page_query
 from .insights import MediaInsights
+from .newest_first import is_old, position
 from .shaping import comment_row, graph_time, media_rows
 
 logger = logging.getLogger("sources.instagram_graph")
@@ -75,7 +76,7 @@ class AccountMedia:
         try:
             for page in pages:
                 if top is None and page.items:
-                    top = _position(page.items[0])
+                    top = position(page.items[0])
                 try:
                     rows, reached = self._page_rows(account_id, page, bookmark, due)
                 except CutShort as cut:
@@ -119,7 +120,7 @@ class AccountMedia:
         new: list[dict[str, Any]] = []
         chosen: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for item in page.items:
-            old = _is_old(item, bookmark)
+            old = is_old(item, bookmark)
             reached = reached or old
             if str(item.get("id")) in due:
                 chosen.append((item, due.pop(str(item.get("id")))))
@@ -214,21 +215,6 @@ class CutShort(Exception):
         super().__init__(str(reason))
         self.rows = rows
         self.reason = reason
-
-
-def _position(item: dict[str, Any]) -> dict[str, Any]:
-    """A media's place in the list: its time, and its id (media can share a second)."""
-    return {"timestamp": item.get("timestamp"), "ids": [str(item.get("id"))]}
-
-
-def _is_old(item: dict[str, Any], bookmark: dict[str, Any] | None) -> bool:
-    """Whether a media was read by an earlier complete pass: at or below the bookmark."""
-    if bookmark is None:
-        return False
-    created, marked = graph_time(item.get("timestamp")), graph_time(bookmark["timestamp"])
-    if created is None or marked is None:
-        return False
-    return created < marked or (created == marked and str(item.get("id")) in bookmark["ids"])
 
 
 def _due_below(due: dict[str, dict[str, Any]], items: list[dict[str, Any]]) -> bool:

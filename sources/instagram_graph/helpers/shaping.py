@@ -99,15 +99,18 @@ def media_rows(media: Mapping[str, Any], account_id: str, observed_at: datetime)
             for position, child in enumerate(children)
             if isinstance(child, dict) and child.get("id") is not None
         ],
-        "media_counts": [
-            {
-                "snapshot_key": snapshot_key(media_id, observed_at),
-                "media_id": media_id,
-                "observed_at": observed_at,
-                "like_count": _int(media.get("like_count")),
-                "comments_count": _int(media.get("comments_count")),
-            }
-        ],
+        "media_counts": [counts_row(media, observed_at)],
+    }
+
+
+def counts_row(media: Mapping[str, Any], observed_at: datetime) -> dict[str, Any]:
+    """A snapshot of a media's counters."""
+    return {
+        "snapshot_key": snapshot_key(str(media["id"]), observed_at),
+        "media_id": str(media["id"]),
+        "observed_at": observed_at,
+        "like_count": _int(media.get("like_count")),
+        "comments_count": _int(media.get("comments_count")),
     }
 
 
@@ -258,9 +261,18 @@ def hashtag_media_row(media: Mapping[str, Any], hashtag: str, hashtag_id: str, o
     }
 
 
-def competitor_rows(found: Mapping[str, Any], username: str, observed_at: datetime) -> Rows:
-    """A competitor's counters snapshot and its newest media (business discovery)."""
-    media = (found.get("media") or {}).get("data") or []
+def hashtag_top_media_row(
+    media: Mapping[str, Any], hashtag: str, hashtag_id: str, rank: int, observed_at: datetime
+) -> dict[str, Any]:
+    return {**hashtag_media_row(media, hashtag, hashtag_id, observed_at), "rank": rank}
+
+
+def competitor_rows(
+    found: Mapping[str, Any], media: list[dict[str, Any]], username: str, observed_at: datetime
+) -> Rows:
+    """A competitor's counters snapshot, and a page of its media with a snapshot of their counters
+    (business discovery)."""
+    media = [item for item in media if item.get("id") is not None]
     return {
         "competitor_counts": [
             {
@@ -274,12 +286,8 @@ def competitor_rows(found: Mapping[str, Any], username: str, observed_at: dateti
             }
         ],
         "competitor_media": [
-            {
-                "media_id": str(item["id"]),
-                "username": username,
-                **public_media_fields(item, observed_at),
-            }
+            {"media_id": str(item["id"]), "username": username, **public_media_fields(item, observed_at)}
             for item in media
-            if isinstance(item, dict) and item.get("id") is not None
         ],
+        "competitor_media_counts": [counts_row(item, observed_at) for item in media],
     }

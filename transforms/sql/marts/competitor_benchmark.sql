@@ -1,10 +1,10 @@
 -- The configured competitors (Graph API business discovery) beside the user's own accounts, one
 -- row per account and day, from its last snapshot that day: followers and their change since
 -- its previous day, media posted, and posting cadence and engagement over the newest 25 media it
--- had posted by then. Business discovery gives a competitor's newest 25 media
--- (`COMPETITOR_MEDIA_LIMIT` of the source's settings), so every account is measured over the
--- same window; the media's likes and comments are as last seen. A competitor is known by its
--- configured user name, an own account by its id.
+-- had posted by then. Each media's likes and comments are as of that snapshot: its latest counter
+-- snapshot taken by then (competitors' newest media are snapshotted every run), or its first
+-- one when it was first read later. A competitor is known by its configured user name, an own
+-- account by its id.
 WITH snapshots AS (
     SELECT
         FALSE AS is_own_account,
@@ -30,12 +30,20 @@ WITH snapshots AS (
 ),
 
 posts AS (
-    SELECT FALSE AS is_own_account, username AS account_key, created_at, likes_count + comments_count AS interactions
+    SELECT FALSE AS is_own_account, username AS account_key, media_id, created_at
     FROM {analytics}.stg_graph_competitor_media
     UNION ALL
-    SELECT TRUE AS is_own_account, media.owner_id AS account_key, media.created_at, media.likes_count + media.comments_count
+    SELECT TRUE AS is_own_account, media.owner_id AS account_key, media.media_id, media.created_at
     FROM {analytics}.stg_media AS media
     INNER JOIN {analytics}.stg_configured_users AS configured ON configured.user_id = media.owner_id
+),
+
+media_counts AS (
+    SELECT FALSE AS is_own_account, media_id, observed_at, likes_count + comments_count AS interactions
+    FROM {analytics}.stg_graph_competitor_media_counts
+    UNION ALL
+    SELECT TRUE AS is_own_account, media_id, observed_at, likes_count + comments_count AS interactions
+    FROM {analytics}.stg_media_counts
 ),
 
 ranked_snapshots AS (
@@ -71,16 +79,40 @@ posted_by_then AS (
         days.account_key,
         days.day,
         days.observed_at,
+        posts.media_id,
         posts.created_at,
-        posts.interactions,
         row_number() OVER (
-            PARTITION BY days.is_own_account, days.account_key, days.day ORDER BY posts.created_at DESC
+            PARTITION BY days.is_own_account, days.account_key, days.day ORDER BY posts.created_at DESC, posts.media_id
         ) AS newness
     FROM days
     INNER JOIN posts
         ON posts.is_own_account = days.is_own_account
         AND posts.account_key = days.account_key
         AND posts.created_at <= days.observed_at
+),
+
+-- each of the newest 25 with its counters as of the day's snapshot (the latest taken by then,
+-- else the first taken after)
+window_media AS (
+    SELECT
+        posted.is_own_account,
+        posted.account_key,
+        posted.day,
+        posted.observed_at,
+        posted.media_id,
+        posted.created_at,
+        media_counts.interactions,
+        row_number() OVER (
+            PARTITION BY posted.is_own_account, posted.account_key, posted.day, posted.media_id
+            ORDER BY
+                CASE WHEN media_counts.observed_at <= posted.observed_at THEN 0 ELSE 1 END,
+                abs(extract(epoch FROM media_counts.observed_at) - extract(epoch FROM posted.observed_at))
+        ) AS nearness
+    FROM posted_by_then AS posted
+    LEFT JOIN media_counts
+        ON media_counts.is_own_account = posted.is_own_account
+        AND media_counts.media_id = posted.media_id
+    WHERE posted.newness <= 25
 ),
 
 windows AS (
@@ -92,8 +124,8 @@ windows AS (
         CAST(extract(epoch FROM max(observed_at)) - extract(epoch FROM min(created_at)) AS DOUBLE PRECISION)
         / (7 * 86400.0) AS weeks_covered,
         CAST(avg(interactions) AS DOUBLE PRECISION) AS mean_likes_comments
-    FROM posted_by_then
-    WHERE newness <= 25
+    FROM window_media
+    WHERE nearness = 1
     GROUP BY is_own_account, account_key, day
 )
 

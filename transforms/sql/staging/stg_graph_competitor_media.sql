@@ -1,5 +1,5 @@
--- One row per media of a configured competitor seen (business discovery gives its newest ones),
--- with its public counters as last seen.
+-- One row per media of a configured competitor seen (business discovery: its whole list, then its
+-- new media each run), with its public counters as last seen.
 SELECT
     CAST(media_id AS TEXT) AS media_id,
     username,
