@@ -69,6 +69,7 @@ GRAPH_READ_COLUMNS: dict[str, tuple[str, ...]] = {
         "id",
         "account_id",
         "media_type",
+        "media_product_type",
         "created_time",
         "caption",
         "permalink",
@@ -81,6 +82,20 @@ GRAPH_READ_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "media_counts": ("media_id", "observed_at", "like_count", "comments_count"),
     "comments": ("id", "media_id", "parent_id", "text", "created_time", "username", "from_id", "observed_at"),
+    "media_insights": ("media_id", "metric", "value", "media_product_type", "observed_at", "api_version"),
+    "account_insights": ("account_id", "metric", "end_time", "value", "observed_at"),
+    "audience": ("account_id", "metric", "breakdown", "dimension_value", "value", "observed_at"),
+    "online_followers": ("account_id", "end_time", "hour", "value", "observed_at"),
+    "stories": ("id", "account_id", "media_type", "created_time", "permalink", "observed_at"),
+    "competitor_counts": (
+        "username",
+        "account_id",
+        "observed_at",
+        "followers_count",
+        "follows_count",
+        "media_count",
+    ),
+    "competitor_media": ("media_id", "username", "created_time", "like_count", "comments_count", "observed_at"),
 }
 
 

@@ -10,22 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from emulator import Emulator, World
 from tests.source.conftest import Loader
-from transforms import ANALYTICS_DATASET, run_transforms
+from transforms import run_transforms
 
-from .conftest import GRAPH_SOURCE_WORLD, GraphLoader, Truth
+from .conftest import GRAPH_SOURCE_WORLD, GraphLoader, Truth, analytics
 
 MEDIA_TYPES = {0: "image", 1: "video", 2: "carousel"}
-
-
-def analytics(database: Path, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        con.execute(f"USE {ANALYTICS_DATASET}")
-        return con.execute(sql).fetchall()
 
 
 def day(unix: int) -> Any:

@@ -1,7 +1,7 @@
--- One row per media, from either source or both, with its latest counters; `owner_id` is the
--- author. A media both sources read (by its ids in `stg_graph_media_ids`) takes its counters
--- from the latest observation of either, and its other fields from v1 where v1 has them (only
--- v1 gives a location and a filter).
+-- One row per media, from either source or both (the Graph API's in v1's shape and ids:
+-- `stg_graph_media`), with its latest counters; `owner_id` is the author. A media both sources
+-- read takes its counters from the latest observation of either, and its other fields from v1
+-- where v1 has them (only v1 gives a location and a filter).
 WITH v1_media AS (
     SELECT
         CAST(id AS TEXT) AS media_id,
@@ -24,28 +24,21 @@ WITH v1_media AS (
 
 graph_media AS (
     SELECT
-        ids.media_id,
-        owners.user_id AS owner_id,
-        CASE raw_graph_media.media_type
-            WHEN 'IMAGE' THEN 'image'
-            WHEN 'VIDEO' THEN 'video'
-            WHEN 'CAROUSEL_ALBUM' THEN 'carousel'
-        END AS media_type,
-        raw_graph_media.created_time AS created_at,
+        media_id,
+        owner_id,
+        media_type,
+        created_at,
         CAST(NULL AS TEXT) AS location_id,
-        raw_graph_media.like_count AS likes_count,
-        raw_graph_media.comments_count,
-        raw_graph_media.shortcode,
-        raw_graph_media.permalink AS link,
+        likes_count,
+        comments_count,
+        shortcode,
+        link,
         CAST(NULL AS TEXT) AS filter,
-        raw_graph_media.caption AS caption_text,
-        coalesce(raw_graph_media.thumbnail_url, raw_graph_media.media_url) AS image_url,
-        raw_graph_media.observed_at,
+        caption_text,
+        image_url,
+        observed_at,
         2 AS source_order
-    FROM {graph_raw}.media AS raw_graph_media
-    INNER JOIN {analytics}.stg_graph_media_ids AS ids ON ids.graph_media_id = CAST(raw_graph_media.id AS TEXT)
-    LEFT JOIN {analytics}.stg_graph_user_ids AS owners
-        ON owners.graph_user_id = CAST(raw_graph_media.account_id AS TEXT)
+    FROM {analytics}.stg_graph_media
 ),
 
 observations AS (

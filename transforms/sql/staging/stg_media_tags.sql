@@ -5,9 +5,15 @@ WITH graph_caption_words AS (
     SELECT
         media_id,
         unnest(regexp_split_to_array(caption_text, '\s+')) AS word
-    FROM {analytics}.stg_media
-    WHERE media_id IN (SELECT media_id FROM {analytics}.stg_graph_media_ids)
-      AND caption_text IS NOT NULL
+    FROM {analytics}.stg_graph_media
+    WHERE caption_text IS NOT NULL
+),
+
+-- a word's tag: the word characters after its '#' (the word itself when none follow)
+graph_caption_tags AS (
+    SELECT media_id, word, regexp_replace(word, '^#(\w+).*$', '\1') AS tag
+    FROM graph_caption_words
+    WHERE word LIKE '#_%'
 )
 
 SELECT DISTINCT
@@ -17,9 +23,6 @@ FROM {raw}.media_tags AS raw_media_tags
 WHERE media_id IS NOT NULL
   AND tag IS NOT NULL
 UNION
-SELECT
-    media_id,
-    lower(regexp_replace(word, '^#(\w+).*$', '\1')) AS tag
-FROM graph_caption_words
-WHERE word LIKE '#_%'
-  AND regexp_replace(word, '^#(\w+).*$', '\1') <> word
+SELECT media_id, lower(tag) AS tag
+FROM graph_caption_tags
+WHERE tag <> word
