@@ -7,7 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from .generate import CAPTIONS, COMMENTS, DAY, FILTERS, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO, RECENT_POSTING_DAYS, csr
+from .generate import (
+    CAPTIONS,
+    COMMENTS,
+    DAY,
+    FILTERS,
+    MEDIA_CAROUSEL,
+    MEDIA_IMAGE,
+    MEDIA_VIDEO,
+    RECENT_POSTING_DAYS,
+    csr,
+)
 from .state import COMMENT_ID_BASE, MEDIA_INDEX_MASK, State
 
 # Who posts, and how much, follows the world's posting spans (generate.py): the users that

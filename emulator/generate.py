@@ -664,10 +664,10 @@ def tag_mixtures(config: WorldConfig) -> np.ndarray:
 
 # Posting cadence (docs/emulator.md, "The world's numbers"): each user posts its media within a
 # span of its own, from three months to the whole history, which ends at `start` for the users
-# that still post and anywhere in the history for the others. Better connected accounts post more like brands and creators do:
-# they are more often still active (ACTIVE_SHARE, rising with their rank) and post their media
-# over shorter spans, so the cadence has a heavy tail (a few posts a week at the top, a post a
-# month or less for most).
+# that still post and anywhere in the history for the others. Better connected accounts post as
+# brands and creators do: they are more often still active (ACTIVE_SHARE, rising with their
+# rank) and post their media over shorter spans, so the cadence has a heavy tail (a few posts a
+# week at the top, a post a month or less for most).
 MIN_SPAN_DAYS = 90
 ACTIVE_SHARE = (0.4, 0.9)  # for the least and the best connected
 # "Posting lately": the window that names who still posts, and at what pace (emulator/evolution.py).
