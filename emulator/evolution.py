@@ -7,8 +7,26 @@ from typing import Any
 
 import numpy as np
 
-from .generate import CAPTIONS, COMMENTS, DAY, FILTERS, MEDIA_CAROUSEL, MEDIA_IMAGE, MEDIA_VIDEO, csr
+from .generate import (
+    CAPTIONS,
+    COMMENTS,
+    DAY,
+    FILTERS,
+    MEDIA_CAROUSEL,
+    MEDIA_IMAGE,
+    MEDIA_VIDEO,
+    RECENT_POSTING_DAYS,
+    csr,
+)
 from .state import COMMENT_ID_BASE, MEDIA_INDEX_MASK, State
+
+# Who posts, and how much, follows the world's posting spans (generate.py): the users that
+# posted in the last RECENT_POSTING_DAYS, at that pace; one that did not posts rarely.
+INACTIVE_WEIGHT = 0.05
+# A day's follows and unfollows, as shares of the follow edges: about 1 % net follower growth a
+# month, in the range established accounts show (docs/emulator.md, "The world's numbers").
+FOLLOW_RATE = 0.0006
+UNFOLLOW_RATE = 0.0003
 
 
 def add_media(state: State, rng: np.random.Generator, owner: int, time: int, forced_kind: int | None = None) -> int:
@@ -94,13 +112,20 @@ class Evolution:
             return int(followers[rng.integers(0, len(followers))])
         return int(rng.integers(0, self._state.user_count))
 
+    def _recent_posts(self, now: int) -> np.ndarray:
+        """Per user, its media of the last RECENT_POSTING_DAYS before `now`."""
+        state = self._state
+        recent = state.media_time.values > now - RECENT_POSTING_DAYS * DAY
+        return np.bincount(state.media_owner.values[recent], minlength=state.user_count).astype(float)
+
     def default_rates(self, days: float) -> dict[str, float]:
         """Expected changes in `days`, proportional to the size of the world."""
         snap, history = self._state.snap, self._state.config.history_days
         return {
-            "new_media": 1.5 * len(snap.media_owner) / history * days,
-            "new_follows": 0.002 * len(snap.follow_src) * days,
-            "unfollows": 0.0005 * len(snap.follow_src) * days,
+            # the pace the world has been posting at lately
+            "new_media": self._recent_posts(self._state.now).sum() / RECENT_POSTING_DAYS * days,
+            "new_follows": FOLLOW_RATE * len(snap.follow_src) * days,
+            "unfollows": UNFOLLOW_RATE * len(snap.follow_src) * days,
             "new_likes": 1.5 * len(snap.like_user) / history * days,
             "new_comments": 1.5 * len(snap.comment_media) / history * days,
         }
@@ -128,7 +153,8 @@ class Evolution:
             return np.sort(drawn).tolist()
 
         summary: dict[str, Any] = {"from": start, "to": end}
-        activity = state.media_by_owner.counts(state.user_count) + 1.0
+        # who posts is who has been posting lately (the world's posting spans, generate.py)
+        activity = self._recent_posts(start) + INACTIVE_WEIGHT
         owners = rng.choice(state.user_count, wanted["new_media"], p=activity / activity.sum())
         summary["new_media"] = [
             state.media_id(add_media(state, rng, int(owner), time))

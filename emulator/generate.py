@@ -662,13 +662,43 @@ def tag_mixtures(config: WorldConfig) -> np.ndarray:
     return mixtures
 
 
+# Posting cadence (docs/emulator.md, "The world's numbers"): each user posts its media within a
+# span of its own, from three months to the whole history, which ends at `start` for the users
+# that still post and anywhere in the history for the others. Better connected accounts post as
+# brands and creators do: they are more often still active (ACTIVE_SHARE, rising with their
+# rank) and post their media over shorter spans, so the cadence has a heavy tail (a few posts a
+# week at the top, a post a month or less for most).
+MIN_SPAN_DAYS = 90
+ACTIVE_SHARE = (0.4, 0.9)  # for the least and the best connected
+# "Posting lately": the window that names who still posts, and at what pace (emulator/evolution.py).
+RECENT_POSTING_DAYS = 30
+
+
+def posting_spans(config: WorldConfig, connectedness: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per user, (the age of its latest possible post, the length of its posting span), in
+    seconds, from how well connected each is (any score; only its rank counts). A stream of its
+    own, so that the world's other draws do not depend on it."""
+    n = len(connectedness)
+    rng = np.random.default_rng([config.seed, 665])
+    rank = stable_order(connectedness).argsort() / max(n - 1, 1)  # 0 least, 1 best connected
+    history = max(config.history_days, MIN_SPAN_DAYS)
+    span = np.exp(np.log(MIN_SPAN_DAYS) + np.log(history / MIN_SPAN_DAYS) * rng.random(n) ** (1 + 2 * rank))
+    active = rng.random(n) < ACTIVE_SHARE[0] + (ACTIVE_SHARE[1] - ACTIVE_SHARE[0]) * rank
+    gap = np.where(active, 0.0, rng.uniform(0, history, n))
+    gap = np.minimum(gap, history - span)  # the span stays within the history
+    return gap * DAY, span * DAY
+
+
 def _media(config: WorldConfig, rng: np.random.Generator, users: dict, places: dict, follows: dict) -> dict:
     n = config.users
     per_user = rng.poisson(rng.gamma(0.8, config.media_per_user / 0.8, n))
     owner = np.repeat(np.arange(n, dtype=np.int32), per_user)
     count = len(owner)
-    # More media recently (the platform grows): density rises towards `start`.
-    age = (rng.random(count) ** 1.5) * config.history_days * DAY
+    connectedness = np.minimum(
+        np.bincount(follows["follow_src"], minlength=n), np.bincount(follows["follow_dst"], minlength=n)
+    )
+    latest_age, span = posting_spans(config, connectedness)
+    age = latest_age[owner] + rng.random(count) * span[owner]
     time = (config.start - 1 - age).astype(np.int64)
     order = stable_order(time)
     owner, time = owner[order], time[order]

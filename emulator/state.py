@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .generate import CAPTIONS, COMMENTS, WorldConfig, generate, tag_mixtures
+from .generate import CAPTIONS, COMMENTS, DAY, RECENT_POSTING_DAYS, WorldConfig, generate, tag_mixtures
 from .store import Column, Groups, Relation, Side, index_of
 
 # Media ids are "{n}_{owner id}" with n = (milliseconds since Instagram's epoch << 23) | index,
@@ -231,11 +231,15 @@ class State:
         return ci
 
     def best_connected_user(self) -> str:
-        """The public user with media best connected both ways (ties: the oldest account);
-        in a world without such a user, the first account."""
+        """The public user with media best connected both ways, one that posted in the last
+        RECENT_POSTING_DAYS first (ties: the oldest account); in a world without such a user,
+        the first account."""
         follows = self.follows.forward.counts.values
         followers = self.follows.backward.counts.values
         media = self.media_by_owner.counts(self.user_count)
+        recent = self.media_time.values > self.now - RECENT_POSTING_DAYS * DAY
+        posted_lately = np.bincount(self.media_owner.values[recent], minlength=self.user_count) > 0
         score = np.minimum(follows, followers).astype(np.float64)
-        score[self.private | (media == 0)] = -1
+        score[~posted_lately] -= followers.max(initial=0) + 1
+        score[self.private | (media == 0)] = -np.inf
         return self.user_ids[int(np.argmax(score))]

@@ -6,8 +6,10 @@ answers the same numbers, and a later time answers numbers that only grew.
 
 The shape of the numbers (sources in docs/emulator.md, "Graph mode: numbers"):
 - like_count is the world's likers: a few per cent of the owner's followers, heavy-tailed;
-- a feed post reaches a median of about 30 % of its owner's followers (reels 40 %, with a
-  heavier tail: they travel beyond followers), stories about 8 %;
+- a feed post of an account of 50 followers reaches a median of about 55 % of them (reels 75 %,
+  with a heavier tail: they travel beyond followers; stories 15 %), a share that falls with
+  size as engagement per follower does, so that engagement per account reached is a few per
+  cent to about ten at every size;
 - reach, views, saves, shares, follows and profile visits accrue with age as
   1 - exp(-age / 1.2 days) (stories: 3 h): most in the first days;
 - values are served as of INSIGHT_LAG before the world's now (they appear late, §2), and media
@@ -19,12 +21,14 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-from ..generate import DAY
+from ..generate import DAY, FOLLOWER_ELASTICITY, REFERENCE_FOLLOWERS
 from .model import unit
 
 INSIGHT_LAG = 3 * 3600
 KEPT_FOR = 2 * 365 * DAY
 MIN_VIEWERS = 5  # below this reach, media insights answer code 10 (§2)
+# (median share of the owner's followers reached at REFERENCE_FOLLOWERS, log-normal sigma)
+REACH = {"FEED": (0.55, 0.6), "REELS": (0.75, 0.9), "STORY": (0.15, 0.5)}
 NORMAL = NormalDist()
 
 COMMON = ("reach", "views", "likes", "comments", "shares", "saved", "total_interactions")
@@ -90,8 +94,11 @@ def accrued(age: float, tau: float) -> float:
 def media_values(seed: int, key: int, product: str, followers: int, likes: int, comments: int, age: float) -> dict:
     """Every metric of one media (or story) `age` seconds after posting."""
     story = product == "STORY"
-    share, sigma = {"FEED": (0.30, 0.6), "REELS": (0.40, 0.9), "STORY": (0.08, 0.5)}[product]
-    final = followers * share * lognormal(seed, "reach", key, sigma)
+    share, sigma = REACH[product]
+    # the share reached falls with size as engagement per follower does (generate.py), so
+    # engagement per account reached is alike for small and large accounts
+    size = ((followers + 1.0) / REFERENCE_FOLLOWERS) ** -FOLLOWER_ELASTICITY
+    final = followers * share * size * lognormal(seed, "reach", key, sigma)
     reach = max(int(final * accrued(age, 3 * 3600 if story else 1.2 * DAY)), math.ceil(1.2 * likes))
     views = int(reach * (1.2 if story else 1.4 + 0.6 * unit(seed, "views", key)) * (2.2 if product == "REELS" else 1))
 

@@ -196,12 +196,13 @@ def test_insights_appear_late_and_then_grow(serve_graph: Callable[..., Emulator]
     published = graph.post(f"{graph.me}/media_publish", creation_id=container.json()["id"]).json()["id"]
     assert graph.ok(f"{published}/insights", metric="reach")["data"] == []  # not there yet
     quiet = {"new_media": 0, "new_follows": 0, "unfollows": 0, "new_likes": 0, "new_comments": 0}
-    emulator.advance(4 * 3600, **quiet)
+    age = 3 * 3600 + 600  # insights as of 10 minutes after posting (they lag 3 hours)
+    emulator.advance(age, **quiet)
     assert graph.error(graph.get(f"{published}/insights", metric="reach"))["code"] == 10  # too few viewers yet
-    reach, age = [], 4
+    reach = []
     for hours in (24, 48, 72, 24 * 7):
-        emulator.advance((hours - age) * 3600, **quiet)
-        age = hours
+        emulator.advance(hours * 3600 - age, **quiet)
+        age = hours * 3600
         reach.append(graph.ok(f"{published}/insights", metric="reach")["data"][0]["values"][0]["value"])
     assert reach == sorted(reach) and reach[-1] > reach[0]
     assert reach[1] - reach[0] > reach[3] - reach[2]  # most of it in the first days

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from emulator import Emulator
-from emulator.generate import DAY
+from emulator.generate import DAY, MEDIA_VIDEO
 from transforms import run_transforms
 
 from .conftest import GraphLoader, Truth, analytics
@@ -67,6 +67,13 @@ def test_a_run_at_v21_then_one_at_v24_load_and_the_mart_says_which_metrics_exist
     tmp_path: Path, serve_graph
 ) -> None:
     emulator = serve_graph()
+    # a reel a day old (the account's others are months old), so that the second run, 15 days
+    # on, reads a reel again
+    world, model = emulator.world, emulator.graph.model
+    product = "FEED"
+    while product != "REELS":  # one video in four stays a feed video
+        product = model.product_type(world.media_index(world.publish(world.default_user_id, MEDIA_VIDEO)), MEDIA_VIDEO)
+    emulator.advance(DAY, new_media=0)
     truth = Truth(emulator)
     with_insights = {"FEED": 0, "REELS": 0}  # the account's media the API gives insights of, now
     for index in truth.media_indices():

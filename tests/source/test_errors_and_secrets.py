@@ -88,7 +88,7 @@ def test_no_secret_in_logs_state_traces_or_database(
                 client_secret=secret,
                 access_token=token,
                 crawl_depth=1,
-                crawl_max_users=5,
+                crawl_max_users=10,  # enough signed requests for the scan below
                 retry_backoff_seconds=0.01,
                 request_attempts=8,
                 media_page_size=5,

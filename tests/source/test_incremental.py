@@ -70,6 +70,14 @@ def test_world_changes_arrive_with_follow_history(world: World, emulator: Emulat
     follows_before = set(world.follows(me))
     followers_before = set(world.followed_by(me))
     first_seen = {mid: engagement(world, mid) for mid in world.media_ids_of_user(me)}
+    # a like on a media past its last engagement age and off the first page: its likers change,
+    # and no rule reads them again (the world's new likes go to the newest media of the world)
+    settled = next(
+        mid
+        for mid in world.media_ids_of_user(me)[5:]
+        if int(world.media(mid)["created_time"]) + engagement_ages[-1] * 3600 < read_at
+    )
+    world.like(next(u for u in world.followed_by(me) if not world.has_liked(u, settled)), settled)
 
     # enough change that self's lists move: follows and unfollows on a 150-user world
     changes = world.advance(3 * 86400, new_media=60, new_follows=120, unfollows=60, new_likes=300, new_comments=40)
