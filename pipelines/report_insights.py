@@ -242,7 +242,9 @@ def competitors_section(wh: Warehouse, page: Page, names: Names) -> str:
             Column("mean_likes_comments", "likes + comments per post", "float"),
             Column("engagement_rate_by_followers", "engagement per follower", "percent"),
         )
-        parts.append(block(graph_title("Competitors, latest snapshot"), table("competitors", latest, columns, names)))
+        parts.append(
+            block(graph_title("Competitors, latest snapshot"), table("competitors", latest, columns, names), wide=True)
+        )
         history = wh.rows(
             "SELECT username, day, followers FROM {a}.competitor_benchmark ORDER BY username, day",
         )
@@ -285,6 +287,7 @@ def competitors_section(wh: Warehouse, page: Page, names: Names) -> str:
                 Column("is_reciprocated", "answered back"),
                 Column("last_at", "last", "date"),
             ),
+            wide=True,
         )
     )
     return "<div class='pair'>" + "".join(parts) + "</div>"

@@ -29,6 +29,7 @@ SECTIONS = {
     "accounts": "Your accounts",
     "network": "The network",
     "samples": "Tags, locations and feeds (samples)",
+    "competitors": "Competitors and conversations",
     "freshness": "Freshness",
 }
 DEMO_TIMEOUT_SECONDS = 900
