@@ -3,10 +3,9 @@
 -- moves to the neighbouring community that raises the modularity most,
 --   gain(C) = links(node, C) - degree(node) * degree_sum(C without node) / 2m,
 -- and stays put on ties. A third of the nodes move at a time (neighbours moving together could
--- keep swapping labels forever), and only theirs are scored. Stops when at most 0.1% of the
--- nodes wanted to move at their last turn (on graphs without community structure a few nodes
--- can keep trading places for a long time); every node starts wanting to, so the earliest stop
--- is after one round of three iterations.
+-- keep swapping labels forever), and only they are scored (a third of the work). Stops when at
+-- most 0.1% of them wanted to move (on graphs without community structure a few nodes can keep
+-- trading places for a long time).
 -- Scores are compared multiplied by 2m, in integers, so ties are exact.
 -- materialized: iterative
 -- max_iterations: 100
@@ -93,19 +92,21 @@ best AS (
     SELECT node_index, community_index FROM ranked WHERE preference = 1
 )
 
--- a node that had no turn keeps its community, and what it wanted at its last turn
+-- a node that had no turn keeps its community, and wants_to_move is NULL (not asked); in the
+-- first round every mover counts as wanting to, so that none stops before each node had a turn
 SELECT
     state.node_index,
     coalesce(best.community_index, state.community_index) AS community_index,
     CASE
-        WHEN best.node_index IS NULL THEN state.wants_to_move
-        ELSE best.community_index <> state.community_index
+        WHEN best.node_index IS NOT NULL
+            THEN best.community_index <> state.community_index OR {iteration} < 3
     END AS wants_to_move
 FROM {state} AS state
 LEFT JOIN best ON best.node_index = state.node_index
 
--- @converged: in the last round (every node's last turn), (almost) no node wanted to move
-SELECT count(*) <= 0.001 * (SELECT count(*) FROM {state}) FROM {state} WHERE wants_to_move
+-- @converged: of the nodes whose turn it was, (almost) none wanted to move
+SELECT count(wants_to_move) > 0 AND sum(CASE WHEN wants_to_move THEN 1 ELSE 0 END) <= 0.001 * count(wants_to_move)
+FROM {state}
 
 -- @final: name each community after its smallest member's user_id
 WITH members AS (
