@@ -42,18 +42,19 @@ community_degrees AS (
 ),
 
 -- a mover's links into each neighbouring community, and its own community with no link (staying
--- is always a candidate); only the movers' links are counted, a third of the work
+-- is always a candidate); only the movers' links are counted, a third of the work. Grouped by
+-- (node, community) packed in one integer: faster than by the two columns
 candidates AS (
-    SELECT node_index, community_index, sum(link) AS links
+    SELECT pair >> 32 AS node_index, mod(pair, 4294967296) AS community_index, sum(link) AS links
     FROM (
-        SELECT adjacency.node_index, neighbours.community_index, 1 AS link
+        SELECT movers.node_index * 4294967296 + neighbours.community_index AS pair, 1 AS link
         FROM movers
         INNER JOIN {analytics}.int_graph_adjacency AS adjacency ON adjacency.node_index = movers.node_index
         INNER JOIN {state} AS neighbours ON neighbours.node_index = adjacency.neighbor_index
         UNION ALL
-        SELECT node_index, community_index, 0 AS link FROM movers
+        SELECT node_index * 4294967296 + community_index AS pair, 0 AS link FROM movers
     ) AS links
-    GROUP BY node_index, community_index
+    GROUP BY pair
 ),
 
 scored AS (
@@ -77,19 +78,21 @@ scored AS (
     CROSS JOIN twice_edges
 ),
 
-ranked AS (
-    SELECT
-        node_index,
-        community_index,
-        row_number() OVER (
-            PARTITION BY node_index
-            ORDER BY score DESC, CASE WHEN is_current THEN 0 ELSE 1 END, community_index
-        ) AS preference
-    FROM scored
+best_scores AS (
+    SELECT node_index, max(score) AS score FROM scored GROUP BY node_index
 ),
 
+-- among the best-scoring communities: the current one, else the smallest (two small-group
+-- aggregations: a window ranking each node's candidates took most of the step)
 best AS (
-    SELECT node_index, community_index FROM ranked WHERE preference = 1
+    SELECT
+        scored.node_index,
+        coalesce(
+            min(CASE WHEN scored.is_current THEN scored.community_index END), min(scored.community_index)
+        ) AS community_index
+    FROM scored
+    INNER JOIN best_scores ON best_scores.node_index = scored.node_index AND best_scores.score = scored.score
+    GROUP BY scored.node_index
 )
 
 -- a node that had no turn keeps its community, and wants_to_move is NULL (not asked); in the
