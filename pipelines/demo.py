@@ -1,4 +1,6 @@
-"""The demo: a seeded emulator world served on loopback, and a source configured to match it.
+"""The demo: a seeded emulator world served on loopback through both APIs (v1, and the Graph
+API: the world's default user is the token's professional account), and each source configured
+to match it.
 
 The world depends only on the seed and size, never on the date, so two demo runs load identical
 data and a demo killed part-way finishes the same tables when run again.
@@ -10,6 +12,7 @@ import argparse
 import contextlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,20 +47,33 @@ def source_config_for(world: World) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class DemoSettings:
+    """The settings of each source that read the demo's world: arguments of `instagram(...)`
+    and of `instagram_graph(...)`."""
+
+    v1: dict[str, Any]
+    graph: dict[str, Any]
+
+
 @contextlib.contextmanager
-def emulator_for_demo(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
-    """Serve a seeded world (follow lists of any user, so the crawl finds a real graph) and
-    give the source settings that read it. Settings the user configured in the environment
-    (`SOURCES__INSTAGRAM__...`) win over the demo's choices; the emulator's URL and token
-    always apply (the token as an argument in memory, never in argv or a log)."""
+def emulators_for_demo(args: argparse.Namespace) -> Iterator[DemoSettings]:
+    """Serve a seeded world through the v1 API (follow lists of any user, so the crawl finds a
+    real graph) and through the Graph API, and give the settings that read it. Settings the
+    user configured in the environment (`SOURCES__INSTAGRAM__...`) win over the demo's v1
+    choices; the emulators' URLs and tokens always apply (the tokens as arguments in memory,
+    never in argv or a log)."""
     world = World(WorldConfig(seed=args.seed, users=args.demo_users))
-    with Emulator(world, follows_any_user=True) as emulator:
+    with Emulator(world, follows_any_user=True) as v1, Emulator(world, api="graph") as graph:
         settings = {
             key: value
             for key, value in source_config_for(world).items()
             if f"SOURCES__INSTAGRAM__{key.upper()}" not in os.environ
         }
-        yield {**settings, "base_url": emulator.base_url, "access_token": emulator.access_token}
+        yield DemoSettings(
+            {**settings, "base_url": v1.base_url, "access_token": v1.access_token},
+            {"base_url": graph.base_url, "access_token": graph.access_token},
+        )
 
 
 def print_next_steps(database: Path | str, read_copy: Path | None) -> None:
@@ -93,6 +109,9 @@ Queries worth trying:
   SELECT * FROM instagram_analytics.follow_events ORDER BY observed_at DESC LIMIT 20;
   -- the network as a whole
   SELECT * FROM instagram_analytics.graph_summary;
+  -- what only the Graph API tells (the token's own account): the media reaching most accounts
+  SELECT media_id, max(value) AS reach FROM instagram_graph_raw.media_insights
+  WHERE metric = 'reach' GROUP BY media_id ORDER BY reach DESC LIMIT 10;
 
 Docs: docs/tables.md describes every table and column."""
     )

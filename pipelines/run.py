@@ -169,7 +169,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="start the bundled emulator with a seeded world and extract it end to end",
+        help="serve a seeded world with the bundled emulator, through the Graph API then the v1 API, and extract"
+        " it end to end with both sources",
     )
     parser.add_argument(
         "--duckdb",
@@ -293,8 +294,9 @@ def check_shard(args: argparse.Namespace) -> None:
         raise InstagramConfigError("--full-refresh drops the tables every shard loads into: not with --shard")
 
 
-# The flags of what only the v1 source has: its settings, shards, the demo (a v1 world) and the
-# report (of the analytics, which no staging model feeds from `instagram_graph_raw` yet).
+# The flags of what only the v1 source has: its settings, shards, the report (of the analytics,
+# which a Graph API run leaves to the next v1 run or `python -m transforms`) and the demo (which
+# runs both sources itself).
 V1_ONLY_FLAGS = ("tags", "locations", "users", "crawl_depth", "crawl_max_users", "shard", "demo", "report")
 
 
@@ -303,6 +305,13 @@ def check_graph_options(args: argparse.Namespace) -> None:
     v1_only = [f"--{flag.replace('_', '-')}" for flag in V1_ONLY_FLAGS if getattr(args, flag) not in (None, False)]
     if v1_only:
         raise InstagramConfigError(f"{', '.join(v1_only)}: for the v1 API only, not with --api {GRAPH_API}")
+
+
+def graph_part_of_the_demo(args: argparse.Namespace) -> argparse.Namespace:
+    """The demo's flags for its Graph API run: that source, loaded only (v1's run after it
+    builds the analytics, writes the report and publishes the read copy)."""
+    v1_only = dict.fromkeys(V1_ONLY_FLAGS)
+    return argparse.Namespace(**{**vars(args), **v1_only, "api": GRAPH_API, "resources": None, "no_publish": True})
 
 
 def check_report_options(args: argparse.Namespace) -> None:
@@ -360,7 +369,10 @@ def run(args: argparse.Namespace, interruption: StopSignals, source_overrides: d
             print("Transforms: left for `python -m transforms`, once every shard has loaded")
 
     def source() -> Any:
-        built = instagram_graph() if api == GRAPH_API else instagram(**source_overrides, shard=args.shard)
+        if api == GRAPH_API:
+            built = instagram_graph(**source_overrides)
+        else:
+            built = instagram(**source_overrides, shard=args.shard)
         return selected(built, args.resources)
 
     outcome = run_recipe(
@@ -583,8 +595,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             # every other run, cron's and each CLI run of the tests, ~0.07 CPU-s of imports
             from pipelines import demo
 
-            with demo.emulator_for_demo(args) as demo_settings:
-                report = run(args, interruption, {**demo_settings, **overrides})
+            with demo.emulators_for_demo(args) as demo_settings:
+                # the Graph API's source first, so that the transforms after v1's load read both
+                print("The demo's world through the Graph API (instagram_graph_raw):")
+                graph = run(graph_part_of_the_demo(args), interruption, demo_settings.graph)
+                report = graph
+                if not interruption.requested():
+                    print("\nThe demo's world through the v1 API (instagram_raw), then the analytics of both:")
+                    report = run(args, interruption, {**demo_settings.v1, **overrides})
             if interruption.requested():
                 print("\nThe demo was interrupted: what it read is loaded. Run it again to finish the job.")
             else:
@@ -632,6 +650,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if interruption.requested():
         log.warning("interrupted: what was read is loaded; the next run continues")
         return interruption.exit_code()
+    if args.demo:
+        return graph.exit_code() or report.exit_code()
     return report.exit_code()
 
 

@@ -31,6 +31,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponent
 from pipelines import duckdb_merge
 from sources.instagram import InstagramConfigError, causes_of, check_shard_name, duckdb_is_busy
 from transforms import ANALYTICS_DATASET
+from transforms.raw_tables import RAW_DATASETS
 
 log = logging.getLogger("pipelines.warehouse")
 
@@ -41,12 +42,12 @@ PIPELINE_NAME = "instagram"
 V1_API, GRAPH_API = "v1", "graph"
 API_SETTING = "pipelines.api"
 GRAPH_PIPELINE_NAME = "instagram_graph"
-GRAPH_RAW_DATASET = "instagram_graph_raw"
+GRAPH_RAW_DATASET = RAW_DATASETS["graph_raw"].dataset  # the transforms read both raw datasets
 # The names of the shards: `[sources.instagram] shards = ["north", "south"]`. Shard `north` is
 # the pipeline `instagram_north`, and dlt looks its settings up in that pipeline's sections
 # first: `[instagram_north.sources.instagram]` in config.toml and secrets.toml (its token).
 SHARDS_SETTING = "sources.instagram.shards"
-RAW_DATASET = "instagram_raw"
+RAW_DATASET = RAW_DATASETS["raw"].dataset
 DEFAULT_DUCKDB_FILE = "instagram.duckdb"
 PROGRESS_LOG_SECONDS = 10.0
 # DuckDB's settings for every connection a run opens (the load, the repair, the transforms).
@@ -289,7 +290,8 @@ def drop_analytics_views(pipeline: dlt.Pipeline) -> list[str]:
         ]
         escape = client.capabilities.escape_identifier
         for name in views:
-            client.execute_sql(f"DROP VIEW IF EXISTS {escape(casefold(ANALYTICS_DATASET))}.{escape(name)}")
+            # CASCADE: some read others; one dropped with an earlier one is gone already (IF EXISTS)
+            client.execute_sql(f"DROP VIEW IF EXISTS {escape(casefold(ANALYTICS_DATASET))}.{escape(name)} CASCADE")
     return views
 
 

@@ -131,6 +131,7 @@ TABLES: dict[str, dict[str, Any]] = {
             ("value", BIGINT, "Lifetime value when observed."),
             ("media_product_type", TEXT, "FEED, REELS or STORY: the metric set asked for."),
             OBSERVED_AT,
+            ("api_version", TEXT, "The API version asked (`v24.0`): which metrics exist changes with it (§2)."),
         ],
     },
     "account_insights": {
@@ -141,6 +142,45 @@ TABLES: dict[str, dict[str, Any]] = {
             ("metric", TEXT, "Metric name (reach, views, follower_count)."),
             ("end_time", TIMESTAMP, "End of the day the value covers."),
             ("value", BIGINT, "Value of that day."),
+            OBSERVED_AT,
+        ],
+    },
+    "audience": {
+        "description": (
+            "The demographics of an account's followers (`follower_demographics`, lifetime, §2), a snapshot per"
+            " breakdown each time they were read: once a day (the refresh schedule, kind 'audience'). The API"
+            " leaves them out for accounts under 100 followers."
+        ),
+        "primary_key": ("account_id", "metric", "breakdown", "dimension_value", "observed_at"),
+        "columns": [
+            ("account_id", TEXT, "Account id."),
+            ("metric", TEXT, "Metric name (follower_demographics)."),
+            ("breakdown", TEXT, "age, gender, city or country."),
+            ("dimension_value", TEXT, "The group: an age range ('25-34'), a gender (F, M, U), a city, a country code."),
+            ("value", BIGINT, "Followers in the group."),
+            OBSERVED_AT,
+        ],
+    },
+    "online_followers": {
+        "description": (
+            "How many of an account's followers were online in each hour of a day (`online_followers`, lifetime,"
+            " §2), read with the audience once a day for the days the API answers (yesterday and today); the"
+            " latest read of a day wins. The API leaves it out for accounts under 100 followers."
+        ),
+        "primary_key": ("account_id", "end_time", "hour"),
+        "columns": [
+            ("account_id", TEXT, "Account id."),
+            (
+                "end_time",
+                TIMESTAMP,
+                "End of the 24 hours the values cover (the API's days end at 07:00 UTC, midnight UTC-07:00).",
+            ),
+            (
+                "hour",
+                BIGINT,
+                "The hour of those 24 hours, 0 to 23, as the API keys it: hour 0 starts 24 h before end_time.",
+            ),
+            ("value", BIGINT, "Followers online in that hour."),
             OBSERVED_AT,
         ],
     },

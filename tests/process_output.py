@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from typing import IO
 
 
@@ -43,6 +45,15 @@ class ProcessOutput:
             if not found:
                 raise AssertionError(f"no {text!r} after {timeout} s:\n{''.join(self._lines)[-3000:]}")
             return any(text in line for line in self._lines)
+
+    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+        """Block until `condition()` holds (`what` it waits for, named if the process ends or
+        the timeout passes first)."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert self.process.poll() is None, f"the process ended before {what}:\n{self.text[-3000:]}"
+            assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+            time.sleep(0.005)  # polling a condition, not a guess at how long the process takes
 
     def finish(self, timeout: float = 240) -> str:
         """Wait for the process to end; all of its output."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 DONE = ".built"
@@ -48,6 +49,12 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
                 raise
             (folder / DONE).touch()
     return folder
+
+
+def read_only(database: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the DuckDB file `database` for a test to compare what it holds:
+    on one thread, as the many small reads of a comparison cost DuckDB more CPU on two."""
+    return duckdb.connect(str(database), read_only=True, config={"threads": 1})
 
 
 def tuning_class(source: str) -> Any:

@@ -4,8 +4,10 @@ A model is one `.sql` file holding one SELECT; its file name is the name of the 
 it builds in the analytics dataset. The SQL names other relations with placeholders that the
 runner substitutes:
 
-- `{raw}.<table>`: a raw table loaded by the source (staging models only). A raw table, or a
-  column of one, that was never loaded reads as a typed empty stand-in (see `raw_tables.py`).
+- `{raw}.<table>` and `{graph_raw}.<table>`: a raw table loaded by the v1 source (into
+  `instagram_raw`) or by the Graph API's (into `instagram_graph_raw`), read by staging models
+  only. A raw table, or a column of one, that was never loaded reads as a typed empty stand-in
+  (see `raw_tables.py`): a warehouse fed by one source builds every model.
 - `{analytics}.<model>`: another model. These references are the dependency graph: models run
   in topological order, so no order needs declaring by hand.
 
@@ -82,7 +84,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,7 +103,7 @@ from transforms.contracts import (
     load_contracts,
 )
 from transforms.errors import TransformError, TransformInterrupted
-from transforms.raw_tables import RAW_TABLES
+from transforms.raw_tables import RAW_DATASETS
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ KEY_HASH = {
 }
 ROW_HASH = {dialect: f"sum({key_hash})" for dialect, key_hash in KEY_HASH.items()}
 
-RAW_REFERENCE = re.compile(r"\{raw\}\.(\w+)")
+RAW_REFERENCE = re.compile(r"\{(" + "|".join(RAW_DATASETS) + r")\}\.(\w+)")
 MODEL_REFERENCE = re.compile(r"\{analytics\}\.(\w+)")
 HEADER_SETTING = re.compile(r"^--\s*(materialized|unique_key|max_iterations):\s*(\S+)\s*$")
 SECTION_MARKER = re.compile(r"^--\s*@(\w+)\b.*$", re.MULTILINE)
@@ -173,7 +175,7 @@ class Model:
     sql: str
     materialized: str
     depends_on: frozenset[str]
-    raw_tables: frozenset[str]
+    raw_tables: frozenset[tuple[str, str]]  # (placeholder, table): ("graph_raw", "media")
     contract: Contract | None = None  # every model of transforms/sql has one (tests/transforms/test_contracts.py)
     unique_key: str | None = None
     max_iterations: int = 100
@@ -224,11 +226,16 @@ def parse_model(path: Path, layer: str, contract: Contract | None = None) -> Mod
     if materialized == "incremental" and "unique_key" not in settings:
         raise TransformError(f"{path}: an incremental model needs `-- unique_key: <column>`")
     raw_tables = frozenset(RAW_REFERENCE.findall(sql))
+    named = sorted(f"{{{placeholder}}}.{table}" for placeholder, table in raw_tables)
     if raw_tables and layer != "staging":
-        raise TransformError(f"{path}: only staging models read raw tables ({sorted(raw_tables)})")
-    unknown_raw = raw_tables - RAW_TABLES.keys()
+        raise TransformError(f"{path}: only staging models read raw tables ({named})")
+    unknown_raw = sorted(
+        f"{{{placeholder}}}.{table}"
+        for placeholder, table in raw_tables
+        if table not in RAW_DATASETS[placeholder].tables
+    )
     if unknown_raw:
-        raise TransformError(f"{path}: raw tables {sorted(unknown_raw)} are not in transforms/raw_tables.py")
+        raise TransformError(f"{path}: raw tables {unknown_raw} are not in transforms/raw_tables.py")
     return Model(
         name=path.stem,
         layer=layer,
@@ -281,11 +288,15 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
 class Runner:
     """Builds models through an open dlt SQL client, naming relations for its dialect."""
 
-    def __init__(self, client: SqlClientBase[Any], raw_dataset: str, analytics_dataset: str) -> None:
+    def __init__(
+        self, client: SqlClientBase[Any], analytics_dataset: str, raw_datasets: Mapping[str, str] | None = None
+    ) -> None:
+        """`raw_datasets`: placeholder -> the dataset it names (default: `RAW_DATASETS`')."""
         self.client = client
-        self.raw_dataset = raw_dataset
         self.analytics_dataset = analytics_dataset
-        self.raw_columns = self._existing_raw_columns()
+        self.raw_datasets = {placeholder: raw.dataset for placeholder, raw in RAW_DATASETS.items()}
+        self.raw_datasets.update(raw_datasets or {})
+        self.raw_columns = {placeholder: self._existing_raw_columns(placeholder) for placeholder in RAW_DATASETS}
 
     def quote(self, identifier: str) -> str:
         caps = self.client.capabilities
@@ -328,45 +339,53 @@ class Runner:
                 model.name,
                 "view" if model.materialized == "view" else "table",
             )
-            self.client.execute_sql(f"DROP {kind} {self.analytics(model.name)}")
+            self.client.execute_sql(f"DROP {kind} {self.analytics(model.name)} CASCADE")
 
-    def _existing_raw_columns(self) -> dict[str, set[str]]:
+    def _existing_raw_columns(self, placeholder: str) -> dict[str, set[str]]:
         rows = self.client.execute_sql(
             "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = %s",
-            self.client.capabilities.casefold_identifier(self.raw_dataset),
+            self.client.capabilities.casefold_identifier(self.raw_datasets[placeholder]),
         )
         columns: dict[str, set[str]] = {}
         for table, column in rows or []:
             columns.setdefault(table, set()).add(column)
         return columns
 
-    def raw_marker(self, table: str) -> str | None:
+    def raw_qualified(self, placeholder: str, table: str) -> str:
+        return f"{self.quote(self.raw_datasets[placeholder])}.{self.quote(table)}"
+
+    def raw_marker(self, placeholder: str, table: str) -> str | None:
         """What changes whenever the content of the raw table the models read changes: the read
         columns it has, its rows and the sum of a hash of each row's read columns (see the
         module docstring). `absent` for a table never loaded; None (unknown: the models reading
         it are always built) on a destination without a row hash here (`ROW_HASH`)."""
-        existing = self.raw_columns.get(table)
+        existing = self.raw_columns[placeholder].get(table)
         if existing is None:
             return "absent"
         row_hash = ROW_HASH.get(self.client.capabilities.sqlglot_dialect)
         if row_hash is None:
             return None
-        columns = [column for column in RAW_TABLES[table] if column in existing]
+        read = RAW_DATASETS[placeholder].tables[table]
+        columns = [column for column in read if column in existing]
         if columns:
             hashed = row_hash.format(columns=", ".join(map(self.quote, columns)))
         else:
             hashed = "0"
-        qualified = f"{self.quote(self.raw_dataset)}.{self.quote(table)}"
-        [row] = self.client.execute_sql(f"SELECT count(*), {hashed} FROM {qualified}")
-        return digest(self.raw_dataset, table, RAW_TABLES[table], columns, [str(value) for value in row])
+        [row] = self.client.execute_sql(f"SELECT count(*), {hashed} FROM {self.raw_qualified(placeholder, table)}")
+        dataset = self.raw_datasets[placeholder]
+        return digest(dataset, table, read, columns, [str(value) for value in row])
 
     def build_keys(self, models: list[Model]) -> dict[str, str | None]:
         """Each model's build key (see the module docstring), from the raw tables as they are now;
         None when some input has no change marker. `models` in dependency order."""
-        markers = {table: self.raw_marker(table) for table in sorted({t for m in models for t in m.raw_tables})}
+        read = sorted({raw for model in models for raw in model.raw_tables})
+        markers = {(placeholder, table): self.raw_marker(placeholder, table) for placeholder, table in read}
         content: dict[str, str | None] = {}  # what the model holds follows from this
         for model in models:
-            inputs = [(f"raw.{table}", markers[table]) for table in sorted(model.raw_tables)]
+            inputs = [
+                (f"{placeholder}.{table}", markers[placeholder, table])
+                for placeholder, table in sorted(model.raw_tables)
+            ]
             inputs += [(name, content.get(name)) for name in sorted(model.depends_on - {model.name})]
             known = all(marker is not None for _, marker in inputs)
             content[model.name] = digest(model.fingerprint(), inputs) if known else None
@@ -385,11 +404,12 @@ class Runner:
         )
         return {name for (name,) in rows or []}
 
-    def raw_relation(self, table: str) -> str:
+    def raw_relation(self, placeholder: str, table: str) -> str:
         """The raw table, or a typed stand-in when the table or some of its columns are missing."""
-        contract = RAW_TABLES[table]
-        existing = self.raw_columns.get(table)
-        qualified = f"{self.quote(self.raw_dataset)}.{self.quote(table)}"
+        contract = RAW_DATASETS[placeholder].tables[table]
+        existing = self.raw_columns[placeholder].get(table)
+        qualified = self.raw_qualified(placeholder, table)
+        dataset = self.raw_datasets[placeholder]
         if existing is not None and contract.keys() <= existing:
             return qualified
         selected = ", ".join(
@@ -398,19 +418,19 @@ class Runner:
             for column, sql_type in contract.items()
         )
         if existing is None:
-            log.warning("raw table %s.%s does not exist yet: reading it as empty", self.raw_dataset, table)
+            log.warning("raw table %s.%s does not exist yet: reading it as empty", dataset, table)
             return f"(SELECT {selected} WHERE 1 = 0)"
         log.info(
             "raw table %s.%s lacks columns %s: reading them as NULL",
-            self.raw_dataset,
+            dataset,
             table,
             sorted(contract.keys() - existing),
         )
         return f"(SELECT {selected} FROM {qualified})"
 
     def render(self, sql: str, **working_tables: str) -> str:
-        """Substitute `{raw}.x`, `{analytics}.x` and a model's working-table placeholders."""
-        sql = RAW_REFERENCE.sub(lambda m: self.raw_relation(m[1]), sql)
+        """Substitute `{raw}.x`, `{graph_raw}.x`, `{analytics}.x` and a model's working-table placeholders."""
+        sql = RAW_REFERENCE.sub(lambda m: self.raw_relation(m[1], m[2]), sql)
         sql = MODEL_REFERENCE.sub(lambda m: self.analytics(m[1]), sql)
         for placeholder, value in working_tables.items():
             sql = sql.replace("{" + placeholder + "}", value)
@@ -427,7 +447,9 @@ class Runner:
         result: ModelRun = {}
         self.drop_other_kind(model)
         if model.materialized == "view":
-            self.client.execute_sql(f"DROP VIEW IF EXISTS {target}")
+            # CASCADE: PostgreSQL refuses to drop a view that other staging views read; those
+            # come later in the order, and `run_models` builds them again as missing
+            self.client.execute_sql(f"DROP VIEW IF EXISTS {target} CASCADE")
             self.client.execute_sql(f"CREATE VIEW {target} AS {self.render(model.sql)}")
         elif model.materialized == "table":
             self.replace_table(model.name, self.render(model.sql))
@@ -576,18 +598,18 @@ def why_build(
 
 def run_models(
     client: SqlClientBase[Any],
-    raw_dataset: str,
     analytics_dataset: str = ANALYTICS_DATASET,
     models: list[Model] | None = None,
     stop_requested: Callable[[], bool] | None = None,
     full_rebuild: bool = False,
+    raw_datasets: Mapping[str, str] | None = None,
 ) -> BuildResults:
     """Build, in dependency order, each in its own transaction, on an open client, the models
     whose inputs changed since their last build (every model with `full_rebuild`); returns
     those built. When `stop_requested()` turns true, stops before the next model to build
-    (`TransformInterrupted`)."""
+    (`TransformInterrupted`). `raw_datasets` names other raw datasets than `RAW_DATASETS`'."""
     models = load_models() if models is None else models
-    runner = Runner(client, raw_dataset, analytics_dataset)
+    runner = Runner(client, analytics_dataset, raw_datasets)
     client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {runner.quote(analytics_dataset)}")
     state = BuildState(runner)
     built_before = state.read()
@@ -613,6 +635,8 @@ def run_models(
             raise TransformError(f"model {model.name} ({model.path}) failed: {error}") from error
         results[model.name] = run
         log.info("built %s.%s (%s): %s", analytics_dataset, model.name, reason, run)
+        if model.materialized == "view":
+            existing = runner.existing_relations()  # the views it dropped with it are to build
     log.info("%s: %d models built, %d up to date", analytics_dataset, len(results), len(results.up_to_date))
     return results
 
@@ -623,12 +647,12 @@ def run_transforms(
     stop_requested: Callable[[], bool] | None = None,
     full_rebuild: bool = False,
 ) -> BuildResults:
-    """Bring every analytics table up to date with the pipeline's raw dataset, where the data
-    was loaded: build the models downstream of what changed since their last build (every model
-    with `full_rebuild`).
+    """Bring every analytics table up to date with the raw datasets of the pipeline's warehouse:
+    build the models downstream of what changed since their last build (every model with
+    `full_rebuild`).
 
-    Reads `pipeline.dataset_name` (the raw tables) and writes `analytics_dataset` through
-    `pipeline.sql_client()`. Idempotent: a rerun over the same raw data builds nothing.
+    Reads both sources' raw datasets (`RAW_DATASETS`: whichever source the pipeline runs, the
+    marts hold what both loaded) and writes `analytics_dataset` through `pipeline.sql_client()`. Idempotent: a rerun over the same raw data builds nothing.
     Returns, per model built, its row count and build time (and iterations for iterative
     models); `.up_to_date` names the others.
     """
@@ -637,6 +661,4 @@ def run_transforms(
             # no model relies on insertion order, and keeping it costs memory in every large
             # CREATE TABLE AS (the memory limit is the destination's, see pipelines/warehouse.py)
             client.execute_sql("SET preserve_insertion_order = false")
-        return run_models(
-            client, pipeline.dataset_name, analytics_dataset, stop_requested=stop_requested, full_rebuild=full_rebuild
-        )
+        return run_models(client, analytics_dataset, stop_requested=stop_requested, full_rebuild=full_rebuild)

@@ -4,6 +4,7 @@ schedule row. The rules live here once; `schedule.Schedule` stores and reads the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,13 +44,19 @@ class RefreshPolicy:
     def media_due(self, created_at: datetime | None, read_at: datetime) -> datetime | None:
         """The first age after `read_at` at which a media created at `created_at` is due again
         (None: past its last age, never again)."""
-        if created_at is None:
-            return None
-        for hours in sorted(self.engagement_ages_hours):
-            due = created_at + timedelta(hours=hours)
-            if due > read_at:
-                return due
+        return next_age(created_at, read_at, self.engagement_ages_hours)
+
+
+def next_age(created_at: datetime | None, read_at: datetime, ages_hours: Iterable[float]) -> datetime | None:
+    """The first of `ages_hours` after `created_at` that falls after `read_at` (None: past the
+    last, or an unknown creation)."""
+    if created_at is None:
         return None
+    for hours in sorted(ages_hours):
+        due = created_at + timedelta(hours=hours)
+        if due > read_at:
+            return due
+    return None
 
 
 def is_due(row: dict[str, Any], now: datetime) -> bool:
@@ -86,3 +93,27 @@ def schedule_row(
 
 
 COLUMNS = tuple(schedule_row("crawl", "", read_at=None, next_due_at=None))
+
+
+def aged_row(
+    kind: str,
+    entity_id: str,
+    *,
+    created_at: datetime | None,
+    read_at: datetime | None,
+    next_due_at: datetime | None,
+    parent: str | None,
+    last_count: int | None = None,
+) -> dict[str, Any]:
+    """The schedule row of an entity read at ages after its creation (a media's counters, a
+    story's insights): due again at `next_due_at` (None: past its last age, never again)."""
+    return schedule_row(
+        kind,
+        entity_id,
+        read_at=read_at,
+        next_due_at=next_due_at,
+        created_at=created_at,
+        last_count=last_count,
+        parent=parent,
+        active=next_due_at is not None,
+    )

@@ -4,6 +4,7 @@ pipeline that is extracting, and the literals and timestamps it needs on any des
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,17 +22,21 @@ def warehouse_query(tables: dict[str, str]) -> Query | None:
     destination cannot run SQL (then everything is due every run, as the log says)."""
     pipeline = dlt.current.pipeline()
     try:
-        client_factory = pipeline.sql_client
-        with client_factory() as probe:
-            names = {placeholder: probe.make_qualified_table_name(table) for placeholder, table in tables.items()}
+        client = pipeline.sql_client()
+        with client:
+            names = {placeholder: client.make_qualified_table_name(table) for placeholder, table in tables.items()}
     except Exception as error:  # noqa: BLE001 - any destination without SQL: no schedule to read
         logger.warning("the destination cannot be queried (%s): every entity is read as if due", error)
         return None
+    # One client for every query, a query at a time: dlt takes longer to build a client than most
+    # of these queries take. Each query still opens and closes its own connection, so that the
+    # DuckDB file is free while the source waits on the API.
+    one_at_a_time = threading.Lock()
 
     def run(sql: str) -> list[tuple[Any, ...]]:
         for name, qualified in names.items():
             sql = sql.replace(name, qualified)
-        with client_factory() as client:
+        with one_at_a_time, client:
             if not client.has_dataset():
                 return []
             try:

@@ -1,6 +1,6 @@
 """dlt source for the Instagram Graph API (instagram-graph/API.md): the professional accounts a
 token reads, their profiles and counters, media with album children, comments and replies,
-media and account insights, loaded as flat tables into `instagram_graph_raw`.
+media and account insights, the accounts' audience, loaded as flat tables into `instagram_graph_raw`.
 
 The tables and their keys are declared in `settings.TABLES` (documented in docs/tables.md).
 It runs on the machinery it shares with the v1 source (`sources/common/`: the HTTP core,
@@ -29,8 +29,9 @@ from .helpers.accounts import FACEBOOK, Accounts
 from .helpers.client import GraphClient
 from .helpers.competitors import Competitors, check_usernames
 from .helpers.hashtags import Hashtags
-from .helpers.insights import MediaInsights, account_insights
+from .helpers.insights import MediaInsights, account_insights, audience
 from .helpers.media import AccountMedia
+from .helpers.token import TokenFile
 from .settings import (
     ACCOUNT_INSIGHTS_REFRESH_HOURS,
     DEFAULT_API_VERSION,
@@ -41,6 +42,7 @@ from .settings import (
 )
 
 ACCOUNT_INSIGHTS = "account_insights"
+AUDIENCE = "audience"
 logger = logging.getLogger("sources.instagram_graph")
 
 
@@ -54,6 +56,7 @@ def instagram_graph(
     hashtags: Sequence[str] = (),
     competitors: Sequence[str] = (),
     media_metrics: Mapping[str, Sequence[str]] | None = None,
+    token_file: str | None = None,
     tuning: GraphTuning = None,
 ) -> list[DltResource]:
     """Everything the Graph API gives of the token's professional accounts.
@@ -72,6 +75,9 @@ def instagram_graph(
             newest media to read (business discovery, Facebook Login only).
         media_metrics: the lifetime metrics asked of media per `media_product_type` (default:
             `settings.MEDIA_METRICS`); a metric the API refuses is dropped and remembered.
+        token_file: a file where the source keeps the Instagram Login token it refreshes, and
+            reads it back at the next runs (`helpers/token.py`); without it, the token is only
+            warned about when it is about to expire.
         tuning: how the source reads: pace, retries, page size, the media's refresh ages
             (`settings.GraphTuning`; dlt reads it from `[sources.instagram_graph.tuning]`).
 
@@ -96,7 +102,8 @@ def instagram_graph(
     ages = tuple(float(age) for age in tuning.engagement_ages_hours)
     policy = RefreshPolicy(ACCOUNT_INSIGHTS_REFRESH_HOURS, ACCOUNT_INSIGHTS_REFRESH_HOURS, 0.0, ages)
     schedule = Schedule(policy)
-    found = Accounts(run, client, [str(account) for account in accounts])
+    kept = TokenFile(token_file, access_token) if token_file else None
+    found = Accounts(run, client, [str(account) for account in accounts], kept)
     competitor_names = check_usernames(competitors)
     metrics = media_metrics or MEDIA_METRICS
 
@@ -134,11 +141,15 @@ def instagram_graph(
 
     def stories() -> Iterator[Any]:
         """Each account's live stories, with their insights."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).stories))
+        yield from items(
+            each_account(AccountLists(run, client, schedule, media_insights(), tuning.media_page_size).stories)
+        )
 
     def tagged_media() -> Iterator[Any]:
         """The media each account is tagged in."""
-        yield from items(each_account(AccountLists(run, client, media_insights(), tuning.media_page_size).tags))
+        yield from items(
+            each_account(AccountLists(run, client, schedule, media_insights(), tuning.media_page_size).tags)
+        )
 
     def through_facebook_login(what: str, read: Callable[[str], Iterator[Rows]]) -> Iterator[Rows]:
         """`read(account id)` as the first Facebook Login account: only that way in serves
@@ -166,8 +177,22 @@ def instagram_graph(
             if schedule.not_due(ACCOUNT_INSIGHTS, [account_id], client.server_now):
                 return
             rows = account_insights(run, client, account_id, client.server_now())
-            if "extraction_errors" not in rows:
+            if ACCOUNT_INSIGHTS in rows:  # read (not failed, nor waiting out a failure's backoff)
                 rows = {**rows, **schedule.read_detail(ACCOUNT_INSIGHTS, account_id, client.server_now())}
+            yield rows
+
+        yield from items(each_account(read))
+
+    def account_audience() -> Iterator[Any]:
+        """Each account's follower demographics and followers online per hour (lifetime
+        metrics), once a day."""
+
+        def read(account_id: str) -> Iterator[Rows]:
+            if schedule.not_due(AUDIENCE, [account_id], client.server_now):
+                return
+            rows = audience(run, client, account_id)
+            if AUDIENCE in rows:  # read whole
+                rows = {**rows, **schedule.read_detail(AUDIENCE, account_id, client.server_now())}
             yield rows
 
         yield from items(each_account(read))
@@ -176,6 +201,7 @@ def instagram_graph(
         "accounts": profiles,
         "media": media,
         "account_insights": account_insights_daily,
+        "audience": account_audience,
         "stories": stories,
         "tagged_media": tagged_media,
         "hashtag_media": hashtag_media,

@@ -6,6 +6,7 @@ them without importing the source; they are re-exported here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from dlt.common.configuration import configspec
 
@@ -36,7 +37,8 @@ COMPETITOR_FIELDS = (
     f"media.limit({COMPETITOR_MEDIA_LIMIT}){{{HASHTAG_MEDIA_FIELDS}}}"
 )
 REPLY_FIELDS = "id,text,timestamp,username,from{id,username},like_count,hidden,parent_id"
-COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
+# replies nested in their comment, as many as a page holds (§2: one level deep)
+COMMENT_FIELDS = f"{REPLY_FIELDS},replies.limit({MAX_PAGE_SIZE}){{{REPLY_FIELDS}}}"
 
 # The lifetime metrics asked of a media, per `media_product_type` (§2). A metric the API
 # refuses (retired, or not for that type) is dropped for that type and version and remembered
@@ -45,13 +47,26 @@ COMMON_MEDIA_METRICS = ("reach", "views", "likes", "comments", "shares", "saved"
 MEDIA_METRICS: dict[str, tuple[str, ...]] = {
     "FEED": (*COMMON_MEDIA_METRICS, "follows", "profile_visits"),
     "REELS": (*COMMON_MEDIA_METRICS, "ig_reels_avg_watch_time", "ig_reels_video_view_total_time"),
-    "STORY": ("reach", "views", "replies", "shares", "follows", "profile_visits", "total_interactions"),
+    "STORY": ("reach", "views", "replies", "shares", "follows", "profile_visits", "navigation", "total_interactions"),
 }
+# How long the API keeps a media's insights (§2): an older media is not asked for them.
+INSIGHTS_KEPT = timedelta(days=730)
 # Daily account metrics (§2: `period=day`), read once a day for the last two days: values of
 # the latest day keep growing until it ends.
 ACCOUNT_METRICS = ("reach", "views", "follower_count")
 ACCOUNT_INSIGHTS_DAYS = 2
 ACCOUNT_INSIGHTS_REFRESH_HOURS = 24.0
+# The audience (§2): lifetime metrics, read once a day (every `ACCOUNT_INSIGHTS_REFRESH_HOURS`)
+# with the refresh schedule's kind `audience`. The demographics answer one breakdown a request;
+# `online_followers` answers per hour for the days the API gives by default (yesterday, today).
+FOLLOWER_DEMOGRAPHICS = "follower_demographics"
+DEMOGRAPHIC_BREAKDOWNS = ("age", "gender", "city", "country")
+ONLINE_FOLLOWERS = "online_followers"
+
+# Ages after posting at which a story's insights are read (§2: a story is listed for 24 hours,
+# its insights growing until then): once they have mostly come, and in the last hourly run
+# before it expires.
+STORY_INSIGHTS_AGES_HOURS = (6.0, 23.0)
 
 # Hashtags (§2): an account may query at most this many unique hashtags in a rolling window,
 # and a page of hashtag media holds at most 50.
@@ -59,8 +74,13 @@ MAX_HASHTAGS_PER_WINDOW = 30
 HASHTAG_WINDOW_DAYS = 7
 HASHTAG_PAGE_SIZE = 50
 
-# A token expiring sooner than this is warned about at every run (§6).
+# A token expiring sooner than this is warned about at every run (§6). An Instagram Login token
+# with fewer days left than `TOKEN_REFRESH_DAYS` is refreshed (once a month for a 60-day token,
+# leaving weeks to notice a refresh that keeps failing), when `token_file` says where to keep it;
+# the API refreshes a token only once it is a day old.
 TOKEN_WARNING_DAYS = 7
+TOKEN_REFRESH_DAYS = 30
+TOKEN_REFRESH_MIN_AGE_HOURS = 24
 
 # Usage pacing (§5): requests start to wait from this fraction of the run's share of the limit,
 # up to this long each at the share itself, where the run stops.

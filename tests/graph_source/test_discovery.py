@@ -13,7 +13,7 @@ import pytest
 from emulator import Emulator
 from emulator.graph.model import node_id
 
-from .conftest import GraphLoader, Truth
+from .conftest import PAGE_SIZE, GraphLoader, Truth
 
 DAY = 86400
 
@@ -96,3 +96,30 @@ def test_media_the_account_is_tagged_in(tmp_path: Path, graph_emulator: Emulator
     loader.run(graph_emulator, "tagged_media")
     assert loader.column("SELECT media_id FROM tagged_media ORDER BY created_time DESC, media_id") == tagged
     assert loader.column("SELECT count(*) FROM tagged_media WHERE owner_id IS NULL OR username IS NULL") == [0]
+
+
+RUN_HOURS = (0, 2, 5, 7, 12, 18, 23, 24)  # runs through a day, whatever the stories' ages
+
+
+def test_story_insights_at_their_ages_and_the_whole_tags_list_once_a_day(tmp_path: Path, serve_graph) -> None:
+    """Runs through a day: a story's insights are asked for in the first run after it is 6 h
+    old and in the first after it is 23 h old (once, for one first seen older), no other; the
+    tagged media's first page each run, the whole list in the first run and a day later."""
+    emulator = serve_graph()
+    model = emulator.graph.model
+    loader = GraphLoader(tmp_path)
+    asked, due, tags_pages, whole = [], [], [], []
+    for before, hour in zip((None, *RUN_HOURS), RUN_HOURS, strict=False):
+        emulator.advance(3600 * (hour - (before or 0)))
+        emulator.stats.reset()
+        loader.run(emulator, "stories", "tagged_media")
+        asked.append(emulator.stats.by_endpoint.get("GET /{ig-media-id}/insights", 0))
+        ages = [(model.world.now - posted) / 3600 for _, posted, _ in model.live_stories(model.owner)]
+        if before is None:
+            due.append(sum(1 for age in ages if age >= 6))
+        else:
+            due.append(sum(1 for age in ages for mark in (6, 23) if age - (hour - before) < mark <= age))
+        tags_pages.append(emulator.stats.by_endpoint["GET /{ig-user-id}/tags"])
+        whole.append(-(-len(model.tagged_in(model.owner)) // PAGE_SIZE))
+    assert asked == due and sum(asked) >= 2
+    assert tags_pages == [whole[0]] + [1] * (len(RUN_HOURS) - 2) + [whole[-1]] and whole[0] > 1

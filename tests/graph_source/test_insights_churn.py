@@ -1,22 +1,27 @@
 """Metric churn (instagram-graph/API.md §2): a metric the API refuses, retired in the version
 asked for or not offered for the media type, is dropped for that type and version, remembered
-in the source state and logged once; it never fails the run. A media seen by too few accounts
-(code 10) has no insights row, and no error either."""
+in the source state and logged once; it never fails the run, and the insights marts say which
+metrics existed in which version, and when. A media seen by too few accounts (code 10) has no
+insights row, and no error either."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 
 from emulator import Emulator
+from emulator.generate import DAY
+from transforms import run_transforms
 
-from .conftest import GraphLoader
+from .conftest import GraphLoader, Truth, analytics
 
 CHURNED_FEED = ("reach", "impressions", "saved", "ig_reels_avg_watch_time")
 METRICS = {"FEED": CHURNED_FEED, "REELS": ("reach", "plays")}
+RETIRED_IN_V22 = {"FEED": ("reach", "impressions"), "REELS": ("reach", "plays")}
 
 
 def test_refused_metrics_are_dropped_once_and_remembered(
@@ -56,6 +61,47 @@ def test_an_older_version_keeps_the_metric_it_still_serves(tmp_path: Path, graph
     loader.run(graph_emulator, "media", media_metrics={"FEED": ("reach", "impressions")}, api_version="v21.0")
     assert set(loader.column("SELECT DISTINCT metric FROM media_insights")) == {"reach", "impressions"}
     assert loader.source_state().get("metrics_dropped", {}) == {}
+
+
+def test_a_run_at_v21_then_one_at_v24_load_and_the_mart_says_which_metrics_existed_when(
+    tmp_path: Path, serve_graph
+) -> None:
+    emulator = serve_graph()
+    truth = Truth(emulator)
+    with_insights = {"FEED": 0, "REELS": 0}  # the account's media the API gives insights of, now
+    for index in truth.media_indices():
+        if truth.insights("media", index, metric="reach"):
+            with_insights[truth.model.product_type(index, truth.model.media(index)[2])] += 1
+    assert all(with_insights.values())
+    loader = GraphLoader(tmp_path)
+    first = datetime.fromtimestamp(emulator.world.now, UTC)
+    loader.run(emulator, "media", media_metrics=RETIRED_IN_V22, api_version="v21.0")
+    run_transforms(loader.pipeline())
+    emulator.advance(15 * DAY)  # the media of the month before are due again, a reel among them
+    second = datetime.fromtimestamp(emulator.world.now, UTC)
+    loader.run(emulator, "media", media_metrics=RETIRED_IN_V22, api_version="v24.0")
+    run_transforms(loader.pipeline())
+    assert "extraction_errors" not in tables(loader)
+
+    rows = analytics(
+        loader.database,
+        "SELECT media_product_type, metric, api_version, first_observed_at, last_observed_at, in_latest_read"
+        " FROM insight_metrics",
+    )
+    assert set(rows) == {
+        ("FEED", "reach", "v21.0", first, first, True),
+        ("FEED", "impressions", "v21.0", first, first, False),  # retired in v22
+        ("REELS", "reach", "v21.0", first, first, True),
+        ("REELS", "plays", "v21.0", first, first, False),
+        ("FEED", "reach", "v24.0", second, second, True),
+        ("REELS", "reach", "v24.0", second, second, True),
+    }
+    media = analytics(
+        loader.database, "SELECT media_product_type, metric, media FROM insight_metrics WHERE api_version = 'v21.0'"
+    )
+    assert {(product, metric): count for product, metric, count in media} == {
+        (product, metric): with_insights[product] for product, asked in RETIRED_IN_V22.items() for metric in asked
+    }
 
 
 def test_media_with_too_few_viewers_have_no_insights_and_no_error(tmp_path: Path, graph_emulator: Emulator) -> None:

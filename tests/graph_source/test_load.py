@@ -110,3 +110,24 @@ def test_usage_reaching_the_budget_share_stops_the_run_cleanly(tmp_path: Path, s
     emulator.reset_rate_limits()
     loader.run(emulator, "media", budget_share=1.0)
     assert loader.column("SELECT id FROM media ORDER BY created_time DESC, id") == Truth(emulator).media_ids()
+
+
+def test_a_budget_smaller_than_a_page_of_reads_still_moves_on(tmp_path: Path, serve_graph) -> None:
+    # one page holds all 26 media, each read with its insights and comments: 50 requests, and
+    # the share of each run is 8 (80 % of 10); a run stopped part way through the page loads the
+    # media it read, and the next run reads the others (one worker: each run finishes some)
+    emulator = serve_graph(rate_limit=10)
+    loader = GraphLoader(tmp_path)
+    loaded: list[int] = []
+    for _ in range(20):
+        loader.run(emulator, "media", media_page_size=100, workers=1)
+        loaded.append(len(loader.column("SELECT id FROM media")))
+        if not loader.source_state()["last_run"]["work_remaining"]:
+            break
+        emulator.reset_rate_limits()  # the next hour
+    truth = Truth(emulator)
+    every = loaded.index(len(truth.media_ids()))  # each run read more, until every media was read
+    assert every > 3 and all(before < after for before, after in zip(loaded, loaded[1 : every + 1])), loaded
+    assert loader.column("SELECT id FROM media ORDER BY created_time DESC, id") == truth.media_ids()
+    assert set(loader.column("SELECT id FROM comments")) == set(truth.comments())
+    assert loader.column("SELECT count(*) - count(DISTINCT media_id) FROM media_counts") == [0]

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from emulator import Emulator, World, WorldConfig
+from pipelines.run import EXIT_SUCCESS
 from tests.process_output import ProcessOutput
-from tests.shared import source_env
+from tests.shared import DONE, built_once, read_only, source_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
+DEMO_ARGS = ("--demo", "--demo-users", "300")
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +67,77 @@ def run_cli(tmp_path: Path, env: dict[str, str], *args: str, timeout: float = 24
         text=True,
         timeout=timeout,
     )
+
+
+# where a run built once (`run_once`, `demo`) keeps its output, beside the folder a copy takes
+RUN_OUTPUT = ("stdout.txt", "stderr.txt")
+
+
+def kept_output(folder: Path, result: subprocess.CompletedProcess) -> None:
+    """The output of a run built once that exited 0, in `RUN_OUTPUT` in `folder`."""
+    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+    for name, output in zip(RUN_OUTPUT, (result.stdout, result.stderr), strict=True):
+        (folder / name).write_text(output)
+
+
+def run_once(tmp_path_factory: pytest.TempPathFactory, world: WorldConfig, *args: str, **settings: str) -> Path:
+    """The folder of a successful CLI run with `args` against `world` (follow lists of any
+    user) and the source `settings` (`source_settings`'s), laid out as `pipeline_env` lays it
+    out (the DuckDB file, dlt's working folder, the read copy), its output in `RUN_OUTPUT`. One
+    per test run, arguments and settings, whichever worker asks first: read only (see
+    `copy_of_run`). Its emulator is its own, over the same seeded world as a test's (a world's
+    clock moves only when a test advances it)."""
+
+    def run(folder: Path) -> None:
+        with Emulator(World(world), follows_any_user=True) as emu:
+            kept_output(folder, run_cli(folder, pipeline_env(folder, **source_settings(emu, **settings)), *args))
+
+    key = hashlib.sha256(repr((world, args, sorted(settings.items()))).encode()).hexdigest()[:16]
+    return built_once(tmp_path_factory, f"run_{key}", run)
+
+
+def copy_of_run(run: Path, folder: Path) -> tuple[str, str]:
+    """`folder` as a run built once (`run_once`, `demo`) left its own, for a test to go on
+    from; that run's stdout and stderr."""
+    shutil.copytree(run, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*RUN_OUTPUT, DONE))
+    stdout, stderr = ((run / name).read_text() for name in RUN_OUTPUT)
+    return stdout, stderr
+
+
+def clean_run(tmp_path_factory: pytest.TempPathFactory, world: WorldConfig, **settings: str) -> Path:
+    """The DuckDB file of a fault-free `--no-transforms` run (`run_once`): the reference the
+    tests that disturb such a run compare their tables with."""
+    return run_once(tmp_path_factory, world, "--no-transforms", **settings) / "warehouse.duckdb"
+
+
+@pytest.fixture
+def first_run(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, small_world_config: WorldConfig
+) -> tuple[str, str]:
+    """`tmp_path` as a first run with the default settings (`emulator`'s world and
+    `source_settings`'s, transforms and read copy) leaves it: a copy of one such run
+    (`run_once`). Its stdout and stderr."""
+    return copy_of_run(run_once(tmp_path_factory, small_world_config), tmp_path)
+
+
+def demo_env(folder: Path) -> dict[str, str]:
+    """The environment of a demo run in `folder`, as scripts/demo runs it: into ./instagram.duckdb."""
+    env = pipeline_env(folder)
+    env.pop("DESTINATION__DUCKDB__CREDENTIALS")
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of one `--demo` run (`DEMO_ARGS`) as scripts/demo runs it, in a folder holding
+    the project's own .dlt/config.toml, its output in `RUN_OUTPUT`. One per test run, whichever
+    worker asks first: read only (copy it to run again)."""
+
+    def run(folder: Path) -> None:
+        shutil.copytree(REPO_ROOT / ".dlt", folder / ".dlt")
+        kept_output(folder, run_cli(folder, demo_env(folder), *DEMO_ARGS))
+
+    return built_once(tmp_path_factory, "demo", run)
 
 
 def start_cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
@@ -112,28 +186,19 @@ PER_STATE_COLUMNS = {("refresh_schedule", "epoch"), ("refresh_schedule", "write_
 
 def table_snapshot(database: Path, schema: str = "instagram_raw") -> dict[str, list[tuple]]:
     """Every table of `schema` as sorted rows, without dlt's per-load bookkeeping columns."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = ? AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' "
-                "ORDER BY table_name",
-                [schema],
-            ).fetchall()
-        ]
+    with read_only(database) as con:
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = ?"
+            " AND table_name NOT LIKE '\\_dlt%' ESCAPE '\\' ORDER BY table_name, column_name",
+            [schema],
+        ).fetchall():
+            kept = columns.setdefault(table, [])
+            if column not in DLT_COLUMNS and (table, column) not in PER_STATE_COLUMNS:
+                kept.append(column)
         snapshot = {}
-        for table in tables:
-            columns = [
-                name
-                for (name,) in con.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ? ORDER BY column_name",
-                    [schema, table],
-                ).fetchall()
-                if name not in DLT_COLUMNS and (table, name) not in PER_STATE_COLUMNS
-            ]
-            select = ", ".join(f'"{column}"' for column in columns)
+        for table, kept in columns.items():
+            select = ", ".join(f'"{column}"' for column in kept)
             rows = con.execute(f'SELECT {select} FROM {schema}."{table}"').fetchall()
             snapshot[table] = sorted(rows, key=repr)
         return snapshot

@@ -22,9 +22,8 @@ import pytest
 from emulator import Emulator, FaultPlan, World, WorldConfig
 from emulator.faults import FAULT_KINDS
 from pipelines.run import EXIT_ENTITIES_FAILED, EXIT_FAILURE, EXIT_PARTIAL, EXIT_SUCCESS
-from tests.shared import built_once
 
-from .conftest import pipeline_env, run_cli, source_settings, table_snapshot
+from .conftest import clean_run, pipeline_env, run_cli, source_settings, table_snapshot
 
 WORLD = WorldConfig(seed=7, users=60)
 SEED = 2026
@@ -98,20 +97,14 @@ class Clean:
     tables: dict[str, list[tuple]]
 
 
-def run_clean(folder: Path) -> None:
-    with Emulator(World(WORLD), follows_any_user=True) as emu:
-        result = run_cli(folder, pipeline_env(folder, **source_settings(emu, **SETTINGS)), "--no-transforms")
-    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-
-
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> Clean:
     """A fault-free run of the world (one per test run, whichever worker asks first: read only)."""
-    folder = built_once(tmp_path_factory, "fault_matrix_clean", run_clean)
-    tables = table_snapshot(folder / "warehouse.duckdb")
+    database = clean_run(tmp_path_factory, WORLD, **SETTINGS)
+    tables = table_snapshot(database)
     assert tables["media"] and tables["likes"] and tables["comments"] and tables["follow_edges"]
     assert tables["extraction_errors"], "the world has refusals (a private user) to keep"
-    return Clean(folder / "warehouse.duckdb", tables)
+    return Clean(database, tables)
 
 
 def user_ids(database: Path) -> set[str]:

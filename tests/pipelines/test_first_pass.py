@@ -16,8 +16,6 @@ uninterrupted run: with one worker, the levels are read in turn, each user's pro
 from __future__ import annotations
 
 import signal
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,7 +24,6 @@ import duckdb
 
 from emulator import Emulator, FaultPlan, World, WorldConfig
 from pipelines.run import EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_SUCCESS
-from tests.process_output import ProcessOutput
 
 from .conftest import pipeline_env, run_cli, source_settings, table_snapshot, wait_for_signal_handlers, watch_cli
 
@@ -155,7 +152,7 @@ def _stop_by_signal(case: Case, n: int, emu: Emulator, folder: Path, env: dict[s
     run = watch_cli(folder, env, *CLI_ARGS)
     try:
         wait_for_signal_handlers(run.process, signal.SIGINT, signal.SIGTERM)
-        _wait_for(lambda: any(fault.kind == "stall" for fault in emu.fired_faults), run)
+        run.wait_until(lambda: any(fault.kind == "stall" for fault in emu.fired_faults), "its last request")
         run.process.send_signal(signum)
         output = run.finish()
     finally:
@@ -176,14 +173,6 @@ def _stop_by_budget(case: Case, n: int, emu: Emulator, folder: Path, env: dict[s
     run = run_cli(folder, {**env, "SOURCES__INSTAGRAM__TUNING__BUDGET_SHARE": share}, *CLI_ARGS)
     assert run.returncode == EXIT_PARTIAL, f"the first run exited {run.returncode}:\n{run.stderr[-3000:]}"
     return _requests(emu)
-
-
-def _wait_for(condition: Callable[[], bool], run: ProcessOutput, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert run.process.poll() is None, f"the first run ended before its last request:\n{run.text[-3000:]}"
-        assert time.monotonic() < deadline, f"the first run's last request did not come in {timeout} s"
-        time.sleep(0.005)  # polling a condition, not a guess at how long the run takes
 
 
 def _emulator() -> Emulator:

@@ -22,18 +22,22 @@ from pipelines.run import (
     EXIT_SUCCESS,
 )
 from tests.pipelines.conftest import (
+    DEMO_ARGS,
     REPO_ROOT,
     answers_held,
+    clean_run,
+    copy_of_run,
+    demo_env,
     pipeline_env,
     run_cli,
+    run_once,
     source_settings,
     table_snapshot,
     watch_cli,
 )
 from tests.process_output import ProcessOutput
 
-DEMO_ARGS = ("--demo", "--demo-users", "300")
-SCHEMAS = ("instagram_raw", "instagram_analytics")
+SCHEMAS = ("instagram_raw", "instagram_graph_raw", "instagram_analytics")
 
 
 def test_help_documents_flags_and_exit_codes(tmp_path):
@@ -44,15 +48,14 @@ def test_help_documents_flags_and_exit_codes(tmp_path):
     assert "--access-token" not in result.stdout
 
 
-def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
+def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator, first_run):
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    result = run_cli(tmp_path, env)
-    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-    assert "Loaded in this run:" in result.stdout
-    assert "API requests:" in result.stdout
-    assert "Work remains: no" in result.stdout
+    stdout, stderr = first_run  # it exited 0
+    assert "Loaded in this run:" in stdout
+    assert "API requests:" in stdout
+    assert "Work remains: no" in stdout
     # a first run reads every media it holds: all within the policy, per kind of list
-    assert re.search(r"^Media counters within the refresh policy: .*user 100\.0 % of \d", result.stdout, re.M)
+    assert re.search(r"^Media counters within the refresh policy: .*user 100\.0 % of \d", stdout, re.M)
 
     database = tmp_path / "warehouse.duckdb"
     world = emulator.world
@@ -65,7 +68,7 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
         ).fetchone()[0]
     assert loaded_self_media == len(world.media_ids_of_user(world.default_user_id))
     assert analytics_tables > 0
-    for line in (result.stdout + result.stderr).splitlines():
+    for line in (stdout + stderr).splitlines():
         assert emulator.access_token not in line
 
     # a second run with nothing new in the world changes nothing
@@ -75,9 +78,8 @@ def test_configured_run_loads_transforms_and_summarises(tmp_path, emulator):
     assert table_snapshot(database) == before
 
 
-def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, emulator):
+def test_a_broken_contract_fails_the_transforms_with_a_clear_message(tmp_path, emulator, first_run):
     env = pipeline_env(tmp_path, **source_settings(emulator))
-    assert run_cli(tmp_path, env).returncode == EXIT_SUCCESS
     database = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(database)) as con:  # a media whose like counter is negative
         con.execute(
@@ -109,10 +111,10 @@ def test_a_debug_run_leaves_the_token_nowhere(tmp_path, emulator):
     assert [path for path in files if token in path.read_bytes()] == []
 
 
-def test_a_deleted_duckdb_file_is_extracted_again_in_full(tmp_path, emulator):
+def test_a_deleted_duckdb_file_is_extracted_again_in_full(tmp_path, tmp_path_factory, small_world_config, emulator):
     env = pipeline_env(tmp_path, **source_settings(emulator))
     database = tmp_path / "warehouse.duckdb"
-    assert run_cli(tmp_path, env, "--no-transforms").returncode == EXIT_SUCCESS
+    copy_of_run(run_once(tmp_path_factory, small_world_config, "--no-transforms"), tmp_path)
     expected = table_snapshot(database)
     database.unlink()  # someone starts the warehouse over; dlt's working folder stays
 
@@ -229,14 +231,10 @@ def test_duckdb_taken_during_extraction_keeps_the_extracted_package(tmp_path, sm
         assert rerun_media_pages == 1
 
 
-def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, small_world_config):
+def test_run_spent_budget_is_partial_and_next_runs_finish(tmp_path, tmp_path_factory, small_world_config):
     from emulator import Emulator, World
 
-    with Emulator(World(small_world_config), follows_any_user=True) as clean:
-        clean_env = pipeline_env(tmp_path / "clean", **source_settings(clean, CRAWL_DEPTH="2"))
-        (tmp_path / "clean").mkdir()
-        assert run_cli(tmp_path / "clean", clean_env, "--no-transforms").returncode == EXIT_SUCCESS
-        expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
+    expected = table_snapshot(clean_run(tmp_path_factory, small_world_config, CRAWL_DEPTH="2"))
 
     (tmp_path / "paced").mkdir()
     # an hourly window the runs cannot outlast, however slow: each run gets the same allowance,
@@ -269,16 +267,12 @@ def kill_when_logged(cli: ProcessOutput, phase: str) -> None:
     cli.finish()
 
 
-def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
+def test_killed_runs_recover_to_the_same_tables(tmp_path, tmp_path_factory, small_world_config):
     from emulator import Emulator, World
 
-    (tmp_path / "clean").mkdir()
+    expected = table_snapshot(clean_run(tmp_path_factory, small_world_config, CRAWL_DEPTH="2"))
     (tmp_path / "killed").mkdir()
     with Emulator(World(small_world_config), follows_any_user=True) as emu:
-        clean_env = pipeline_env(tmp_path / "clean", **source_settings(emu, CRAWL_DEPTH="2"))
-        assert run_cli(tmp_path / "clean", clean_env, "--no-transforms").returncode == EXIT_SUCCESS
-        expected = table_snapshot(tmp_path / "clean" / "warehouse.duckdb")
-
         env = pipeline_env(tmp_path / "killed", **source_settings(emu, CRAWL_DEPTH="2"))
         # each kill lands in a phase named by the run's own log, however loaded the machine:
         # while extracting, while normalizing a finished extraction, and while loading the
@@ -291,17 +285,13 @@ def test_killed_runs_recover_to_the_same_tables(tmp_path, small_world_config):
 
 
 @pytest.mark.parametrize("moment", ["extract_commit", "normalize_commit", "schema_save"])
-def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(tmp_path, emulator, moment):
+def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(
+    tmp_path, tmp_path_factory, small_world_config, emulator, moment
+):
     """dlt left alone trips over each of these for ever: the next runs exit 2 (nothing to
     extract: the package is never normalized), 1 (normalizing again finds the package in
     place) or 1 (the half-saved schema is an invalid schema name)."""
-    (tmp_path / "clean").mkdir()
     (tmp_path / "killed").mkdir()
-    clean = run_cli(
-        tmp_path / "clean", pipeline_env(tmp_path / "clean", **source_settings(emulator)), "--no-transforms"
-    )
-    assert clean.returncode == EXIT_SUCCESS, clean.stderr[-3000:]
-
     env = pipeline_env(tmp_path / "killed", **source_settings(emulator))
     crashed = subprocess.run(
         [sys.executable, "-m", "tests.pipelines.crashing_cli", "--no-transforms"],
@@ -316,41 +306,37 @@ def test_a_run_killed_inside_a_dlt_commit_is_finished_by_the_next(tmp_path, emul
         rerun = run_cli(tmp_path / "killed", env, "--no-transforms")
         assert rerun.returncode == EXIT_SUCCESS, rerun.stderr[-3000:]
     assert table_snapshot(tmp_path / "killed" / "warehouse.duckdb") == table_snapshot(
-        tmp_path / "clean" / "warehouse.duckdb"
+        clean_run(tmp_path_factory, small_world_config)
     )
 
 
-def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path):
-    # a demo run again in its own folder, and a killed demo finished in another, end with the
-    # tables of the first run: the killed demo started afresh in its own folder too, so it also
-    # shows that two demos started apart agree (a third fresh demo would show nothing more)
-    runs = {"a": tmp_path / "a", "killed": tmp_path / "killed"}
-    for folder in runs.values():
-        # as scripts/demo runs it: in a folder holding the project's own .dlt/config.toml
-        shutil.copytree(REPO_ROOT / ".dlt", folder / ".dlt")
-
-    def demo_env(folder):
-        env = pipeline_env(folder)
-        env.pop("DESTINATION__DUCKDB__CREDENTIALS")  # the demo writes ./instagram.duckdb
-        return env
-
-    outputs, first = [], {}
-    for _ in range(2):
-        result = run_cli(runs["a"], demo_env(runs["a"]), *DEMO_ARGS)
-        assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
-        outputs.append(result.stdout)
-        first = first or {schema: table_snapshot(runs["a"] / "instagram.duckdb", schema) for schema in SCHEMAS}
-    assert "The warehouse is ready" in outputs[0]
+def test_demo_is_deterministic_and_a_killed_demo_finishes_the_same(tmp_path, demo):
+    # the demo run again on a copy of its folder, and a killed demo finished in another, end
+    # with the tables of the first run: the killed demo started afresh in its own folder too, so
+    # it also shows that two demos started apart agree (a third fresh demo would show nothing more)
+    again = tmp_path / "again"
+    output, _ = copy_of_run(demo, again)
+    assert "The warehouse is ready" in output
     # the closing lines open the published read copy, with what the project installs
-    assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in outputs[0]
-    assert "instagram_analytics.user_graph_metrics" in outputs[0]
+    assert "duckdb.connect('instagram_read.duckdb', read_only=True)" in output
+    assert "instagram_analytics.user_graph_metrics" in output
+    # the Graph API's run comes first, into the same file, and the analytics read both
+    assert output.index("through the Graph API") < output.index("through the v1 API")
+    first = {schema: table_snapshot(demo / "instagram.duckdb", schema) for schema in SCHEMAS}
+    assert first["instagram_graph_raw"]["media_insights"] and "instagram_graph_raw.media_insights" in output
 
-    for phase in ("Extract instagram", "Load instagram"):
-        kill_when_logged(watch_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS), phase)
-    finished = run_cli(runs["killed"], demo_env(runs["killed"]), *DEMO_ARGS)
+    result = run_cli(again, demo_env(again), *DEMO_ARGS)
+    assert result.returncode == EXIT_SUCCESS, result.stderr[-3000:]
+
+    killed = tmp_path / "killed"
+    shutil.copytree(REPO_ROOT / ".dlt", killed / ".dlt")  # as scripts/demo runs it
+    # one kill in each source's run: as the Graph API's extracts, as v1's loads
+    for phase in ("Extract instagram_graph", "Load instagram in"):
+        kill_when_logged(watch_cli(killed, demo_env(killed), *DEMO_ARGS), phase)
+    finished = run_cli(killed, demo_env(killed), *DEMO_ARGS)
     assert finished.returncode == EXIT_SUCCESS, finished.stderr[-3000:]
 
     for schema in SCHEMAS:
         assert first[schema]
-        assert table_snapshot(runs["a"] / "instagram.duckdb", schema) == first[schema]
-        assert table_snapshot(runs["killed"] / "instagram.duckdb", schema) == first[schema]
+        assert table_snapshot(again / "instagram.duckdb", schema) == first[schema]
+        assert table_snapshot(killed / "instagram.duckdb", schema) == first[schema]

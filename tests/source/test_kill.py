@@ -7,8 +7,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,14 +14,13 @@ import pytest
 from emulator import Emulator, World
 from tests.process_output import ProcessOutput
 from tests.shared import source_env
-from tests.warehouses import DESTINATIONS, Warehouse, Warehouses
+from tests.warehouses import DESTINATIONS, Warehouses
 
 from .conftest import SMALL_WORLD, Loader
+from .pipeline_process import finish, start
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _environment(emu: Emulator, world: World, warehouse: Warehouse) -> dict[str, str]:
+def _environment(emu: Emulator, world: World) -> dict[str, str]:
     config = {
         "BASE_URL": emu.base_url,
         "ACCESS_TOKEN": emu.access_token,
@@ -38,24 +35,7 @@ def _environment(emu: Emulator, world: World, warehouse: Warehouse) -> dict[str,
             ["user_profiles", "user_media", "feed", "tag_media", "geography_media", "follow_graph"]
         ),
     }
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **warehouse.env()}
-    env.update(source_env(config))
-    return env
-
-
-def _start(tmp: Path, env: dict[str, str], warehouse: Warehouse) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.source.pipeline_process", str(tmp / "instagram_pipelines"), warehouse.kind],
-        cwd=tmp,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _finish(process: subprocess.Popen) -> int:
-    process.communicate(timeout=120)  # reading stderr: a full pipe would stall the process
-    return process.returncode
+    return {**os.environ, **source_env(config)}
 
 
 # the steps a kill may land in, named as dlt's progress names them at their start
@@ -68,11 +48,11 @@ def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path, 
     clean_dir.mkdir(), killed_dir.mkdir()
     clean, killed = warehouses.new(clean_dir), warehouses.new(killed_dir)
     with Emulator(World(SMALL_WORLD), follows_any_user=True) as emu:
-        assert _finish(_start(clean_dir, _environment(emu, emu.world, clean), clean)) == 0
+        assert finish(start(clean_dir, _environment(emu, emu.world), clean)) == 0
 
     rng = random.Random(11)
     with Emulator(World(SMALL_WORLD), follows_any_user=True, latency=0.002) as emu:
-        env = _environment(emu, emu.world, killed)
+        env = _environment(emu, emu.world)
         kills = 0
         # every step in a random order, one twice; each kill lands as its step starts, so where
         # it lands does not depend on how loaded the machine is (a run after a kill may first
@@ -80,7 +60,7 @@ def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path, 
         plan = [*STEPS, rng.choice(STEPS)]
         rng.shuffle(plan)
         for step in plan:
-            process = _start(killed_dir, env, killed)
+            process = start(killed_dir, env, killed)
             output = ProcessOutput(process, io.TextIOWrapper(process.stderr))
             if output.wait_for(step):
                 process.send_signal(signal.SIGKILL)
@@ -91,7 +71,7 @@ def test_sigkill_at_random_points_then_rerun_equals_a_clean_run(tmp_path: Path, 
             output.finish()
         assert kills >= 2
         for _ in range(2):  # the first rerun may only load a package a kill left behind
-            finished = _start(killed_dir, env, killed)
+            finished = start(killed_dir, env, killed)
             _, stderr = finished.communicate(timeout=120)
             assert finished.returncode == 0, stderr.decode()[-2000:]
 
@@ -108,15 +88,15 @@ def test_a_crash_after_follow_edges_reached_staging_leaves_no_duplicates(
     clean_dir.mkdir(), crashed_dir.mkdir()
     clean, crashed = warehouses.new(clean_dir), warehouses.new(crashed_dir)
     with Emulator(World(SMALL_WORLD), follows_any_user=True) as emu:
-        assert _finish(_start(clean_dir, _environment(emu, emu.world, clean), clean)) == 0
+        assert finish(start(clean_dir, _environment(emu, emu.world), clean)) == 0
 
         crash = {
-            **_environment(emu, emu.world, crashed),
+            **_environment(emu, emu.world),
             "CRASH_AFTER_STAGING": "follow_edges",
             "CRASH_AFTER_STAGING_MARKER": str(tmp_path / "crashed.marker"),
         }
-        assert _finish(_start(crashed_dir, crash, crashed)) == -signal.SIGKILL
-        rerun = _start(crashed_dir, crash, crashed)
+        assert finish(start(crashed_dir, crash, crashed)) == -signal.SIGKILL
+        rerun = start(crashed_dir, crash, crashed)
         _, stderr = rerun.communicate(timeout=120)
         assert rerun.returncode == 0, stderr.decode()[-2000:]
         assert "follow_edges rows that an interrupted load had inserted twice" in stderr.decode()

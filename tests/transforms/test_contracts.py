@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from emulator import World, WorldConfig
-from tests.transforms.conftest import ANALYTICS, RAW, Warehouse, at
+from tests.transforms.conftest import ANALYTICS, Warehouse, at
 from tests.transforms.test_emulator_worlds import load_world
 from transforms.contracts import ContractError, check_columns, contract_path, load_contracts
 from transforms.runner import LAYERS, SQL_DIR, Runner, TransformError, load_models, run_models
@@ -41,7 +41,7 @@ def check(warehouse: Warehouse, model_name: str) -> int:
     """Run one model's contract checks against its table as it is now."""
     (model,) = [model for model in load_models() if model.name == model_name]
     with warehouse.pipeline().sql_client() as client:
-        return Runner(client, RAW, ANALYTICS).check_contract(model)
+        return Runner(client, ANALYTICS).check_contract(model)
 
 
 def execute(warehouse: Warehouse, sql: str) -> None:
@@ -190,9 +190,9 @@ def test_a_failing_test_stops_the_run_and_keeps_the_previous_table(warehouse: Wa
     )
     warehouse.write_follow_edges([("a", "b")], at(0))
     with warehouse.pipeline().sql_client() as client:
-        assert run_models(client, RAW, models=load_models(good))["people"]["tests"] == 2
+        assert run_models(client, models=load_models(good))["people"]["tests"] == 2
         with pytest.raises(TransformError, match=r"people\.person_id unique: 1 duplicate values, e\.g\. 'b' \(x2\)"):
-            run_models(client, RAW, models=load_models(bad))
+            run_models(client, models=load_models(bad))
     assert warehouse.rows("people") == [{"person_id": "a"}]
 
 

@@ -26,7 +26,7 @@ from emulator import Emulator, World, WorldConfig
 from pipelines.demo import source_config_for
 from pipelines.warehouse import duckdb_destination
 from sources.instagram import instagram
-from tests.shared import built_once
+from tests.shared import built_once, read_only
 from transforms.contracts import ContractError
 from transforms.errors import TransformError, TransformInterrupted
 from transforms.raw_tables import RAW_TABLES
@@ -110,7 +110,7 @@ class Loaded:
 
     def build_models(self, sql_dir: Path, **options: Any) -> BuildResults:
         with self.pipeline().sql_client() as client:
-            return run_models(client, RAW, models=load_models(sql_dir), **options)
+            return run_models(client, models=load_models(sql_dir), **options)
 
     def execute(self, sql: str) -> None:
         with duckdb.connect(str(self.path)) as con:
@@ -121,24 +121,25 @@ class Loaded:
             return con.execute(sql).fetchall()
 
     def tables(self, dataset: str, names: Iterable[str] = MODELS) -> dict[str, list[tuple]]:
-        """Every model's rows in `dataset`, in a stable order."""
-        return {name: sorted(self.query(f"SELECT * FROM {dataset}.{name}"), key=repr) for name in names}
+        """Every model's rows in `dataset`, in a stable order (one connection: opening the file
+        costs more than reading a model)."""
+        with read_only(self.path) as con:
+            return {name: sorted(con.execute(f"SELECT * FROM {dataset}.{name}").fetchall(), key=repr) for name in names}
 
     def raw_contents(self) -> dict[str, list[tuple]]:
         """What the staging models read of each raw table (None for a missing one)."""
-        present = {
-            (t, c)
-            for t, c in self.query(
-                f"SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '{RAW}'"
+        with read_only(self.path) as con:
+            present = set(
+                con.execute(
+                    f"SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = '{RAW}'"
+                ).fetchall()
             )
-        }
-        contents: dict[str, Any] = {}
-        for table, columns in RAW_TABLES.items():
-            read = [column for column in columns if (table, column) in present]
-            contents[table] = (
-                sorted(self.query(f"SELECT {', '.join(read)} FROM {RAW}.{table}"), key=repr) if read else None
-            )
-        return contents
+            contents: dict[str, Any] = {}
+            for table, columns in RAW_TABLES.items():
+                read = [column for column in columns if (table, column) in present]
+                query = f"SELECT {', '.join(read)} FROM {RAW}.{table}"
+                contents[table] = sorted(con.execute(query).fetchall(), key=repr) if read else None
+            return contents
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from emulator import World, WorldConfig
+from tests.shared import read_only
 from tests.transforms.conftest import ANALYTICS, Warehouse, at
 from tests.transforms.test_emulator_worlds import load_world
 from transforms.raw_tables import RAW_TABLES
@@ -17,14 +18,15 @@ from transforms.runner import TransformError, load_models, run_models, run_trans
 
 
 def snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
-    """Every analytics table's full contents, in a stable order."""
-    tables = [
-        name
-        for (name,) in warehouse.query(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", ANALYTICS
-        )
-    ]
-    return {table: warehouse.query(f"SELECT * FROM {ANALYTICS}.{table} ORDER BY ALL") for table in sorted(tables)}
+    """Every analytics table's full contents, in a stable order (one connection: opening the
+    DuckDB file costs more than reading a table)."""
+    with read_only(warehouse.path) as con:
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [ANALYTICS]
+        ).fetchall()
+        return {
+            name: con.execute(f"SELECT * FROM {ANALYTICS}.{name} ORDER BY ALL").fetchall() for (name,) in sorted(tables)
+        }
 
 
 def test_rerunning_changes_nothing(warehouse: Warehouse) -> None:
@@ -143,7 +145,7 @@ def test_a_failing_model_leaves_the_previous_tables(warehouse: Warehouse, tmp_pa
     (sql_dir / "marts" / "follow_edges.sql").write_text("SELECT no_such_column FROM {analytics}.stg_follow_edges")
     with warehouse.pipeline().sql_client() as client:
         with pytest.raises(TransformError, match="follow_edges"):
-            run_models(client, "instagram_raw", models=load_models(sql_dir))
+            run_models(client, models=load_models(sql_dir))
     assert [(r["follower_id"], r["followed_id"]) for r in warehouse.rows("follow_edges")] == [("a", "b")]
 
 
@@ -241,7 +243,7 @@ def test_a_model_may_change_materialization_and_gain_columns(warehouse: Warehous
     for number, version in enumerate(versions):
         sql_dir = write_models(tmp_path / f"v{number}", version)
         with warehouse.pipeline().sql_client() as client:
-            run_models(client, "instagram_raw", models=load_models(sql_dir))
+            run_models(client, models=load_models(sql_dir))
     assert warehouse.query(f"SELECT * FROM {ANALYTICS}.summary ORDER BY as_of") == [(1, 10, None), (2, 20, 0.5)]
 
 
@@ -259,7 +261,7 @@ def test_a_partitioned_model_is_built_part_by_part(warehouse: Warehouse, tmp_pat
         },
     )
     with warehouse.pipeline().sql_client() as client:
-        results = run_models(client, "instagram_raw", models=load_models(sql_dir))
+        results = run_models(client, models=load_models(sql_dir))
     assert results["parts"]["partitions"] == 3
     assert results["parts"]["rows"] == 10
     rows = warehouse.query(f"SELECT follower_id, part, parts FROM {ANALYTICS}.parts ORDER BY follower_id")

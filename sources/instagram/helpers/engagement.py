@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...common.http_client import Answer
-from ...common.refresh_policy import is_due, schedule_row
+from ...common.refresh_policy import aged_row, is_due
 from ...common.rows import Rows, merge_rows
 from ...common.schedule import Schedule
 from ...common.source_run import SourceRun
@@ -90,15 +90,14 @@ class Engagement:
             fingerprint = content_fingerprint(shaped)
             created = created_at(item)
             due = policy.media_due(created, observed_at)
-            counters = schedule_row(
+            counters = aged_row(
                 "counters",
                 media_id,
+                created_at=created,
                 read_at=observed_at,
                 next_due_at=due,
-                created_at=created,
-                last_count=fingerprint,
                 parent=parent,
-                active=due is not None,
+                last_count=fingerprint,
             )
             schedule_rows, loaded = self.schedule.replace(counters, _keep_first_list)
             if loaded is None or loaded["last_count"] != fingerprint:
@@ -191,14 +190,7 @@ class Engagement:
         now: datetime,
     ) -> Rows:
         due = self.schedule.policy.media_due(created, now)
-        row = schedule_row(
-            kind,
-            media_id,
-            read_at=read_at,
-            next_due_at=due,
-            created_at=created,
-            last_count=count,
-            parent=parent,
-            active=due is not None,
+        row = aged_row(
+            kind, media_id, created_at=created, read_at=read_at, next_due_at=due, parent=parent, last_count=count
         )
         return self.schedule.write(row)

@@ -29,6 +29,7 @@ from ...common.errors import (
     InstagramWrongApi,
 )
 from ...common.http_client import Answer, HttpClient, check_length, refused
+from ...common.redaction import install_secret_filter
 from ...common.status import RunStatus
 from ..settings import (
     NO_SUCH_OBJECT_SUBCODE,
@@ -44,6 +45,11 @@ logger = logging.getLogger("sources.instagram_graph")
 # Query parameters that hold a credential: never copied from a `next` URL (the client adds its own).
 CREDENTIALS = frozenset({"access_token", "appsecret_proof"})
 HASHTAG_LIMIT_CODE = 24
+# Its code 190 refuses the refresh (a token too young), not the token (§6)
+REFRESH_ENDPOINT = "GET /refresh_access_token"
+# Code 100 naming the proof: the app secret is wrong or missing (§6)
+BAD_PARAMETER_CODE = 100
+PROOF = "appsecret_proof"
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
@@ -94,8 +100,15 @@ class GraphClient(HttpClient):
             status=status,
         )
         self.api_version = api_version
+        self._app_secret = app_secret
+        self.use_token(access_token)
+
+    def use_token(self, access_token: str) -> None:
+        """Send `access_token` from the next request on (the one kept or refreshed,
+        `helpers/token.py`), masked in every log line like the configured one."""
+        install_secret_filter(access_token)
         self.token = access_token
-        self._proof = appsecret_proof(access_token, app_secret) if app_secret else None
+        self._proof = appsecret_proof(access_token, self._app_secret) if self._app_secret else None
 
     def pages(self, path: str, params: Mapping[str, Any], *, endpoint: str) -> Iterator[GraphPage]:
         """The pages of a list from its top to its end: the next page is asked for with the
@@ -127,7 +140,7 @@ class GraphClient(HttpClient):
     def _request_params(self, path: str, query: dict[str, str]) -> dict[str, str]:
         params = {**query, "access_token": self.token}
         if self._proof:
-            params["appsecret_proof"] = self._proof
+            params[PROOF] = self._proof
         return params
 
     def _parse(
@@ -172,10 +185,17 @@ class GraphClient(HttpClient):
             # the run stops cleanly, and the next one continues.
             self.usage.throttled(_regain_minutes(api_message))
             return BudgetExhausted()
-        if code == TOKEN_CODE:
+        if code == TOKEN_CODE and endpoint != REFRESH_ENDPOINT:
             return InstagramAuthError(
                 f"The Graph API refused the access token ({error_type}: {api_message}). Issue a new long-lived"
                 " token (instagram-graph/API.md §6) and set sources.instagram_graph.access_token.",
+                **kwargs,
+            )
+        if code == BAD_PARAMETER_CODE and PROOF in api_message:
+            # a wrong app secret, or none where the app requires the proof: no request can pass
+            return InstagramAuthError(
+                f"The Graph API refused appsecret_proof ({error_type}: {api_message}). Set"
+                " sources.instagram_graph.app_secret to the app's secret (instagram-graph/API.md §6).",
                 **kwargs,
             )
         if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient") is True:

@@ -1,5 +1,5 @@
 """Insights (instagram-graph/API.md §2): a media's lifetime metrics, tolerant of metric churn,
-and an account's daily metrics.
+an account's daily metrics, and its audience.
 
 The metric sets change under a client: a metric retired in a version, or one a media type
 lacks, fails the whole request with code 100. Such a metric is dropped for that media type and
@@ -20,9 +20,16 @@ from typing import Any
 from ...common.errors import InstagramBadRequest, InstagramEntityError, InstagramPermissionError
 from ...common.rows import Rows
 from ...common.source_run import SourceRun
-from ..settings import ACCOUNT_INSIGHTS_DAYS, ACCOUNT_METRICS, NOT_ENOUGH_VIEWERS_CODE
+from ..settings import (
+    ACCOUNT_INSIGHTS_DAYS,
+    ACCOUNT_METRICS,
+    DEMOGRAPHIC_BREAKDOWNS,
+    FOLLOWER_DEMOGRAPHICS,
+    NOT_ENOUGH_VIEWERS_CODE,
+    ONLINE_FOLLOWERS,
+)
 from .client import GraphClient
-from .shaping import account_insight_rows, media_insight_rows
+from .shaping import account_insight_rows, demographic_rows, media_insight_rows, online_follower_rows
 
 logger = logging.getLogger("sources.instagram_graph")
 
@@ -61,7 +68,8 @@ class MediaInsights:
                 return self.run.failed("media_insights", media_id, error)
             self.run.succeeded("media_insights", media_id, answer.observed_at)
             data = answer.data if isinstance(answer.data, list) else []
-            return {"media_insights": media_insight_rows(data, media_id, product_type, answer.observed_at)}
+            rows = media_insight_rows(data, media_id, product_type, self.client.api_version, answer.observed_at)
+            return {"media_insights": rows}
         return {}
 
     def _asked(self, product_type: str, key: str) -> list[str]:
@@ -106,3 +114,30 @@ def account_insights(run: SourceRun, client: GraphClient, account_id: str, now: 
         return failed
     data = answer.data if isinstance(answer.data, list) else []
     return {"account_insights": account_insight_rows(data, account_id, answer.observed_at)}
+
+
+def audience(run: SourceRun, client: GraphClient, account_id: str) -> Rows:
+    """The account's follower demographics (one request per breakdown) and its followers online
+    per hour (one request); or the `extraction_errors` row of the first read that failed (none
+    while an earlier failure's backoff lasts): the audience is read whole or not at all."""
+    rows: Rows = {"audience": [], "online_followers": []}
+    demographics = [
+        ({"metric": FOLLOWER_DEMOGRAPHICS, "metric_type": "total_value", "breakdown": breakdown}, breakdown)
+        for breakdown in DEMOGRAPHIC_BREAKDOWNS
+    ]
+    for params, breakdown in [*demographics, ({"metric": ONLINE_FOLLOWERS}, None)]:
+        answer, failed = run.detail(
+            "audience",
+            account_id,
+            f"/{account_id}/insights",
+            "GET /{ig-user-id}/insights",
+            {**params, "period": "lifetime"},
+        )
+        if answer is None:
+            return failed
+        data = answer.data if isinstance(answer.data, list) else []
+        if breakdown is None:
+            rows["online_followers"] += online_follower_rows(data, account_id, answer.observed_at)
+        else:
+            rows["audience"] += demographic_rows(data, account_id, breakdown, answer.observed_at)
+    return rows

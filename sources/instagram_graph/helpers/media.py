@@ -4,8 +4,10 @@ children, comments and insights, and the counters of media due on the refresh sc
 A run reads a *pass*: from the top of the list down to the bookmark (the newest media of the
 last complete pass), reading on below it while media whose counters are due lie further down
 (their `counters` rows on the shared schedule, at the engagement ages of the policy). A pass cut
-short by the budget is resumed by the next run from the page after the last one loaded
-(`pass.after`: a cursor, which holds no token, §3), before that run starts a pass of its own; a
+short by the budget (or a stop request) is resumed by the next run from the page it was
+reading (`pass.after`: a cursor, which holds no token, §3), before that run starts a pass of its
+own: the media of that page it had read are loaded, and skipped by the resumed pass (their
+`counters` rows say they were read), so a budget smaller than a page's reads still moves on. A
 cursor gone stale starts the pass again from the top. The bookmark moves only when a pass is
 complete, so a stop at any moment leaves no gap, and what a pass reads again is merged on its
 key: no duplicates.
@@ -21,12 +23,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from ...common.errors import InstagramBadRequest, InstagramEntityError
-from ...common.refresh_policy import schedule_row
+from ...common.errors import BudgetExhausted, InstagramBadRequest, InstagramEntityError, RunStopped
+from ...common.refresh_policy import aged_row
 from ...common.rows import Rows, merge_rows
 from ...common.schedule import Schedule
 from ...common.source_run import SourceRun
-from ..settings import COMMENT_FIELDS, MEDIA_FIELDS, REPLY_FIELDS
+from ..settings import COMMENT_FIELDS, INSIGHTS_KEPT, MEDIA_FIELDS, REPLY_FIELDS
 from .client import GraphClient, GraphPage, next_page_query
 from .insights import MediaInsights
 from .shaping import comment_row, graph_time, media_rows
@@ -74,7 +76,13 @@ class AccountMedia:
             for page in pages:
                 if top is None and page.items:
                     top = _position(page.items[0])
-                rows, reached = self._page_rows(account_id, page, bookmark, due)
+                try:
+                    rows, reached = self._page_rows(account_id, page, bookmark, due)
+                except CutShort as cut:
+                    # the page is read again, but not the media it read: their rows go now
+                    state["pass"] = {"top": top, "after": after}
+                    yield cut.rows
+                    raise cut.reason from None
                 next_query = next_page_query(page.answer.pagination)
                 done = next_query is None or (reached and not _due_below(due, page.items))
                 if done:
@@ -83,7 +91,8 @@ class AccountMedia:
                     if top is not None:
                         state["bookmark"] = top
                 else:
-                    state["pass"] = {"top": top, "after": next_query.get("after")}
+                    after = next_query.get("after")
+                    state["pass"] = {"top": top, "after": after}
                 self.run.succeeded("media", account_id, page.answer.observed_at)
                 yield rows
                 if done:
@@ -103,18 +112,28 @@ class AccountMedia:
         self, account_id: str, page: GraphPage, bookmark: dict[str, Any] | None, due: dict[str, dict[str, Any]]
     ) -> tuple[Rows, bool]:
         """The rows of a page's new media and of its media due for their counters (read side by
-        side); and whether the page reached the bookmark."""
+        side); and whether the page reached the bookmark. A new media a pass cut short already
+        read (its `counters` row, not due) is not read again. Raises `CutShort`, with the rows of
+        the media read, when the run stops part way through the page."""
         reached = False
+        new: list[dict[str, Any]] = []
         chosen: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         for item in page.items:
             old = _is_old(item, bookmark)
             reached = reached or old
-            if not old or str(item.get("id")) in due:
-                chosen.append((item, due.pop(str(item.get("id")), None)))
+            if str(item.get("id")) in due:
+                chosen.append((item, due.pop(str(item.get("id")))))
+            elif not old:
+                new.append(item)
+        read = set() if self.schedule.unavailable else self.schedule.get(f"{COUNTERS}:{item['id']}" for item in new)
+        chosen += [(item, None) for item in new if f"{COUNTERS}:{item['id']}" not in read]
         observed_at = page.answer.observed_at
         rows: Rows = {}
-        for media in self.client.map(lambda pair: self._media_rows(account_id, *pair, observed_at), chosen):
-            merge_rows(rows, media)
+        try:
+            for media in self.client.map(lambda pair: self._media_rows(account_id, *pair, observed_at), chosen):
+                merge_rows(rows, media)
+        except (BudgetExhausted, RunStopped) as stop:
+            raise CutShort(rows, stop) from None
         return rows, reached
 
     def _media_rows(
@@ -132,18 +151,17 @@ class AccountMedia:
                 comments_count = last_count  # read again at its next age
             merge_rows(rows, comments)
         product_type = str(item.get("media_product_type") or "FEED")
-        merge_rows(rows, self.insights.rows_of(media_id, product_type))
         created_at = graph_time(item.get("timestamp"))
-        next_due = self.schedule.policy.media_due(created_at, observed_at)
-        counters = schedule_row(
+        if created_at is None or observed_at - created_at <= INSIGHTS_KEPT:  # §2: kept 2 years, then none
+            merge_rows(rows, self.insights.rows_of(media_id, product_type))
+        counters = aged_row(
             COUNTERS,
             media_id,
-            read_at=observed_at,
-            next_due_at=next_due,
             created_at=created_at,
-            last_count=comments_count,
+            read_at=observed_at,
+            next_due_at=self.schedule.policy.media_due(created_at, observed_at),
             parent=f"account:{account_id}",
-            active=next_due is not None,
+            last_count=comments_count,
         )
         return merge_rows(rows, self.schedule.write(counters))
 
@@ -187,6 +205,15 @@ class AccountMedia:
             merge_rows(rows, self.schedule.write({**row, "active": False}))
             del due[row["entity_id"]]
         return rows
+
+
+class CutShort(Exception):
+    """The run stopped (`reason`) part way through a page; `rows`: those of the media read."""
+
+    def __init__(self, rows: Rows, reason: BudgetExhausted | RunStopped):
+        super().__init__(str(reason))
+        self.rows = rows
+        self.reason = reason
 
 
 def _position(item: dict[str, Any]) -> dict[str, Any]:

@@ -128,9 +128,10 @@ def comment_row(comment: Mapping[str, Any], media_id: str, observed_at: datetime
 
 
 def media_insight_rows(
-    data: list[Any], media_id: str, product_type: str, observed_at: datetime
+    data: list[Any], media_id: str, product_type: str, api_version: str, observed_at: datetime
 ) -> list[dict[str, Any]]:
-    """The lifetime values of an insights answer (§2: one value each)."""
+    """The lifetime values of an insights answer (§2: one value each), with the API version
+    asked (the metric sets change with it)."""
     rows = []
     for metric in data:
         values = metric.get("values") if isinstance(metric, dict) else None
@@ -143,6 +144,7 @@ def media_insight_rows(
                 "value": _int(values[0].get("value")),
                 "media_product_type": product_type,
                 "observed_at": observed_at,
+                "api_version": api_version,
             }
         )
     return rows
@@ -162,6 +164,52 @@ def account_insight_rows(data: list[Any], account_id: str, observed_at: datetime
         if isinstance(metric, dict)
         for value in metric.get("values") or []
         if isinstance(value, dict) and value.get("end_time")
+    ]
+
+
+def demographic_rows(data: list[Any], account_id: str, breakdown: str, observed_at: datetime) -> list[dict[str, Any]]:
+    """The groups of a demographics answer (§2: `total_value.breakdowns[].results[]`, one
+    breakdown asked), one row per group."""
+    rows = []
+    for metric in data:
+        total = metric.get("total_value") if isinstance(metric, dict) else None
+        breakdowns = total.get("breakdowns") if isinstance(total, dict) else None
+        for part in breakdowns if isinstance(breakdowns, list) else []:
+            results = part.get("results") if isinstance(part, dict) else None
+            for result in results if isinstance(results, list) else []:
+                groups = result.get("dimension_values") if isinstance(result, dict) else None
+                if not groups:
+                    continue
+                rows.append(
+                    {
+                        "account_id": account_id,
+                        "metric": str(metric.get("name")),
+                        "breakdown": breakdown,
+                        "dimension_value": _text(groups[0]),
+                        "value": _int(result.get("value")),
+                        "observed_at": observed_at,
+                    }
+                )
+    return rows
+
+
+def online_follower_rows(data: list[Any], account_id: str, observed_at: datetime) -> list[dict[str, Any]]:
+    """The hourly values of an `online_followers` answer (§2: per day, a value per hour keyed
+    "0" to "23"), one row per day and hour."""
+    return [
+        {
+            "account_id": account_id,
+            "end_time": graph_time(day.get("end_time")),
+            "hour": _int(hour),
+            "value": _int(value),
+            "observed_at": observed_at,
+        }
+        for metric in data
+        if isinstance(metric, dict)
+        for day in metric.get("values") or []
+        if isinstance(day, dict) and day.get("end_time") and isinstance(day.get("value"), dict)
+        for hour, value in day["value"].items()
+        if _int(hour) is not None
     ]
 
 
