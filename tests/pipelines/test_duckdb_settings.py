@@ -64,7 +64,9 @@ def test_the_config_file_sets_them_and_the_duckdb_file_is_still_found(tmp_path: 
     )
     shown = "from pipelines import warehouse; print(warehouse.duckdb_settings(), warehouse.configured_duckdb_file())"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    env.pop("DESTINATION__DUCKDB__CREDENTIALS", None)
+    # the environment wins over the file, and tests/conftest.py sets the threads there
+    for overriding in ("DESTINATION__DUCKDB__CREDENTIALS", "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"):
+        env.pop(overriding, None)
     output = subprocess.run(
         [sys.executable, "-c", shown], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
     ).stdout
