@@ -18,7 +18,9 @@
 --     Measured against the exact counts of the 1 M-edge benchmark (24,200 estimated seeds):
 --     mean absolute error 1.8 %, root mean square 2.5 %, 99 % of seeds within 8.2 %, the worst
 --     21 %, no bias (+0.1 %). The contract states the bounds, and
---     tests/transforms/test_two_hop_estimate.py checks them against networkx.
+--     tests/transforms/test_two_hop_estimate.py checks them against networkx. They fail in a
+--     closed group (followers who follow one another): few accounts, each listed by many of
+--     the seed's followers, and a sample of at most 256 rows can miss them all (estimate 0).
 -- The seed itself is in its own second hop when it follows a follower back; that is counted in
 -- the listing (and the sample) and taken off at the end, exactly.
 -- Built in parts of the seeds, so that the distinct (seed, account) pairs of one part fit in
