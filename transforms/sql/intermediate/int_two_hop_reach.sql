@@ -20,7 +20,8 @@
 --     21 %, no bias (+0.1 %). The contract states the bounds, and
 --     tests/transforms/test_two_hop_estimate.py checks them against networkx. They fail in a
 --     closed group (followers who follow one another): few accounts, each listed by many of
---     the seed's followers, and a sample of at most 256 rows can miss them all (estimate 0).
+--     the seed's followers, and a sample of at most 256 rows can miss them all; the estimate
+--     then falls to the seed's followers, the lower bound below.
 -- The seed itself is in its own second hop when it follows a follower back; that is counted in
 -- the listing (and the sample) and taken off at the end, exactly.
 -- Built in parts of the seeds, so that the distinct (seed, account) pairs of one part fit in
@@ -143,10 +144,14 @@ estimates AS (
     FROM estimators
 )
 
+-- the followers alone are a sure lower bound, which only an estimate can fall below (a sample
+-- that missed a closed group's few accounts)
 SELECT
     seeds.user_id,
-    coalesce(estimates.accounts_reached - CASE WHEN degrees.mutual_follows > 0 THEN 1 ELSE 0 END, 0)
-        AS two_hop_reach
+    greatest(
+        degrees.followers,
+        coalesce(estimates.accounts_reached - CASE WHEN degrees.mutual_follows > 0 THEN 1 ELSE 0 END, 0)
+    ) AS two_hop_reach
 FROM seeds
 INNER JOIN {analytics}.int_node_degrees AS degrees ON degrees.node_index = seeds.node_index
 LEFT JOIN estimates ON estimates.seed_index = seeds.node_index
