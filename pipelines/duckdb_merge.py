@@ -3,7 +3,7 @@
 dlt's delete-insert merge keeps one staging row per primary key with
 `ROW_NUMBER() OVER (PARTITION BY <key>)` over every column of the staging table. DuckDB's window
 operator holds that whole payload in memory: the merge of one run's `media` takes about 1 MB
-per 1,000 rows, so that under a `memory_limit` of 256 MB (`warehouse.DUCKDB_SETTINGS`), a load of
+per 1,000 rows, so that under a `memory_limit` of 256 MB (then `warehouse.DUCKDB_SETTINGS`, now its floor), a load of
 400,000 media failed with "Out of Memory" (and so did its retry, which loads the same package),
 and any limit fails a load large enough. Here the
 row to keep is chosen by a GROUP BY over the key and the row id alone, an aggregate DuckDB

@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,17 +54,52 @@ PROGRESS_LOG_SECONDS = 10.0
 # Without a limit DuckDB keeps up to 80 % of the machine's RAM before it spills to disk, and the
 # scd2 merge of `follow_edges`, the repair and the graph models join and aggregate the whole
 # history: a run's memory then grows with the warehouse (9.5 GB for the transforms of a
-# 100,000-user crawl). With a limit, what does not fit spills to `<file>.tmp` beside the
-# database (DuckDB's default `temp_directory`). Hash tables and sort runs are per thread, so
-# the threads share the limit; the allocator returns freed memory to the system sooner than
-# its default 128 MB threshold; insertion order is never relied on (every reader orders what
-# it needs), and keeping it costs memory in large CREATE TABLE AS and INSERT ... SELECT.
-# dlt's `DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG` (or the same key in a config file)
-# overrides any of them, e.g. '{"memory_limit": "2GB", "threads": 8}'. The partitioned
-# transforms (int_two_hop_reach) size their parts for a limit of at least 256 MB.
+# 100,000-user crawl), beside whatever else the machine runs. With a limit, what does not fit
+# spills to `<file>.tmp` beside the database (DuckDB's default `temp_directory`). The limit
+# is `DUCKDB_MEMORY_SHARE` of the machine's memory (the container's, under a cgroup limit), at
+# least `DUCKDB_MEMORY_FLOOR_MB`: a fixed 256 MB left most of a large machine unused, and the
+# 10 M-edge transforms spilled gigabytes. Every model stays correct at the floor, only slower.
+# A run's peak RSS is about the limit plus the process's own memory (bench/bench_transforms.py
+# prints both). The threads are the CPUs the process may use (the cgroup's quota, where one
+# is set); hash tables and sort runs are per thread, so the threads share the limit. The
+# allocator returns freed memory to the system sooner than its default 128 MB threshold;
+# insertion order is never relied on (every reader orders what it needs), and keeping it
+# costs memory in large CREATE TABLE AS and INSERT ... SELECT.
+# dlt's configuration overrides any of them: `[destination.duckdb.credentials.global_config]`
+# in .dlt/config.toml (documented there), or DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG=
+# '{"memory_limit": "2GB", "threads": 8}'.
+DUCKDB_MEMORY_SHARE = 0.25
+DUCKDB_MEMORY_FLOOR_MB = 256
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def machine_memory_bytes() -> int:
+    """The machine's physical memory, or its cgroup's limit when lower (v2 `memory.max`, v1
+    `memory/memory.limit_in_bytes`)."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit in (CGROUP / "memory.max", CGROUP / "memory" / "memory.limit_in_bytes"):
+        with contextlib.suppress(OSError, ValueError):  # absent, or "max": no limit
+            memory = min(memory, int(limit.read_text()))
+    return memory
+
+
+def machine_cpus() -> int:
+    """The CPUs this process may run on, fewer under a cgroup v2 quota (`cpu.max`)."""
+    cpus = len(os.sched_getaffinity(0))
+    with contextlib.suppress(OSError, ValueError):  # absent, or "max <period>": no quota
+        quota, period = (CGROUP / "cpu.max").read_text().split()
+        cpus = min(cpus, -(-int(quota) // int(period)))
+    return max(1, cpus)
+
+
+def default_memory_limit() -> str:
+    """DuckDB's `memory_limit` when dlt's configuration sets none."""
+    return f"{max(DUCKDB_MEMORY_FLOOR_MB, int(machine_memory_bytes() * DUCKDB_MEMORY_SHARE) >> 20)}MB"
+
+
 DUCKDB_SETTINGS: dict[str, Any] = {
-    "memory_limit": "256MB",
-    "threads": 2,
+    "memory_limit": default_memory_limit(),
+    "threads": machine_cpus(),
     "allocator_flush_threshold": "16MB",
     "preserve_insertion_order": False,
 }
@@ -133,11 +168,15 @@ LOAD_JOBS = 2
 
 def configured_duckdb_file(explicit: str | None = None) -> Path:
     """The DuckDB file: `explicit` (a `--duckdb` flag), else dlt's configuration
-    (`destination.duckdb.credentials`), else `DEFAULT_DUCKDB_FILE` in the working directory."""
+    (`destination.duckdb.credentials`, or its `database` where the credentials are a table, as
+    they are in a config file that sets their `global_config`), else `DEFAULT_DUCKDB_FILE` in
+    the working directory."""
     configured = explicit or os.environ.get("DESTINATION__DUCKDB__CREDENTIALS")
     if configured is None:
         with contextlib.suppress(KeyError, ConfigurationException):
             configured = dlt.config["destination.duckdb.credentials"]
+    if isinstance(configured, Mapping):
+        configured = configured.get("database")
     return Path(configured or DEFAULT_DUCKDB_FILE).resolve()
 
 

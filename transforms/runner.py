@@ -119,10 +119,11 @@ BUILD_STATE_TABLE = "build_state"
 # The change marker of a raw table (`Runner.raw_marker`) per SQL dialect: the sum over its rows of
 # a 64-bit hash of the columns the models read (a sum, not a XOR: two copies of a row do not
 # cancel out). Another destination has no marker: its models are built on every run.
-ROW_HASH = {
-    "duckdb": "sum(hash({columns}))",
-    "postgres": "sum(hashtextextended(CAST(ROW({columns}) AS TEXT), 0))",
+KEY_HASH = {
+    "duckdb": "hash({columns})",
+    "postgres": "hashtextextended(CAST(ROW({columns}) AS TEXT), 0)",
 }
+ROW_HASH = {dialect: f"sum({key_hash})" for dialect, key_hash in KEY_HASH.items()}
 
 RAW_REFERENCE = re.compile(r"\{(" + "|".join(RAW_DATASETS) + r")\}\.(\w+)")
 MODEL_REFERENCE = re.compile(r"\{analytics\}\.(\w+)")
@@ -481,7 +482,12 @@ class Runner:
         tests = model.contract.tests()
         for test in tests:
             sql, shown = failing_rows_query(
-                model.contract, test, self.analytics(model.name), self.quote, self.analytics
+                model.contract,
+                test,
+                self.analytics(model.name),
+                self.quote,
+                self.analytics,
+                KEY_HASH.get(self.client.capabilities.sqlglot_dialect),
             )
             if rows := self.client.execute_sql(sql):
                 raise ContractError(failure_message(model.contract, test, shown, rows))

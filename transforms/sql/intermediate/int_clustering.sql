@@ -4,19 +4,35 @@
 -- where d_tot = followers + following, d_mutual = mutual follows and T(u) the number of directed
 -- triangles through u. With s(u, v) = 1 for a one-way pair and 2 for a mutual pair, T(u) is twice
 -- the sum over the undirected triangles {u, v, w} of s(u, v) * s(v, w) * s(w, u).
--- Triangles are listed once each by orienting every pair from the lower- to the higher-degree
--- end (a standard trick that bounds the work by m^1.5 even with celebrity hubs).
-WITH weighted_pairs AS (
+-- Each triangle is listed once: nodes are ranked by degree (then index), every pair points from
+-- its lower- to its higher-ranked end, and a triangle is found from its lowest corner as a wedge
+-- of two of its pairs, the second reaching the higher rank, closed by the third. Leaving a node
+-- are only pairs to higher degrees, so even a celebrity's wedges are few: 118 M wedges at 10 M
+-- edges (55 M once ordered), where unordered pairs would list every pair of a hub's followers.
+-- The closing pair is looked up by one packed key (low * 2^32 + high), which names both wedge
+-- ends, so that it can only run once the wedge is formed: joined on two columns, DuckDB joined
+-- the pairs that reach the same higher end first, every pair of a hub's neighbours (243 s at
+-- 10 M edges; 7 s now).
+WITH ranks AS (
+    SELECT node_index, row_number() OVER (ORDER BY undirected_degree, node_index) AS node_rank
+    FROM {analytics}.int_node_degrees
+),
+
+pairs AS (
     SELECT
         adjacency.node_index AS low_index,
         adjacency.neighbor_index AS high_index,
+        high.node_rank AS high_rank,
         CASE WHEN adjacency.is_mutual THEN 2 ELSE 1 END AS weight
     FROM {analytics}.int_graph_adjacency AS adjacency
-    INNER JOIN {analytics}.int_node_degrees AS low ON low.node_index = adjacency.node_index
-    INNER JOIN {analytics}.int_node_degrees AS high ON high.node_index = adjacency.neighbor_index
-    WHERE low.undirected_degree < high.undirected_degree
-       OR (low.undirected_degree = high.undirected_degree
-           AND adjacency.node_index < adjacency.neighbor_index)
+    INNER JOIN ranks AS low ON low.node_index = adjacency.node_index
+    INNER JOIN ranks AS high ON high.node_index = adjacency.neighbor_index
+    WHERE low.node_rank < high.node_rank
+),
+
+closing_pairs AS (
+    SELECT low_index * 4294967296 + high_index AS pair_key, weight
+    FROM pairs
 ),
 
 triangles AS (
@@ -24,13 +40,13 @@ triangles AS (
         first_pair.low_index AS a_index,
         first_pair.high_index AS b_index,
         second_pair.high_index AS c_index,
-        first_pair.weight * second_pair.weight * closing_pair.weight AS weight
-    FROM weighted_pairs AS first_pair
-    INNER JOIN weighted_pairs AS second_pair
+        first_pair.weight * second_pair.weight * closing_pairs.weight AS weight
+    FROM pairs AS first_pair
+    INNER JOIN pairs AS second_pair
         ON second_pair.low_index = first_pair.low_index
-    INNER JOIN weighted_pairs AS closing_pair
-        ON closing_pair.low_index = first_pair.high_index
-        AND closing_pair.high_index = second_pair.high_index
+        AND second_pair.high_rank > first_pair.high_rank
+    INNER JOIN closing_pairs
+        ON closing_pairs.pair_key = first_pair.high_index * 4294967296 + second_pair.high_index
 ),
 
 triangle_weights AS (
